@@ -1,0 +1,100 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include <string.h>
+
+#include "conn.h"
+
+int conn_init(struct conn_table *ct, uint32_t size, uint32_t ntuples,
+	      conn_alloc_fn alloc, int socket)
+{
+	uint32_t buckets = 1;
+	while (buckets < size)
+		buckets <<= 1;
+	memset(ct, 0, sizeof(*ct));
+	ct->tcb = alloc(size, sizeof(struct tcb), socket);
+	ct->hash = alloc(buckets, sizeof(uint32_t), socket);
+	ct->tuple = alloc(ntuples ? ntuples : 1, sizeof(uint32_t), socket);
+	if (ct->tcb == NULL || ct->hash == NULL || ct->tuple == NULL)
+		return -1;
+	ct->size = size;
+	ct->hash_mask = buckets - 1;
+	ct->ntuples = ntuples;
+	memset(ct->hash, 0xff, sizeof(uint32_t) * buckets);
+	memset(ct->tuple, 0xff, sizeof(uint32_t) * (ntuples ? ntuples : 1));
+	/* Free list in index order, so low indices (warm in cache) go first. */
+	for (uint32_t i = 0; i < size; i++)
+		ct->tcb[i].hnext = i + 1 < size ? i + 1 : TCB_NIL;
+	ct->free_head = size ? 0 : TCB_NIL;
+	ct->nfree = size;
+	return 0;
+}
+
+void conn_fini(struct conn_table *ct, void (*release)(void *))
+{
+	release(ct->tcb);
+	release(ct->hash);
+	release(ct->tuple);
+	memset(ct, 0, sizeof(*ct));
+}
+
+uint32_t conn_alloc(struct conn_table *ct)
+{
+	uint32_t id = ct->free_head;
+	if (id == TCB_NIL)
+		return TCB_NIL;
+	struct tcb *t = &ct->tcb[id];
+	ct->free_head = t->hnext;
+	ct->nfree--;
+	memset(t, 0, sizeof(*t));
+	t->hnext = TCB_NIL;
+	t->tuple = TCB_NIL;
+	t->tn.next = t->tn.prev = TCB_NIL;
+	return id;
+}
+
+void conn_free(struct conn_table *ct, uint32_t id)
+{
+	struct tcb *t = &ct->tcb[id];
+	t->state = TCP_CLOSED;
+	t->hnext = ct->free_head;
+	ct->free_head = id;
+	ct->nfree++;
+}
+
+void conn_hash_insert(struct conn_table *ct, uint32_t id)
+{
+	struct tcb *t = &ct->tcb[id];
+	uint32_t b = conn_hash4(t->rip, t->rport, t->lip, t->lport) &
+		     ct->hash_mask;
+	t->hnext = ct->hash[b];
+	ct->hash[b] = id;
+}
+
+void conn_hash_remove(struct conn_table *ct, uint32_t id)
+{
+	struct tcb *t = &ct->tcb[id];
+	uint32_t *p = &ct->hash[conn_hash4(t->rip, t->rport, t->lip,
+					   t->lport) & ct->hash_mask];
+	while (*p != TCB_NIL) {
+		if (*p == id) {
+			*p = t->hnext;
+			t->hnext = TCB_NIL;
+			return;
+		}
+		p = &ct->tcb[*p].hnext;
+	}
+}
+
+uint32_t conn_hash_lookup(const struct conn_table *ct, uint32_t rip,
+			  uint16_t rport, uint32_t lip, uint16_t lport)
+{
+	uint32_t id = ct->hash[conn_hash4(rip, rport, lip, lport) &
+			       ct->hash_mask];
+	while (id != TCB_NIL) {
+		const struct tcb *t = &ct->tcb[id];
+		if (t->rip == rip && t->lip == lip && t->rport == rport &&
+		    t->lport == lport)
+			return id;
+		id = t->hnext;
+	}
+	return TCB_NIL;
+}

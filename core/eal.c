@@ -1,0 +1,82 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <rte_eal.h>
+#include <rte_errno.h>
+#include <rte_log.h>
+
+#include "eal.h"
+
+static int eal_up;
+
+/* Free 2 MB or 1 GB pages in any pool on the machine. */
+static long hugepages_free(void)
+{
+	FILE *f = fopen("/proc/meminfo", "r");
+	char line[256];
+	long n = 0;
+	if (f == NULL)
+		return 0;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "HugePages_Free: %ld", &n) == 1)
+			break;
+	fclose(f);
+	return n;
+}
+
+int eal_start(const struct teng_plan *plan, char *err, size_t errlen)
+{
+	static char buf[64][128];
+	char *argv[64];
+	int argc = 0;
+#define ARG(...) (snprintf(buf[argc], sizeof(buf[0]), __VA_ARGS__), argv[argc] = buf[argc], argc++)
+	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	if (ncpu < 1)
+		ncpu = 1;
+	ARG("teng");
+	/* lcore 0 is the main lcore; workers 1..n spread over the CPUs,
+	 * starting away from the main lcore's CPU. */
+	char map[128] = "0@0";
+	for (uint32_t i = 1; i <= plan->cores; i++) {
+		size_t l = strlen(map);
+		snprintf(map + l, sizeof(map) - l, ",%u@%ld", i, (long)i % ncpu);
+	}
+	ARG("--lcores=%s", map);
+	ARG("--no-pci");
+	ARG("--no-telemetry");
+	if (plan->quiet_eal)
+		ARG("--log-level=*:error");
+	if (hugepages_free() >= 256) {
+		ARG("--in-memory");
+	} else {
+		fprintf(stderr, "teng: no hugepages; running DPDK with --no-huge\n");
+		ARG("--no-huge");
+		ARG("-m");
+		ARG("%u", 512 + 256 * plan->cores);
+		ARG("--file-prefix=teng%d", (int)getpid());
+		ARG("--no-shconf");
+	}
+	/* Extra arguments, space separated, pass through. */
+	char extra[TENG_SPEC_LEN];
+	snprintf(extra, sizeof(extra), "%s", plan->eal_args);
+	for (char *tok = strtok(extra, " "); tok && argc < 63; tok = strtok(NULL, " "))
+		ARG("%s", tok);
+#undef ARG
+	argv[argc] = NULL;
+	if (rte_eal_init(argc, argv) < 0) {
+		snprintf(err, errlen, "cannot start DPDK: %s", rte_strerror(rte_errno));
+		return -1;
+	}
+	eal_up = 1;
+	return 0;
+}
+
+void eal_stop(void)
+{
+	if (eal_up)
+		rte_eal_cleanup();
+	eal_up = 0;
+}

@@ -1,0 +1,86 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Statistics shared with Lua. Each worker writes its own counters alone;
+ * the main lcore sums snapshots into struct teng_snapshot.
+ */
+#ifndef TENG_STATS_H
+#define TENG_STATS_H
+
+#include <stdint.h>
+#include "teng/plan.h"
+
+/* Log-linear latency histogram in microseconds: values below 64 have a
+ * bucket each, above that 32 buckets per power of two. */
+enum {
+	TENG_HIST_BUCKETS = 1024,
+	TENG_PORT_DEVS = 4,
+};
+
+struct teng_hist {
+	uint64_t count[TENG_HIST_BUCKETS];
+	uint64_t max;
+	uint64_t total;
+};
+
+struct teng_counters {
+	/* client role */
+	uint64_t c_attempted;
+	uint64_t c_connected;
+	uint64_t c_completed;
+	uint64_t c_failed;
+	uint64_t c_bytes_tx;
+	uint64_t c_bytes_rx;
+	/* server role */
+	uint64_t s_accepted;
+	uint64_t s_completed;
+	uint64_t s_failed;
+	uint64_t s_bytes_tx;
+	uint64_t s_bytes_rx;
+	/* tcp */
+	uint64_t retransmits;
+	uint64_t rst_rx;
+	uint64_t rst_tx;
+	uint64_t drops_bad_checksum;
+	uint64_t drops_bad_header;
+	uint64_t drops_no_connection;
+	uint64_t timeouts;
+	/* packets and the rest */
+	uint64_t pkts_rx;
+	uint64_t pkts_tx;
+	uint64_t drops_tx_full;    /* tx queue full: packet freed */
+	uint64_t drops_not_ours;   /* not IPv4/TCP for a local address */
+	uint64_t drops_out_of_order;
+	uint64_t rx_unexpected;    /* payload bytes no recv op wanted */
+	uint64_t no_tcb;           /* connection pool exhausted */
+	uint64_t http_2xx;
+	uint64_t http_other;
+	uint64_t aborted;          /* reset at the end of the drain */
+};
+
+/* What the main lcore hands to Lua once a second and at the end. */
+struct teng_snapshot {
+	double elapsed_s;      /* since the first phase started */
+	uint32_t phase;        /* current phase index; nphases = draining */
+	uint32_t state;        /* enum teng_run_state */
+	uint64_t c_active;     /* open client connections */
+	uint64_t s_active;     /* open server connections */
+	struct teng_counters total;
+	struct teng_counters phase_counters[TENG_MAX_PHASES + 1];
+	struct teng_hist lat_connect;
+	struct teng_hist lat_txn;
+	uint32_t ndevs;
+	uint32_t pad;
+	struct {
+		char name[32];
+		uint64_t ipackets, opackets, ibytes, obytes;
+		uint64_t imissed, ierrors, oerrors;
+	} dev[TENG_PORT_DEVS];
+};
+
+enum teng_run_state {
+	TENG_RUN_RUNNING = 0,
+	TENG_RUN_DRAINING,
+	TENG_RUN_DONE,
+};
+
+#endif

@@ -1,0 +1,118 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Port set-up. `loopback` is two ring ethdevs wired to each other: what
+ * one transmits on queue q, the other receives on queue q, so a worker
+ * that serves queue q of both sees both ends of its connections.
+ */
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <rte_eth_ring.h>
+#include <rte_ethdev.h>
+#include <rte_ring.h>
+
+#include "port.h"
+
+#define RING_SIZE 4096
+#define NB_DESC 1024
+
+static int dev_start(struct port_set *ps, uint32_t i, uint16_t nq,
+		     struct rte_mempool **pools, char *err, size_t errlen)
+{
+	uint16_t dev = ps->dev[i];
+	struct rte_eth_dev_info info;
+	struct rte_eth_conf conf;
+	memset(&conf, 0, sizeof(conf));
+	if (rte_eth_dev_info_get(dev, &info) != 0)
+		goto fail;
+	uint64_t tx_want = RTE_ETH_TX_OFFLOAD_IPV4_CKSUM | RTE_ETH_TX_OFFLOAD_TCP_CKSUM;
+	uint64_t rx_want = RTE_ETH_RX_OFFLOAD_IPV4_CKSUM | RTE_ETH_RX_OFFLOAD_TCP_CKSUM;
+	if ((info.tx_offload_capa & tx_want) == tx_want) {
+		conf.txmode.offloads |= tx_want;
+		ps->tx_csum[i] = 1;
+	}
+	if ((info.rx_offload_capa & rx_want) == rx_want) {
+		conf.rxmode.offloads |= rx_want;
+		ps->rx_csum[i] = 1;
+	}
+	if (rte_eth_dev_configure(dev, nq, nq, &conf) != 0)
+		goto fail;
+	for (uint16_t q = 0; q < nq; q++) {
+		int sock = rte_eth_dev_socket_id(dev);
+		if (rte_eth_rx_queue_setup(dev, q, NB_DESC, sock, NULL, pools[q]) != 0 ||
+		    rte_eth_tx_queue_setup(dev, q, NB_DESC, sock, NULL) != 0)
+			goto fail;
+	}
+	if (rte_eth_dev_start(dev) != 0)
+		goto fail;
+	rte_eth_macaddr_get(dev, &ps->mac[i]);
+	return 0;
+fail:
+	snprintf(err, errlen, "cannot start port %s", ps->name[i]);
+	return -1;
+}
+
+static int loopback_open(struct port_set *ps, uint16_t nq,
+			 struct rte_mempool **pools, char *err, size_t errlen)
+{
+	struct rte_ring *ab[16], *ba[16];
+	char name[RTE_RING_NAMESIZE];
+	for (uint16_t q = 0; q < nq; q++) {
+		snprintf(name, sizeof(name), "tl_ab%u_%d", q, getpid());
+		ab[q] = rte_ring_create(name, RING_SIZE, SOCKET_ID_ANY,
+					RING_F_SP_ENQ | RING_F_SC_DEQ);
+		snprintf(name, sizeof(name), "tl_ba%u_%d", q, getpid());
+		ba[q] = rte_ring_create(name, RING_SIZE, SOCKET_ID_ANY,
+					RING_F_SP_ENQ | RING_F_SC_DEQ);
+		if (ab[q] == NULL || ba[q] == NULL) {
+			snprintf(err, errlen, "cannot create loopback rings");
+			return -1;
+		}
+		ps->rings[ps->nrings++] = ab[q];
+		ps->rings[ps->nrings++] = ba[q];
+	}
+	/* Side a (client role) sends on ab, receives on ba; side b the
+	 * other way round. */
+	int a = rte_eth_from_rings("loop_a", ba, nq, ab, nq, SOCKET_ID_ANY);
+	int b = rte_eth_from_rings("loop_b", ab, nq, ba, nq, SOCKET_ID_ANY);
+	if (a < 0 || b < 0) {
+		snprintf(err, errlen, "cannot create loopback ports");
+		return -1;
+	}
+	ps->ndevs = 2;
+	ps->dev[0] = (uint16_t)a;
+	ps->dev[1] = (uint16_t)b;
+	snprintf(ps->name[0], sizeof(ps->name[0]), "loopback.client");
+	snprintf(ps->name[1], sizeof(ps->name[1]), "loopback.server");
+	for (uint32_t i = 0; i < 2; i++)
+		if (dev_start(ps, i, nq, pools, err, errlen) < 0)
+			return -1;
+	ps->role_dev[0] = 0;
+	ps->role_dev[1] = 1;
+	ps->role_peer_mac[0] = ps->mac[1];
+	ps->role_peer_mac[1] = ps->mac[0];
+	return 0;
+}
+
+int port_open(struct port_set *ps, const char *spec, uint16_t nq,
+	      struct rte_mempool **pools, char *err, size_t errlen)
+{
+	memset(ps, 0, sizeof(*ps));
+	if (strcmp(spec, "loopback") == 0)
+		return loopback_open(ps, nq, pools, err, errlen);
+	snprintf(err, errlen, "unsupported port spec '%s'", spec);
+	return -1;
+}
+
+void port_close(struct port_set *ps)
+{
+	for (uint32_t i = 0; i < ps->ndevs; i++) {
+		rte_eth_dev_stop(ps->dev[i]);
+		rte_eth_dev_close(ps->dev[i]);
+	}
+	for (uint32_t i = 0; i < ps->nrings; i++)
+		rte_ring_free(ps->rings[i]);
+	ps->ndevs = 0;
+	ps->nrings = 0;
+}

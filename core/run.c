@@ -1,0 +1,254 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The run, as the main lcore sees it: start EAL, pools, ports and
+ * workers; hand out snapshots; drain and stop. Lua drives it through
+ * api.h once a second.
+ */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <rte_cycles.h>
+#include <rte_ethdev.h>
+#include <rte_launch.h>
+#include <rte_lcore.h>
+#include <rte_malloc.h>
+#include <rte_mbuf.h>
+
+#include "teng/api.h"
+#include "eal.h"
+#include "hist.h"
+#include "port.h"
+#include "worker.h"
+
+#define POOL_MBUFS 16383
+
+struct teng_run {
+	struct worker_ctl ctl;
+	uint32_t nworkers;
+	uint32_t nphases;
+	struct worker *w[TENG_MAX_CORES];
+	struct rte_mempool *pool[TENG_MAX_CORES];
+	struct port_set ports;
+	int finished;
+	struct teng_snapshot last;
+};
+
+static volatile sig_atomic_t interrupted;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	interrupted = 1;
+}
+
+const char *teng_version(void)
+{
+	return TENG_VERSION;
+}
+
+static void run_teardown(struct teng_run *r)
+{
+	port_close(&r->ports);
+	for (uint32_t i = 0; i < r->nworkers; i++) {
+		if (r->w[i]) {
+			worker_fini(r->w[i]);
+			rte_free(r->w[i]);
+		}
+		rte_mempool_free(r->pool[i]);
+		r->w[i] = NULL;
+		r->pool[i] = NULL;
+	}
+}
+
+struct teng_run *teng_run_start(const struct teng_plan *plan, char *err,
+				size_t errlen)
+{
+	if (plan->cores < 1 || plan->cores > TENG_MAX_CORES) {
+		snprintf(err, errlen, "cores must be 1..%d", TENG_MAX_CORES);
+		return NULL;
+	}
+	if (eal_start(plan, err, errlen) < 0)
+		return NULL;
+	struct teng_run *r = calloc(1, sizeof(*r));
+	if (r == NULL) {
+		snprintf(err, errlen, "out of memory");
+		eal_stop();
+		return NULL;
+	}
+	r->nworkers = plan->cores;
+	r->nphases = plan->nphases;
+	r->ctl.hz = rte_get_tsc_hz();
+	unsigned lcore = rte_get_next_lcore(-1, 1, 0);
+	unsigned lcores[TENG_MAX_CORES];
+	for (uint32_t i = 0; i < r->nworkers; i++) {
+		if (lcore >= RTE_MAX_LCORE) {
+			snprintf(err, errlen, "not enough lcores for %u workers",
+				 r->nworkers);
+			goto fail;
+		}
+		lcores[i] = lcore;
+		char name[RTE_MEMPOOL_NAMESIZE];
+		snprintf(name, sizeof(name), "teng_pool%u", i);
+		r->pool[i] = rte_pktmbuf_pool_create(name, POOL_MBUFS, 256, 0,
+						     RTE_MBUF_DEFAULT_BUF_SIZE,
+						     (int)rte_lcore_to_socket_id(lcore));
+		if (r->pool[i] == NULL) {
+			snprintf(err, errlen, "cannot allocate packet buffers");
+			goto fail;
+		}
+		r->w[i] = rte_zmalloc_socket("teng_worker", sizeof(struct worker),
+					     RTE_CACHE_LINE_SIZE,
+					     (int)rte_lcore_to_socket_id(lcore));
+		if (r->w[i] == NULL) {
+			snprintf(err, errlen, "out of memory");
+			goto fail;
+		}
+		if (worker_init(r->w[i], plan, i, lcore, &r->ctl, err, errlen) < 0)
+			goto fail;
+		lcore = rte_get_next_lcore(lcore, 1, 0);
+	}
+	const char *spec = plan->nports ? plan->ports[0] : "loopback";
+	if (port_open(&r->ports, spec, (uint16_t)r->nworkers, r->pool, err,
+		      errlen) < 0)
+		goto fail;
+	for (uint32_t i = 0; i < r->nworkers; i++) {
+		struct worker *w = r->w[i];
+		w->pool = r->pool[i];
+		w->nports = (uint8_t)r->ports.ndevs;
+		for (uint32_t d = 0; d < r->ports.ndevs; d++) {
+			w->port[d].dev = r->ports.dev[d];
+			w->port[d].queue = (uint16_t)i;
+			w->port[d].mac = r->ports.mac[d];
+			w->port[d].tx_csum = r->ports.tx_csum[d];
+			w->port[d].rx_csum = r->ports.rx_csum[d];
+		}
+		for (int role = 0; role < 2; role++) {
+			uint32_t d = r->ports.role_dev[role];
+			w->role_port[role] = (uint8_t)d;
+			w->port[d].peer_mac = r->ports.role_peer_mac[role];
+		}
+	}
+	interrupted = 0;
+	struct sigaction sa;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+
+	r->ctl.tsc0 = rte_rdtsc();
+	for (uint32_t i = 0; i < r->nworkers; i++)
+		rte_eal_remote_launch(worker_main, r->w[i], lcores[i]);
+	return r;
+fail:
+	run_teardown(r);
+	free(r);
+	eal_stop();
+	return NULL;
+}
+
+static double elapsed(const struct teng_run *r)
+{
+	return (double)(rte_rdtsc() - r->ctl.tsc0) / (double)r->ctl.hz;
+}
+
+int teng_run_wait(struct teng_run *r, double until_s)
+{
+	while (!interrupted) {
+		double left = until_s - elapsed(r);
+		if (left <= 0)
+			break;
+		if (left > 0.05)
+			left = 0.05;
+		struct timespec ts = { 0, (long)(left * 1e9) };
+		nanosleep(&ts, NULL);
+	}
+	return interrupted ? 1 : 0;
+}
+
+static void snapshot(struct teng_run *r, struct teng_snapshot *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->elapsed_s = elapsed(r);
+	out->phase = r->nphases;
+	for (uint32_t i = 0; i < r->nworkers; i++) {
+		const struct worker_stats *st = r->w[i]->st;
+		for (uint32_t p = 0; p <= r->nphases && p <= TENG_MAX_PHASES; p++) {
+			const uint64_t *src = (const uint64_t *)&st->phase[p];
+			uint64_t *dst = (uint64_t *)&out->phase_counters[p];
+			uint64_t *tot = (uint64_t *)&out->total;
+			for (size_t k = 0; k < sizeof(struct teng_counters) / 8; k++) {
+				dst[k] += src[k];
+				tot[k] += src[k];
+			}
+		}
+		out->c_active += st->c_active;
+		out->s_active += st->s_active;
+		if (st->phase_now < out->phase)
+			out->phase = st->phase_now;
+		hist_merge(&out->lat_connect, &st->lat_connect);
+		hist_merge(&out->lat_txn, &st->lat_txn);
+	}
+	out->state = r->finished ? TENG_RUN_DONE :
+		     (out->phase >= r->nphases ? TENG_RUN_DRAINING : TENG_RUN_RUNNING);
+	out->ndevs = r->ports.ndevs;
+	for (uint32_t d = 0; d < r->ports.ndevs && d < TENG_PORT_DEVS; d++) {
+		struct rte_eth_stats es;
+		snprintf(out->dev[d].name, sizeof(out->dev[d].name), "%s",
+			 r->ports.name[d]);
+		if (rte_eth_stats_get(r->ports.dev[d], &es) != 0)
+			continue;
+		out->dev[d].ipackets = es.ipackets;
+		out->dev[d].opackets = es.opackets;
+		out->dev[d].ibytes = es.ibytes;
+		out->dev[d].obytes = es.obytes;
+		out->dev[d].imissed = es.imissed;
+		out->dev[d].ierrors = es.ierrors;
+		out->dev[d].oerrors = es.oerrors;
+	}
+}
+
+void teng_run_snapshot(struct teng_run *r, struct teng_snapshot *out)
+{
+	if (r->finished)
+		*out = r->last;
+	else
+		snapshot(r, out);
+}
+
+void teng_run_finish(struct teng_run *r, double drain_s)
+{
+	if (r->finished)
+		return;
+	r->ctl.draining = 1;
+	double until = elapsed(r) + drain_s;
+	while (elapsed(r) < until) {
+		uint64_t open = 0;
+		for (uint32_t i = 0; i < r->nworkers; i++)
+			open += r->w[i]->st->c_active + r->w[i]->st->s_active;
+		if (open == 0)
+			break;
+		struct timespec ts = { 0, 1000000 };
+		nanosleep(&ts, NULL);
+	}
+	r->ctl.abort = 1;
+	rte_eal_mp_wait_lcore();
+	snapshot(r, &r->last);
+	r->last.state = TENG_RUN_DONE;
+	r->finished = 1;
+	run_teardown(r);
+}
+
+void teng_run_free(struct teng_run *r)
+{
+	if (r == NULL)
+		return;
+	if (!r->finished)
+		teng_run_finish(r, 0);
+	free(r);
+	eal_stop();
+	signal(SIGINT, SIG_DFL);
+	signal(SIGTERM, SIG_DFL);
+}

@@ -1,0 +1,208 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* Connection lifecycle: open, accept, finish, abort, timers. */
+#include <rte_byteorder.h>
+#include <rte_random.h>
+
+#include "hist.h"
+#include "seq.h"
+#include "tcp.h"
+#include "tcp_opt.h"
+
+uint32_t tcp_iss(void)
+{
+	/* rte_rand is a per-lcore generator seeded from the TSC and
+	 * /dev/urandom-grade entropy: not trivially predictable. */
+	return (uint32_t)rte_rand();
+}
+
+static void timer_reset(struct worker *w, struct tcb *t, uint32_t ms)
+{
+	timer_arm(&w->tw, tcb_id(w, t), w->now_ms + ms);
+}
+
+void tcp_progress(struct worker *w, struct tcb *t)
+{
+	t->last_ms = w->now_ms;
+}
+
+int tcp_connect(struct worker *w)
+{
+	uint32_t slot = TCB_NIL;
+	/* Next tuple not in use; a busy one is skipped. */
+	for (uint32_t tries = 0; tries < 8; tries++) {
+		uint32_t s = w->next_slot++;
+		if (w->next_slot == w->nslots)
+			w->next_slot = 0;
+		if (conn_tuple_get(&w->ct, s) == TCB_NIL) {
+			slot = s;
+			break;
+		}
+	}
+	if (slot == TCB_NIL)
+		return -1;
+	uint32_t id = conn_alloc(&w->ct);
+	if (id == TCB_NIL) {
+		w->ctr->no_tcb++;
+		return -1;
+	}
+	struct tcb *t = tcb_of(w, id);
+	uint32_t tuple = slot * w->ncores + w->index;
+	t->lip = rte_cpu_to_be_32(w->cip_lo + tuple / w->cport_n);
+	t->lport = rte_cpu_to_be_16((uint16_t)(w->cport_lo + tuple % w->cport_n));
+	t->rip = w->server_ip;
+	t->rport = w->server_port;
+	t->role = ROLE_CLIENT;
+	t->state = TCP_SYN_SENT;
+	t->tuple = slot;
+	t->iss = tcp_iss();
+	t->snd_una = t->iss;
+	t->snd_nxt = t->iss + 1;
+	t->snd_end = t->iss + 1;
+	t->mss = 536; /* RFC 9293 3.7.1 default until the peer says */
+	t->rcv_wscale = w->wscale;
+	t->t_open_us = w->now_us;
+	t->phase = (uint8_t)w->phase;
+	conn_tuple_set(&w->ct, slot, id);
+	tcp_progress(w, t);
+	timer_reset(w, t, w->idle_ms);
+	w->st->c_active++;
+	w->ctr->c_attempted++;
+	tcp_send_syn(w, t);
+	return 0;
+}
+
+static void take_syn_options(struct tcb *t, const struct seg *s,
+			     uint16_t our_mss, uint8_t our_shift)
+{
+	struct tcp_opts o;
+	if (tcp_opt_parse(s->opt, s->optlen, &o) < 0)
+		o.has_mss = o.has_wscale = 0;
+	/* Send no more than the peer takes, nor than our own MTU allows. */
+	t->mss = o.has_mss ? o.mss : 536;
+	if (t->mss > our_mss)
+		t->mss = our_mss;
+	if (t->mss < 64)
+		t->mss = 64;
+	if (o.has_wscale) {
+		t->flags |= TF_WSCALE;
+		t->snd_wscale = o.wscale;
+		t->rcv_wscale = our_shift;
+	} else {
+		t->snd_wscale = 0;
+		t->rcv_wscale = 0;
+	}
+}
+
+void tcp_accept(struct worker *w, const struct seg *s)
+{
+	uint32_t id = conn_alloc(&w->ct);
+	if (id == TCB_NIL) {
+		w->ctr->no_tcb++;
+		return; /* like a full backlog: the client retries */
+	}
+	struct tcb *t = tcb_of(w, id);
+	t->lip = s->ip->dst_addr;
+	t->rip = s->ip->src_addr;
+	t->lport = s->th->dst_port;
+	t->rport = s->th->src_port;
+	t->role = ROLE_SERVER;
+	t->state = TCP_SYN_RCVD;
+	t->irs = s->seq;
+	t->rcv_nxt = s->seq + 1;
+	t->iss = tcp_iss();
+	t->snd_una = t->iss;
+	t->snd_nxt = t->iss + 1;
+	t->snd_end = t->iss + 1;
+	t->snd_wnd = s->wnd; /* never scaled in a SYN */
+	t->snd_wl1 = s->seq;
+	t->snd_wl2 = t->iss;
+	t->t_open_us = w->now_us;
+	t->phase = (uint8_t)w->phase;
+	take_syn_options(t, s, w->mss, w->wscale);
+	conn_hash_insert(&w->ct, id);
+	tcp_progress(w, t);
+	timer_reset(w, t, w->idle_ms);
+	w->st->s_active++;
+	tcp_send_syn(w, t);
+}
+
+void tcp_synack_options(struct worker *w, struct tcb *t, const struct seg *s)
+{
+	take_syn_options(t, s, w->mss, w->wscale);
+}
+
+void tcp_established(struct worker *w, struct tcb *t)
+{
+	t->state = TCP_ESTABLISHED;
+	if (t->role == ROLE_CLIENT) {
+		w->ctr->c_connected++;
+		hist_add(&w->st->lat_connect, w->now_us - t->t_open_us);
+	} else {
+		w->ctr->s_accepted++;
+	}
+	t->t_open_us = w->now_us; /* the transaction starts here */
+}
+
+static void tcb_release(struct worker *w, struct tcb *t)
+{
+	uint32_t id = tcb_id(w, t);
+	timer_cancel(&w->tw, id);
+	if (t->role == ROLE_CLIENT) {
+		conn_tuple_set(&w->ct, t->tuple, TCB_NIL);
+		w->st->c_active--;
+	} else {
+		conn_hash_remove(&w->ct, id);
+		w->st->s_active--;
+	}
+	conn_free(&w->ct, id);
+}
+
+void tcp_finish(struct worker *w, struct tcb *t, int ok)
+{
+	ok = ok && (t->flags & TF_PROG_DONE);
+	if (t->role == ROLE_CLIENT) {
+		if (ok)
+			w->ctr->c_completed++;
+		else
+			w->ctr->c_failed++;
+	} else {
+		if (ok)
+			w->ctr->s_completed++;
+		else
+			w->ctr->s_failed++;
+	}
+	tcb_release(w, t);
+}
+
+void tcp_abort(struct worker *w, struct tcb *t)
+{
+	if (t->state != TCP_SYN_SENT)
+		tcp_send_rst(w, t);
+	tcp_finish(w, t, 0);
+}
+
+void tcp_time_wait(struct worker *w, struct tcb *t)
+{
+	t->state = TCP_TIME_WAIT;
+	if (w->time_wait_ms == 0) {
+		tcp_finish(w, t, 1);
+		return;
+	}
+	timer_reset(w, t, w->time_wait_ms);
+}
+
+void tcp_timer(struct worker *w, uint32_t id)
+{
+	struct tcb *t = tcb_of(w, id);
+	if (t->state == TCP_TIME_WAIT) {
+		tcp_finish(w, t, 1);
+		return;
+	}
+	uint32_t idle = w->now_ms - t->last_ms;
+	if (idle < w->idle_ms) {
+		timer_reset(w, t, w->idle_ms - idle);
+		return;
+	}
+	w->ctr->timeouts++;
+	tcp_abort(w, t);
+}

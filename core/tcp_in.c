@@ -1,0 +1,237 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Segment arrival for a connection that exists (RFC 9293 3.10.7),
+ * with RFC 5961's challenge ACKs for RSTs and SYNs that are in the
+ * window but not exact. Out-of-order data is dropped and answered with
+ * a duplicate ACK (no reassembly queue yet).
+ */
+#include "seq.h"
+#include "tcp.h"
+
+static void syn_sent(struct worker *w, struct tcb *t, const struct seg *s)
+{
+	uint8_t f = s->flags;
+	if (f & TH_ACK) {
+		if (SEQ_LEQ(s->ack, t->iss) || SEQ_GT(s->ack, t->snd_nxt)) {
+			if (!(f & TH_RST))
+				tcp_reply_rst(w, s);
+			return;
+		}
+	}
+	if (f & TH_RST) {
+		if (f & TH_ACK) { /* acceptable ACK: refused */
+			w->ctr->rst_rx++;
+			tcp_finish(w, t, 0);
+		}
+		return;
+	}
+	if (!(f & TH_SYN))
+		return;
+	t->irs = s->seq;
+	t->rcv_nxt = s->seq + 1;
+	tcp_synack_options(w, t, s);
+	t->snd_wnd = s->wnd; /* a SYN's window is never scaled */
+	t->snd_wl1 = s->seq;
+	t->snd_wl2 = s->ack;
+	tcp_progress(w, t);
+	if (!(f & TH_ACK)) {
+		/* Simultaneous open: answer SYN-ACK, wait for its ACK. */
+		t->state = TCP_SYN_RCVD;
+		tcp_send_syn(w, t);
+		return;
+	}
+	t->snd_una = s->ack;
+	tcp_established(w, t);
+	/* The handshake's ACK goes on its own, as a kernel client sends it
+	 * before the application writes. */
+	tcp_send_ack(w, t);
+	if (prog_step(w, t) < 0) {
+		tcp_abort(w, t);
+		return;
+	}
+	tcp_output(w, t);
+}
+
+/* RFC 9293 3.10.7.4, first check: is the segment in the window? */
+static int acceptable(const struct tcb *t, const struct seg *s, uint32_t wnd)
+{
+	uint32_t seg_len = s->len + !!(s->flags & TH_SYN) + !!(s->flags & TH_FIN);
+	if (seg_len == 0) {
+		if (wnd == 0)
+			return s->seq == t->rcv_nxt;
+		return SEQ_IN(s->seq, t->rcv_nxt, t->rcv_nxt + wnd);
+	}
+	if (wnd == 0)
+		return 0;
+	return SEQ_IN(s->seq, t->rcv_nxt, t->rcv_nxt + wnd) ||
+	       SEQ_IN(s->seq + seg_len - 1, t->rcv_nxt, t->rcv_nxt + wnd);
+}
+
+/* Our FIN has been sent and everything up to it acknowledged. */
+static inline int fin_acked(const struct tcb *t)
+{
+	return (t->flags & TF_FIN_SENT) && t->snd_una == t->snd_nxt;
+}
+
+void tcp_input(struct worker *w, struct tcb *t, const struct seg *s)
+{
+	if (t->state == TCP_SYN_SENT) {
+		syn_sent(w, t, s);
+		return;
+	}
+	uint8_t f = s->flags;
+	uint32_t wnd = w->rcv_wnd;
+
+	/* first: sequence number */
+	if (!acceptable(t, s, wnd)) {
+		if (!(f & TH_RST)) {
+			/* A retransmitted FIN in TIME_WAIT restarts the wait. */
+			if (t->state == TCP_TIME_WAIT && (f & TH_FIN))
+				tcp_time_wait(w, t);
+			tcp_send_ack(w, t);
+		}
+		return;
+	}
+	/* second: RST */
+	if (f & TH_RST) {
+		if (s->seq == t->rcv_nxt) {
+			w->ctr->rst_rx++;
+			tcp_finish(w, t, 0);
+		} else {
+			tcp_send_ack(w, t); /* challenge ACK, RFC 5961 3.2 */
+		}
+		return;
+	}
+	/* fourth: SYN in a synchronized state */
+	if (f & TH_SYN) {
+		if (t->state == TCP_SYN_RCVD && s->seq == t->irs) {
+			tcp_send_syn(w, t); /* our SYN-ACK was lost */
+			return;
+		}
+		tcp_send_ack(w, t); /* challenge ACK, RFC 5961 4.2 */
+		return;
+	}
+	/* fifth: ACK */
+	if (!(f & TH_ACK))
+		return;
+	if (t->state == TCP_SYN_RCVD) {
+		if (SEQ_LEQ(s->ack, t->snd_una) || SEQ_GT(s->ack, t->snd_nxt)) {
+			tcp_reply_rst(w, s);
+			return;
+		}
+		tcp_established(w, t);
+		t->snd_wnd = s->wnd << t->snd_wscale;
+		t->snd_wl1 = s->seq;
+		t->snd_wl2 = s->ack;
+		if (prog_step(w, t) < 0) {
+			tcp_abort(w, t);
+			return;
+		}
+	}
+	if (SEQ_GT(s->ack, t->snd_nxt)) {
+		tcp_send_ack(w, t); /* acknowledges what we never sent */
+		return;
+	}
+	if (SEQ_GT(s->ack, t->snd_una)) {
+		t->snd_una = s->ack;
+		tcp_progress(w, t);
+	}
+	if (SEQ_LT(t->snd_wl1, s->seq) ||
+	    (t->snd_wl1 == s->seq && SEQ_LEQ(t->snd_wl2, s->ack))) {
+		t->snd_wnd = (uint32_t)s->wnd << t->snd_wscale;
+		t->snd_wl1 = s->seq;
+		t->snd_wl2 = s->ack;
+	}
+	switch (t->state) {
+	case TCP_FIN_WAIT_1:
+		if (fin_acked(t))
+			t->state = TCP_FIN_WAIT_2;
+		break;
+	case TCP_CLOSING:
+		if (fin_acked(t)) {
+			tcp_time_wait(w, t);
+			return;
+		}
+		break;
+	case TCP_LAST_ACK:
+		if (fin_acked(t))
+			tcp_finish(w, t, 1);
+		return;
+	case TCP_TIME_WAIT:
+		if (f & TH_FIN) {
+			tcp_send_ack(w, t);
+			tcp_time_wait(w, t);
+		}
+		return;
+	default:
+		break;
+	}
+
+	/* seventh: payload, in order only */
+	uint32_t seq = s->seq;
+	const uint8_t *data = s->data;
+	uint32_t len = s->len;
+	if (SEQ_LT(seq, t->rcv_nxt)) { /* trim what we already have */
+		uint32_t dup = t->rcv_nxt - seq;
+		if (dup > len)
+			dup = len;
+		data += dup;
+		len -= dup;
+		seq += dup;
+	}
+	if (seq != t->rcv_nxt) {
+		w->ctr->drops_out_of_order++;
+		tcp_send_ack(w, t);
+		return;
+	}
+	if (len > wnd)
+		len = wnd;
+	int ok = 0;
+	if (len && (t->state == TCP_ESTABLISHED || t->state == TCP_FIN_WAIT_1 ||
+		    t->state == TCP_FIN_WAIT_2)) {
+		t->rcv_nxt += len;
+		t->flags |= TF_ACK_NOW;
+		tcp_progress(w, t);
+		if (t->role == ROLE_CLIENT)
+			w->ctr->c_bytes_rx += len;
+		else
+			w->ctr->s_bytes_rx += len;
+		ok = prog_input(w, t, data, len);
+	}
+
+	/* eighth: FIN, when everything before it has arrived */
+	if ((f & TH_FIN) && ok == 0 && seq + len == s->seq + s->len &&
+	    !(t->flags & TF_PEER_FIN)) {
+		t->rcv_nxt++;
+		t->flags |= TF_PEER_FIN | TF_ACK_NOW;
+		tcp_progress(w, t);
+		switch (t->state) {
+		case TCP_ESTABLISHED:
+			t->state = TCP_CLOSE_WAIT;
+			break;
+		case TCP_FIN_WAIT_1:
+			t->state = TCP_CLOSING;
+			break;
+		case TCP_FIN_WAIT_2:
+			tcp_send_ack(w, t);
+			tcp_time_wait(w, t);
+			return;
+		default:
+			break;
+		}
+		ok = prog_step(w, t);
+	}
+	if (ok < 0) {
+		tcp_abort(w, t);
+		return;
+	}
+	if (SEQ_GEQ(t->snd_una, t->snd_end) && prog_step(w, t) < 0) {
+		tcp_abort(w, t); /* a send was waiting for this ACK */
+		return;
+	}
+	tcp_output(w, t);
+	/* CLOSING may have been reached with our FIN already acked. */
+	if (t->state == TCP_CLOSING && fin_acked(t)) {
+		tcp_time_wait(w, t);
+	}
+}

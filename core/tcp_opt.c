@@ -1,0 +1,70 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include <string.h>
+
+#include "tcp_opt.h"
+
+int tcp_opt_parse(const uint8_t *p, uint32_t len, struct tcp_opts *o)
+{
+	memset(o, 0, sizeof(*o));
+	uint32_t i = 0;
+	while (i < len) {
+		uint8_t kind = p[i];
+		if (kind == TCPOPT_EOL)
+			break;
+		if (kind == TCPOPT_NOP) {
+			i++;
+			continue;
+		}
+		if (i + 1 >= len)
+			return -1;
+		uint8_t olen = p[i + 1];
+		if (olen < 2 || i + olen > len)
+			return -1;
+		const uint8_t *v = p + i + 2;
+		switch (kind) {
+		case TCPOPT_MSS:
+			if (olen != 4)
+				return -1;
+			o->mss = (uint16_t)(v[0] << 8 | v[1]);
+			o->has_mss = 1;
+			break;
+		case TCPOPT_WSCALE:
+			if (olen != 3)
+				return -1;
+			o->wscale = v[0] > TCP_MAX_WSCALE ? TCP_MAX_WSCALE : v[0];
+			o->has_wscale = 1;
+			break;
+		case TCPOPT_SACK_OK:
+			if (olen != 2)
+				return -1;
+			o->sack_ok = 1;
+			break;
+		case TCPOPT_TS:
+			if (olen != 10)
+				return -1;
+			o->ts_val = (uint32_t)v[0] << 24 | v[1] << 16 | v[2] << 8 | v[3];
+			o->ts_ecr = (uint32_t)v[4] << 24 | v[5] << 16 | v[6] << 8 | v[7];
+			o->has_ts = 1;
+			break;
+		default:
+			break;
+		}
+		i += olen;
+	}
+	return 0;
+}
+
+uint32_t tcp_opt_build_syn(uint8_t *p, uint16_t mss, int wscale)
+{
+	p[0] = TCPOPT_MSS;
+	p[1] = 4;
+	p[2] = (uint8_t)(mss >> 8);
+	p[3] = (uint8_t)mss;
+	if (wscale < 0)
+		return 4;
+	p[4] = TCPOPT_NOP;
+	p[5] = TCPOPT_WSCALE;
+	p[6] = 3;
+	p[7] = (uint8_t)wscale;
+	return 8;
+}

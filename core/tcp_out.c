@@ -1,0 +1,250 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Segment output. Headers are written in place (Ethernet, IPv4, TCP);
+ * payload bytes come from the template the connection is sending.
+ */
+#include <string.h>
+
+#include <rte_byteorder.h>
+#include <rte_ethdev.h>
+
+#include "csum.h"
+#include "seq.h"
+#include "tcp.h"
+#include "tcp_opt.h"
+
+void tx_push(struct worker *w, uint8_t slot, struct rte_mbuf *m)
+{
+	struct worker_port *p = &w->port[slot];
+	p->tx[p->ntx++] = m;
+	w->ctr->pkts_tx++;
+	if (p->ntx == TX_BURST) {
+		uint16_t n = rte_eth_tx_burst(p->dev, p->queue, p->tx, TX_BURST);
+		if (unlikely(n < TX_BURST)) {
+			w->ctr->drops_tx_full += TX_BURST - n;
+			rte_pktmbuf_free_bulk(&p->tx[n], TX_BURST - n);
+		}
+		p->ntx = 0;
+	}
+}
+
+void worker_tx_flush(struct worker *w)
+{
+	for (uint8_t s = 0; s < w->nports; s++) {
+		struct worker_port *p = &w->port[s];
+		if (p->ntx == 0)
+			continue;
+		uint16_t n = rte_eth_tx_burst(p->dev, p->queue, p->tx, p->ntx);
+		if (unlikely(n < p->ntx)) {
+			w->ctr->drops_tx_full += p->ntx - n;
+			rte_pktmbuf_free_bulk(&p->tx[n], p->ntx - n);
+		}
+		p->ntx = 0;
+	}
+}
+
+/* Build headers for a segment of `len` payload bytes and `optlen` bytes
+ * of options; returns the mbuf, with th pointing at the TCP header. */
+static struct rte_mbuf *seg_alloc(struct worker *w, uint8_t slot,
+				  const struct rte_ether_addr *dst_mac,
+				  uint32_t sip, uint32_t dip, uint16_t sport,
+				  uint16_t dport, uint32_t optlen, uint32_t len,
+				  struct rte_tcp_hdr **thp)
+{
+	struct rte_mbuf *m = rte_pktmbuf_alloc(w->pool);
+	if (unlikely(m == NULL))
+		return NULL;
+	uint32_t l4 = 20 + optlen + len;
+	uint32_t total = RTE_ETHER_HDR_LEN + 20 + l4;
+	char *b = rte_pktmbuf_append(m, (uint16_t)total);
+	struct worker_port *p = &w->port[slot];
+	struct rte_ether_hdr *eth = (struct rte_ether_hdr *)b;
+	rte_ether_addr_copy(dst_mac, &eth->dst_addr);
+	rte_ether_addr_copy(&p->mac, &eth->src_addr);
+	eth->ether_type = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4);
+
+	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(eth + 1);
+	ip->version_ihl = RTE_IPV4_VHL_DEF;
+	ip->type_of_service = 0;
+	ip->total_length = rte_cpu_to_be_16((uint16_t)(20 + l4));
+	ip->packet_id = rte_cpu_to_be_16(w->ip_id++);
+	ip->fragment_offset = rte_cpu_to_be_16(RTE_IPV4_HDR_DF_FLAG);
+	ip->time_to_live = 64;
+	ip->next_proto_id = IPPROTO_TCP;
+	ip->src_addr = sip;
+	ip->dst_addr = dip;
+
+	struct rte_tcp_hdr *th = (struct rte_tcp_hdr *)(ip + 1);
+	th->src_port = sport;
+	th->dst_port = dport;
+	th->data_off = (uint8_t)(((20 + optlen) / 4) << 4);
+	th->tcp_urp = 0;
+	m->l2_len = RTE_ETHER_HDR_LEN;
+	m->l3_len = 20;
+	m->l4_len = (uint8_t)(20 + optlen);
+	*thp = th;
+	return m;
+}
+
+static void seg_finish(struct worker *w, uint8_t slot, struct rte_mbuf *m,
+		       struct rte_tcp_hdr *th)
+{
+	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)th - 1;
+	if (w->port[slot].tx_csum) {
+		ip->hdr_checksum = 0;
+		th->cksum = rte_ipv4_phdr_cksum(ip, 0);
+		m->ol_flags |= RTE_MBUF_F_TX_IPV4 | RTE_MBUF_F_TX_IP_CKSUM |
+			       RTE_MBUF_F_TX_TCP_CKSUM;
+	} else {
+		csum_ipv4_set(ip);
+		csum_tcp_set(ip, th);
+	}
+	tx_push(w, slot, m);
+}
+
+static uint16_t adv_window(const struct tcb *t, const struct worker *w)
+{
+	uint32_t wnd = w->rcv_wnd >> t->rcv_wscale;
+	return (uint16_t)(wnd > 0xffff ? 0xffff : wnd);
+}
+
+/* One segment of the connection: seq, flags, len payload bytes. */
+static void seg_send(struct worker *w, struct tcb *t, uint32_t seq,
+		     uint8_t flags, uint32_t len)
+{
+	uint8_t slot = w->role_port[t->role];
+	uint32_t optlen = (flags & TH_SYN) ? 8 : 0;
+	struct rte_tcp_hdr *th;
+	struct rte_mbuf *m = seg_alloc(w, slot, &w->port[slot].peer_mac, t->lip,
+				       t->rip, t->lport, t->rport, optlen, len,
+				       &th);
+	if (unlikely(m == NULL)) {
+		/* Out of mbufs: the segment is lost like a dropped packet. */
+		w->ctr->drops_tx_full++;
+		return;
+	}
+	th->sent_seq = rte_cpu_to_be_32(seq);
+	th->recv_ack = (flags & TH_ACK) ? rte_cpu_to_be_32(t->rcv_nxt) : 0;
+	th->tcp_flags = flags;
+	if (flags & TH_SYN) {
+		/* The window of a SYN is never scaled (RFC 7323 2.2). */
+		uint32_t wnd = w->rcv_wnd > 0xffff ? 0xffff : w->rcv_wnd;
+		th->rx_win = rte_cpu_to_be_16((uint16_t)wnd);
+		int ws = (t->role == ROLE_CLIENT || (t->flags & TF_WSCALE)) ?
+				 (int)w->wscale : -1;
+		uint32_t ol = tcp_opt_build_syn((uint8_t *)(th + 1), w->mss, ws);
+		if (ol < optlen) { /* no window scale: pad with NOPs */
+			memset((uint8_t *)(th + 1) + ol, TCPOPT_NOP, optlen - ol);
+		}
+	} else {
+		th->rx_win = rte_cpu_to_be_16(adv_window(t, w));
+	}
+	if (len) {
+		const struct teng_payload *pl = &w->payloads[t->tpl];
+		memcpy((uint8_t *)th + 20 + optlen,
+		       w->blob + pl->off + (seq - t->tpl_seq), len);
+		if (t->role == ROLE_CLIENT)
+			w->ctr->c_bytes_tx += len;
+		else
+			w->ctr->s_bytes_tx += len;
+	}
+	seg_finish(w, slot, m, th);
+}
+
+void tcp_send_syn(struct worker *w, struct tcb *t)
+{
+	uint8_t f = t->state == TCP_SYN_RCVD ? (TH_SYN | TH_ACK) : TH_SYN;
+	seg_send(w, t, t->iss, f, 0);
+}
+
+void tcp_send_ack(struct worker *w, struct tcb *t)
+{
+	seg_send(w, t, t->snd_nxt, TH_ACK, 0);
+	t->flags &= (uint8_t)~TF_ACK_NOW;
+}
+
+void tcp_send_rst(struct worker *w, struct tcb *t)
+{
+	seg_send(w, t, t->snd_nxt, TH_RST | TH_ACK, 0);
+	w->ctr->rst_tx++;
+}
+
+static void fin_sent(struct tcb *t)
+{
+	t->flags |= TF_FIN_SENT;
+	if (t->state == TCP_ESTABLISHED)
+		t->state = TCP_FIN_WAIT_1;
+	else if (t->state == TCP_CLOSE_WAIT)
+		t->state = TCP_LAST_ACK;
+}
+
+void tcp_output(struct worker *w, struct tcb *t)
+{
+	int sent = 0;
+	if (t->state < TCP_ESTABLISHED)
+		goto ack;
+	uint32_t wnd_end = t->snd_una + t->snd_wnd;
+	while (SEQ_LT(t->snd_nxt, t->snd_end)) {
+		uint32_t len = t->snd_end - t->snd_nxt;
+		uint32_t room = SEQ_GT(wnd_end, t->snd_nxt) ? wnd_end - t->snd_nxt : 0;
+		if (len > t->mss)
+			len = t->mss;
+		if (len > room)
+			len = room;
+		if (len == 0)
+			break; /* window closed: the idle timer watches it */
+		uint8_t f = TH_ACK;
+		int fin = 0;
+		if (t->snd_nxt + len == t->snd_end) {
+			f |= TH_PSH;
+			if ((t->flags & (TF_FIN_QUEUED | TF_FIN_SENT)) == TF_FIN_QUEUED) {
+				f |= TH_FIN;
+				fin = 1;
+			}
+		}
+		seg_send(w, t, t->snd_nxt, f, len);
+		t->snd_nxt += len + (uint32_t)fin;
+		if (fin)
+			fin_sent(t);
+		sent = 1;
+	}
+	if ((t->flags & (TF_FIN_QUEUED | TF_FIN_SENT)) == TF_FIN_QUEUED &&
+	    t->snd_nxt == t->snd_end) {
+		seg_send(w, t, t->snd_nxt, TH_FIN | TH_ACK, 0);
+		t->snd_nxt++;
+		fin_sent(t);
+		sent = 1;
+	}
+ack:
+	if (sent)
+		t->flags &= (uint8_t)~TF_ACK_NOW;
+	else if (t->flags & TF_ACK_NOW)
+		tcp_send_ack(w, t);
+}
+
+void tcp_reply_rst(struct worker *w, const struct seg *s)
+{
+	if (s->flags & TH_RST)
+		return;
+	struct rte_tcp_hdr *th;
+	struct rte_mbuf *m = seg_alloc(w, s->slot, &s->eth->src_addr,
+				       s->ip->dst_addr, s->ip->src_addr,
+				       s->th->dst_port, s->th->src_port, 0, 0,
+				       &th);
+	if (m == NULL)
+		return;
+	if (s->flags & TH_ACK) {
+		th->sent_seq = rte_cpu_to_be_32(s->ack);
+		th->recv_ack = 0;
+		th->tcp_flags = TH_RST;
+	} else {
+		uint32_t ack = s->seq + s->len + !!(s->flags & TH_SYN) +
+			       !!(s->flags & TH_FIN);
+		th->sent_seq = 0;
+		th->recv_ack = rte_cpu_to_be_32(ack);
+		th->tcp_flags = TH_RST | TH_ACK;
+	}
+	th->rx_win = 0;
+	w->ctr->rst_tx++;
+	seg_finish(w, s->slot, m, th);
+}

@@ -1,0 +1,331 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The worker loop, run to completion: rx burst -> parse -> connection ->
+ * TCP; then timers; then new connections as the schedule allows; then
+ * tx flush. No locks, no atomics, no malloc on this path.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include <rte_byteorder.h>
+#include <rte_cycles.h>
+#include <rte_ethdev.h>
+#include <rte_lcore.h>
+#include <rte_malloc.h>
+
+#include "csum.h"
+#include "tcp.h"
+
+static void *zalloc_socket(size_t n, size_t size, int socket)
+{
+	return rte_zmalloc_socket("teng", n * size, RTE_CACHE_LINE_SIZE, socket);
+}
+
+int worker_init(struct worker *w, const struct teng_plan *plan, uint32_t index,
+		unsigned lcore, struct worker_ctl *ctl, char *err, size_t errlen)
+{
+	w->index = index;
+	w->ncores = plan->cores;
+	w->lcore = lcore;
+	w->socket = (int)rte_lcore_to_socket_id(lcore);
+	w->ctl = ctl;
+	w->st = rte_zmalloc_socket("teng_stats", sizeof(*w->st),
+				   RTE_CACHE_LINE_SIZE, w->socket);
+	if (w->st == NULL)
+		goto nomem;
+	w->ctr = &w->st->phase[0];
+
+	w->client_on = plan->client_enabled;
+	w->server_on = plan->server_enabled;
+	w->server_ip = rte_cpu_to_be_32(plan->server_ip);
+	w->server_port = rte_cpu_to_be_16(plan->server_port);
+	w->cip_lo = plan->client_ip_lo;
+	w->cip_hi = plan->client_ip_hi;
+	w->cport_lo = plan->client_port_lo;
+	w->cport_n = (uint32_t)plan->client_port_hi - plan->client_port_lo + 1;
+	uint64_t ntuples = (uint64_t)(w->cip_hi - w->cip_lo + 1) * w->cport_n;
+	w->nslots = (uint32_t)((ntuples - index + w->ncores - 1) / w->ncores);
+
+	memcpy(w->ops[ROLE_CLIENT], plan->client_prog.ops, sizeof(w->ops[0]));
+	memcpy(w->ops[ROLE_SERVER], plan->server_prog.ops, sizeof(w->ops[0]));
+	w->prog[ROLE_CLIENT] = w->ops[ROLE_CLIENT];
+	w->prog[ROLE_SERVER] = w->ops[ROLE_SERVER];
+	memcpy(w->payloads, plan->payloads, sizeof(w->payloads));
+	w->blob = rte_malloc_socket("teng_blob", plan->blob_len ? plan->blob_len : 1,
+				    0, w->socket);
+	if (w->blob == NULL)
+		goto nomem;
+	if (plan->blob_len)
+		memcpy(w->blob, plan->blob, plan->blob_len);
+	for (uint32_t i = 0; i < plan->npayloads && i < TENG_MAX_PAYLOADS; i++)
+		if (plan->payloads[i].len <= TENG_DELIM_MAX && plan->payloads[i].len)
+			prog_init_kmp(w->blob + plan->payloads[i].off,
+				      plan->payloads[i].len, w->kmp[i]);
+
+	w->mss = plan->tcp.mss;
+	w->wscale = plan->tcp.wscale;
+	w->rcv_wnd = plan->tcp.rcv_wnd;
+	w->idle_ms = plan->tcp.idle_timeout_ms;
+	w->time_wait_ms = plan->tcp.time_wait_ms;
+
+	w->nphases = plan->nphases;
+	uint32_t end = 0;
+	for (uint32_t i = 0; i < plan->nphases; i++) {
+		end += (uint32_t)(plan->phases[i].duration_s * 1000.0 + 0.5);
+		w->phase_end_ms[i] = end;
+		w->phase_dur_s[i] = plan->phases[i].duration_s;
+		w->phase_kind[i] = plan->phases[i].kind;
+		w->sched[i] = plan->core[index].sched[i];
+	}
+	w->conn_limit = plan->core[index].conn_limit;
+	w->max_open = plan->max_open / plan->cores + 1;
+
+	/* Pool: the open-connection cap for clients plus room for the
+	 * server side and connections finishing. */
+	uint32_t size = 2 * w->max_open + 4096;
+	for (uint32_t i = 0; i < plan->nphases; i++)
+		if (2 * w->sched[i].concurrency + 4096 > size)
+			size = 2 * w->sched[i].concurrency + 4096;
+	if (conn_init(&w->ct, size, w->client_on ? w->nslots : 0, zalloc_socket,
+		      w->socket) < 0)
+		goto nomem;
+	if (timer_init(&w->tw, 4096, w->ct.tcb, sizeof(struct tcb),
+		       offsetof(struct tcb, tn), 0) < 0)
+		goto nomem;
+	for (uint32_t i = 0; i < size; i++)
+		timer_node_init(&w->tw, i);
+	return 0;
+nomem:
+	snprintf(err, errlen, "out of memory setting up worker %u", index);
+	return -1;
+}
+
+void worker_fini(struct worker *w)
+{
+	timer_fini(&w->tw);
+	if (w->ct.tcb)
+		conn_fini(&w->ct, rte_free);
+	rte_free(w->blob);
+	rte_free(w->st);
+}
+
+void worker_clock(struct worker *w, uint64_t tsc)
+{
+	uint64_t d = tsc - w->ctl->tsc0;
+	w->now_tsc = tsc;
+	w->now_ms = (uint32_t)(d * 1000 / w->ctl->hz);
+	w->now_us = (uint32_t)(d * 1000000 / w->ctl->hz);
+}
+
+void worker_timers(struct worker *w)
+{
+	uint32_t ids[64], n;
+	do {
+		n = timer_expire(&w->tw, w->now_ms, ids, 64);
+		for (uint32_t i = 0; i < n; i++)
+			tcp_timer(w, ids[i]);
+	} while (n == 64);
+}
+
+static int parse(struct worker *w, struct rte_mbuf *m, struct seg *s)
+{
+	uint32_t dlen = rte_pktmbuf_data_len(m);
+	if (unlikely(dlen < RTE_ETHER_HDR_LEN + 20 || m->nb_segs != 1))
+		goto bad;
+	s->eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
+	if (s->eth->ether_type != rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4)) {
+		w->ctr->drops_not_ours++;
+		return -1;
+	}
+	s->ip = (struct rte_ipv4_hdr *)(s->eth + 1);
+	uint32_t ihl = (s->ip->version_ihl & 0x0f) * 4u;
+	uint32_t tot = rte_be_to_cpu_16(s->ip->total_length);
+	if (unlikely((s->ip->version_ihl >> 4) != 4 || ihl < 20 ||
+		     tot < ihl + 20 || tot > dlen - RTE_ETHER_HDR_LEN))
+		goto bad;
+	if (s->ip->next_proto_id != IPPROTO_TCP ||
+	    (s->ip->fragment_offset & rte_cpu_to_be_16(RTE_IPV4_HDR_MF_FLAG |
+						       RTE_IPV4_HDR_OFFSET_MASK))) {
+		w->ctr->drops_not_ours++;
+		return -1;
+	}
+	s->th = (struct rte_tcp_hdr *)((uint8_t *)s->ip + ihl);
+	uint32_t doff = (s->th->data_off >> 4) * 4u;
+	if (unlikely(doff < 20 || ihl + doff > tot))
+		goto bad;
+	uint64_t ol = m->ol_flags;
+	if ((ol & RTE_MBUF_F_RX_IP_CKSUM_MASK) == RTE_MBUF_F_RX_IP_CKSUM_BAD ||
+	    (ol & RTE_MBUF_F_RX_L4_CKSUM_MASK) == RTE_MBUF_F_RX_L4_CKSUM_BAD)
+		goto bad_csum;
+	if ((ol & RTE_MBUF_F_RX_IP_CKSUM_MASK) != RTE_MBUF_F_RX_IP_CKSUM_GOOD &&
+	    !csum_ipv4_ok(s->ip))
+		goto bad_csum;
+	if ((ol & RTE_MBUF_F_RX_L4_CKSUM_MASK) != RTE_MBUF_F_RX_L4_CKSUM_GOOD &&
+	    !csum_tcp_ok(s->ip, s->th))
+		goto bad_csum;
+	s->opt = (const uint8_t *)(s->th + 1);
+	s->optlen = doff - 20;
+	s->data = (const uint8_t *)s->th + doff;
+	s->len = tot - ihl - doff;
+	s->seq = rte_be_to_cpu_32(s->th->sent_seq);
+	s->ack = rte_be_to_cpu_32(s->th->recv_ack);
+	s->wnd = rte_be_to_cpu_16(s->th->rx_win);
+	s->flags = s->th->tcp_flags;
+	return 0;
+bad:
+	w->ctr->drops_bad_header++;
+	return -1;
+bad_csum:
+	w->ctr->drops_bad_checksum++;
+	return -1;
+}
+
+/* The client TCB a segment is for, found by arithmetic on its tuple. */
+static uint32_t client_lookup(struct worker *w, const struct seg *s)
+{
+	uint32_t ip = rte_be_to_cpu_32(s->ip->dst_addr);
+	uint32_t port = rte_be_to_cpu_16(s->th->dst_port);
+	if (ip < w->cip_lo || ip > w->cip_hi || port < w->cport_lo ||
+	    port - w->cport_lo >= w->cport_n)
+		return TCB_NIL;
+	uint64_t tuple = (uint64_t)(ip - w->cip_lo) * w->cport_n + (port - w->cport_lo);
+	if (tuple % w->ncores != w->index)
+		return TCB_NIL;
+	uint32_t id = conn_tuple_get(&w->ct, (uint32_t)(tuple / w->ncores));
+	if (id == TCB_NIL)
+		return TCB_NIL;
+	const struct tcb *t = tcb_of(w, id);
+	if (t->rip != s->ip->src_addr || t->rport != s->th->src_port)
+		return TCB_NIL;
+	return id;
+}
+
+void worker_rx(struct worker *w, uint8_t slot, struct rte_mbuf *m)
+{
+	struct seg s;
+	w->ctr->pkts_rx++;
+	if (parse(w, m, &s) < 0)
+		goto out;
+	s.slot = slot;
+	uint32_t id = TCB_NIL;
+	if (w->server_on && s.ip->dst_addr == w->server_ip &&
+	    s.th->dst_port == w->server_port) {
+		id = conn_hash_lookup(&w->ct, s.ip->src_addr, s.th->src_port,
+				      s.ip->dst_addr, s.th->dst_port);
+		if (id == TCB_NIL && (s.flags & (TH_SYN | TH_ACK | TH_RST)) == TH_SYN) {
+			tcp_accept(w, &s);
+			goto out;
+		}
+	} else if (w->client_on) {
+		id = client_lookup(w, &s);
+	}
+	if (id == TCB_NIL) {
+		w->ctr->drops_no_connection++;
+		tcp_reply_rst(w, &s);
+		goto out;
+	}
+	tcp_input(w, tcb_of(w, id), &s);
+out:
+	rte_pktmbuf_free(m);
+}
+
+/* How many connections the schedule wants opened now. */
+static uint32_t due(struct worker *w)
+{
+	const struct teng_sched *sc = &w->sched[w->phase];
+	uint64_t limit = OPEN_BURST;
+	uint64_t open = w->st->c_active;
+	uint32_t cap = w->max_open;
+	switch (w->phase_kind[w->phase]) {
+	case TENG_RATE_CPS:
+	case TENG_RATE_RAMP: {
+		double el = (double)(w->now_tsc - w->phase_start_tsc) / (double)w->ctl->hz;
+		double d = sc->cps_from * el;
+		if (w->phase_kind[w->phase] == TENG_RATE_RAMP && w->phase_dur_s[w->phase] > 0)
+			d += (sc->cps_to - sc->cps_from) * el * el /
+			     (2 * w->phase_dur_s[w->phase]);
+		uint64_t want = (uint64_t)d;
+		limit = want > w->opened_phase ? want - w->opened_phase : 0;
+		break;
+	}
+	case TENG_RATE_MAX:
+		cap = sc->concurrency ? sc->concurrency : w->max_open;
+		break;
+	case TENG_RATE_CONCURRENCY:
+		cap = sc->concurrency;
+		break;
+	}
+	if (limit > OPEN_BURST)
+		limit = OPEN_BURST;
+	if (open >= cap)
+		return 0;
+	if (limit > cap - open)
+		limit = cap - open;
+	if (w->conn_limit && limit > w->conn_limit - w->opened_total)
+		limit = w->conn_limit - w->opened_total;
+	return (uint32_t)limit;
+}
+
+static void set_phase(struct worker *w, uint32_t p)
+{
+	w->phase = p;
+	w->st->phase_now = p;
+	w->ctr = &w->st->phase[p];
+	w->opened_phase = 0;
+	w->phase_start_tsc = w->now_tsc;
+}
+
+static void schedule(struct worker *w)
+{
+	while (w->phase < w->nphases && w->now_ms >= w->phase_end_ms[w->phase])
+		set_phase(w, w->phase + 1);
+	if (w->ctl->draining && w->phase < w->nphases)
+		set_phase(w, w->nphases);
+	if (w->phase >= w->nphases || !w->client_on)
+		return;
+	for (uint32_t n = due(w); n > 0; n--) {
+		if (tcp_connect(w) < 0)
+			break;
+		w->opened_phase++;
+		w->opened_total++;
+	}
+}
+
+static void abort_all(struct worker *w)
+{
+	for (uint32_t i = 0; i < w->ct.size; i++) {
+		struct tcb *t = tcb_of(w, i);
+		if (t->state == TCP_CLOSED)
+			continue;
+		w->ctr->aborted++;
+		tcp_abort(w, t);
+	}
+	worker_tx_flush(w);
+}
+
+int worker_main(void *arg)
+{
+	struct worker *w = arg;
+	struct rte_mbuf *pkts[RX_BURST];
+	worker_clock(w, rte_rdtsc());
+	w->tw.now = w->now_ms;
+	set_phase(w, 0);
+	w->phase_start_tsc = w->ctl->tsc0;
+	while (!w->ctl->abort) {
+		worker_clock(w, rte_rdtsc());
+		for (uint8_t s = 0; s < w->nports; s++) {
+			struct worker_port *p = &w->port[s];
+			uint16_t n = rte_eth_rx_burst(p->dev, p->queue, pkts, RX_BURST);
+			for (uint16_t i = 0; i < n; i++) {
+				if (i + 1 < n)
+					rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 1], void *));
+				worker_rx(w, s, pkts[i]);
+			}
+		}
+		worker_timers(w);
+		schedule(w);
+		worker_tx_flush(w);
+	}
+	abort_all(w);
+	return 0;
+}

@@ -1,0 +1,120 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * A worker: one per lcore, run to completion, sharing nothing with the
+ * others. Everything the fast path touches hangs off struct worker.
+ */
+#ifndef TENG_WORKER_H
+#define TENG_WORKER_H
+
+#include <stdint.h>
+#include <rte_ether.h>
+#include <rte_mbuf.h>
+#include <rte_mempool.h>
+
+#include "teng/plan.h"
+#include "teng/stats.h"
+#include "conn.h"
+#include "tcb.h"
+#include "timer.h"
+
+#define RX_BURST 32
+#define TX_BURST 32
+#define OPEN_BURST 32   /* new connections per loop iteration at most */
+#define HDR_LEN (RTE_ETHER_HDR_LEN + 20 + 20)
+
+/* What the main lcore tells the workers; each field has one writer. */
+struct worker_ctl {
+	volatile uint8_t draining; /* main: open no new connections */
+	volatile uint8_t abort;    /* main: reset what is open, then return */
+	uint64_t tsc0;             /* run start */
+	uint64_t hz;
+};
+
+struct worker_port {
+	uint16_t dev;        /* ethdev port id */
+	uint16_t queue;
+	uint16_t ntx;
+	uint8_t tx_csum;     /* the device fills IPv4/TCP checksums */
+	uint8_t rx_csum;     /* the device verifies them */
+	struct rte_ether_addr mac, peer_mac;
+	struct rte_mbuf *tx[TX_BURST];
+};
+
+/* Per-worker statistics: written by this worker alone. */
+struct worker_stats {
+	struct teng_counters phase[TENG_MAX_PHASES + 1];
+	uint64_t c_active;
+	uint64_t s_active;
+	uint32_t phase_now;
+	struct teng_hist lat_connect;
+	struct teng_hist lat_txn;
+} __rte_cache_aligned;
+
+struct worker {
+	/* hot: per packet */
+	struct conn_table ct;
+	struct timer_wheel tw;
+	struct rte_mempool *pool;
+	struct teng_counters *ctr;   /* counters of the current phase */
+	uint64_t now_tsc;
+	uint32_t now_ms, now_us;
+	uint16_t ip_id;
+	uint8_t nports;
+	uint8_t role_port[2];        /* port slot per tcb_role */
+	struct worker_port port[TENG_MAX_PORTS];
+
+	/* addresses, network byte order where they meet the wire */
+	uint8_t client_on, server_on;
+	uint32_t server_ip;          /* network order */
+	uint16_t server_port;        /* network order */
+	uint32_t cip_lo, cip_hi;     /* host order */
+	uint16_t cport_lo;           /* host order */
+	uint32_t cport_n;            /* ports per client IP */
+	uint32_t ncores, index;      /* tuple t belongs to core t % ncores */
+	uint32_t nslots;             /* tuples owned here */
+	uint32_t next_slot;
+
+	/* programs and payloads (copies owned by the worker) */
+	const struct teng_op *prog[2];
+	struct teng_op ops[2][TENG_MAX_OPS];
+	struct teng_payload payloads[TENG_MAX_PAYLOADS];
+	uint8_t kmp[TENG_MAX_PAYLOADS][TENG_DELIM_MAX]; /* delimiter failure tables */
+	uint8_t *blob;
+
+	/* tcp parameters */
+	uint16_t mss;
+	uint8_t wscale;
+	uint32_t rcv_wnd;
+	uint32_t idle_ms, time_wait_ms;
+
+	/* schedule */
+	uint32_t nphases, phase;
+	uint32_t phase_end_ms[TENG_MAX_PHASES];
+	double phase_dur_s[TENG_MAX_PHASES];
+	uint32_t phase_kind[TENG_MAX_PHASES];
+	struct teng_sched sched[TENG_MAX_PHASES];
+	uint64_t phase_start_tsc;
+	uint64_t opened_phase, opened_total, conn_limit;
+	uint32_t max_open;
+
+	struct worker_ctl *ctl;
+	struct worker_stats *st;
+	unsigned lcore;
+	int socket;
+};
+
+/* Set up a worker's tables from the plan; 0 or -1 (message in err). */
+int worker_init(struct worker *w, const struct teng_plan *plan, uint32_t index,
+		unsigned lcore, struct worker_ctl *ctl, char *err, size_t errlen);
+void worker_fini(struct worker *w);
+/* The lcore entry point: runs until ctl->abort. */
+int worker_main(void *arg);
+
+/* Per-packet entry: parse, find the connection, run TCP. Frees m. */
+void worker_rx(struct worker *w, uint8_t slot, struct rte_mbuf *m);
+/* Advance the clock once per loop iteration. */
+void worker_clock(struct worker *w, uint64_t tsc);
+void worker_timers(struct worker *w);
+void worker_tx_flush(struct worker *w);
+
+#endif
