@@ -78,7 +78,7 @@ int worker_init(struct worker *w, const struct teng_plan *plan, uint32_t index,
 		w->sched[i] = plan->core[index].sched[i];
 	}
 	w->conn_limit = plan->core[index].conn_limit;
-	w->max_open = plan->max_open / plan->cores + 1;
+	w->max_open = plan->max_open; /* already per core */
 
 	/* Pool: the open-connection cap for clients plus room for the
 	 * server side and connections finishing. */

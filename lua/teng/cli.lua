@@ -1,0 +1,202 @@
+-- The command line: parse options, compile the scenario, run it through
+-- the C API, print the live lines and the report, write the JSON.
+local ffi = require "ffi"
+require "teng.cdef"
+local compile = require "teng.compile"
+local report = require "teng.report"
+local json = require "teng.json"
+local C = ffi.C
+
+pcall(ffi.cdef, "int isatty(int fd);")
+
+local M = {}
+
+local USAGE = [[
+usage: teng [options] SCENARIO.lua [key=value ...]
+
+Runs a traffic scenario; key=value pairs override the scenario's teng.args.
+
+options:
+  --json FILE     write the results as JSON to FILE
+  --port SPEC     port to use instead of the scenario's (only 'loopback' for now)
+  --cores N       worker cores, 1..16 (default 1)
+  --quiet         no live lines, only the final report
+  --check         validate and compile the scenario, print the plan, send nothing
+  --eal "ARGS"    extra DPDK EAL arguments
+  --help          this text
+  --version       print the version
+
+exit codes: 0 ok, 1 connections failed, 2 usage or scenario error,
+3 environment error (DPDK, port, memory)
+]]
+
+local VALUED = { json = true, port = true, cores = true, eal = true }
+local FLAGS = { quiet = true, check = true, help = true, version = true }
+
+-- Returns the options, or nil and a usage error message.
+function M.parse(argv)
+  local o = { args = {}, cores = 1 }
+  local i, only_args = 1, false
+  while i <= #argv do
+    local a = argv[i]
+    if a == "--" and not only_args then
+      only_args = true
+    elseif a == "-h" and not only_args then
+      o.help = true
+    elseif a:match("^%-.") and not only_args then
+      local name, value = a:match("^%-%-([%w-]+)=(.*)$")
+      name = name or a:match("^%-%-([%w-]+)$")
+      if name and VALUED[name] then
+        if not value then
+          i = i + 1
+          value = argv[i]
+          if value == nil then return nil, ("option --%s needs a value"):format(name) end
+        end
+        o[name] = value
+      elseif name and FLAGS[name] and not value then
+        o[name] = true
+      else
+        return nil, ("unknown option '%s'"):format(a)
+      end
+    elseif not o.scenario and not a:match("^[%a_][%w_]*=") then
+      o.scenario = a
+    else
+      local k, v = a:match("^([%a_][%w_]*)=(.*)$")
+      if not k then return nil, ("unexpected argument '%s' (expected key=value)"):format(a) end
+      o.args[#o.args + 1] = { k, v }
+    end
+    i = i + 1
+  end
+  if o.help or o.version then return o end
+  local cores = tonumber(o.cores)
+  if not cores or cores % 1 ~= 0 or cores < 1 or cores > C.TENG_MAX_CORES then
+    return nil, ("--cores: expected a whole number 1..%d, got '%s'"):format(C.TENG_MAX_CORES, o.cores)
+  end
+  o.cores = cores
+  if o.port and o.port ~= "loopback" then
+    return nil, ("unsupported port spec '%s' (only 'loopback' for now)"):format(o.port)
+  end
+  if not o.scenario then return nil, "no scenario given" end
+  return o
+end
+
+-- teng --lua FILE [args...]: run a Lua file inside the binary (tests).
+local function run_lua(argv)
+  local file = argv[2]
+  if not file then io.stderr:write("teng: --lua needs a file\n"); return 2 end
+  local fargs = { [0] = file }
+  for i = 3, #argv do fargs[#fargs + 1] = argv[i] end
+  _G.arg = fargs
+  local chunk, err = loadfile(file)
+  if not chunk then io.stderr:write(err, "\n"); return 1 end
+  local ok, rc = xpcall(function() return chunk(unpack(fargs)) end, debug.traceback)
+  if not ok then io.stderr:write(tostring(rc), "\n"); return 1 end
+  return type(rc) == "number" and rc or 0
+end
+
+-- Bits on the wire if the port counts bytes (ring ports do not), else
+-- payload bits sent by both roles.
+local function tx_bytes(snap)
+  local s = 0
+  for i = 0, snap.ndevs - 1 do s = s + tonumber(snap.dev[i].obytes) end
+  if s > 0 then return s end
+  return tonumber(snap.total.c_bytes_tx + snap.total.s_bytes_tx)
+end
+
+-- Name of the phase running at time t (seconds since the first phase).
+local function phase_at(plan, t)
+  local start = 0
+  for i = 0, plan.nphases - 1 do
+    start = start + plan.phases[i].duration_s
+    if t < start then return ffi.string(plan.phases[i].name) end
+  end
+  return "drain"
+end
+
+-- Runs the compiled plan; returns the final snapshot and the run record.
+local function run_plan(plan, o)
+  local err = ffi.new("char[256]")
+  local run = C.teng_run_start(plan, err, 256)
+  if run == nil then return nil, ffi.string(err) end
+  local started_at = os.date("!%Y-%m-%dT%H:%M:%SZ")
+  local snap = ffi.new("struct teng_snapshot")
+  local total = 0
+  for i = 0, plan.nphases - 1 do total = total + plan.phases[i].duration_s end
+  local live = not o.quiet and C.isatty(1) == 1
+  local per_second, prev = {}, { t = 0, completed = 0, obytes = 0 }
+  local k, t, intr = 0, 0, false
+  repeat
+    k = k + 1
+    t = math.min(k, total)
+    intr = C.teng_run_wait(run, t) ~= 0
+    C.teng_run_snapshot(run, snap)
+    local tot = snap.total
+    local completed = tonumber(tot.c_completed)
+    local sec = { t = t, cps = completed - prev.completed,
+      active = tonumber(snap.c_active + snap.s_active), completed = completed,
+      failed = tonumber(tot.c_failed + tot.s_failed) }
+    per_second[#per_second + 1] = sec
+    if live then
+      local obytes = tx_bytes(snap)
+      local dt = math.max(t - prev.t, 1e-3)
+      local p = phase_at(plan, (t + prev.t) / 2)
+      io.stdout:write(report.live(t, p, sec, (obytes - prev.obytes) * 8 / 1e6 / dt), "\n")
+      io.stdout:flush()
+      prev.obytes = obytes
+    end
+    prev.t, prev.completed = t, completed
+  until t >= total or intr
+  local run_s = intr and math.min(tonumber(snap.elapsed_s), total) or total
+  C.teng_run_finish(run, plan.drain_s)
+  C.teng_run_snapshot(run, snap)
+  C.teng_run_free(run)
+  return snap, { started_at = started_at, run_s = run_s, interrupted = intr, per_second = per_second }
+end
+
+local function usage_error(msg)
+  io.stderr:write("teng: ", msg, "\ntry teng --help\n")
+  return 2
+end
+
+function M.main(argv)
+  argv = argv or {}
+  if argv[1] == "--lua" then return run_lua(argv) end
+  local o, err = M.parse(argv)
+  if not o then return usage_error(err) end
+  if o.help then io.stdout:write(USAGE); return 0 end
+  if o.version then print("teng " .. ffi.string(C.teng_version())); return 0 end
+
+  local ok, plan, d = pcall(compile.compile_file, o.scenario,
+    { cores = o.cores, port = o.port, eal = o.eal, args = o.args })
+  if not ok then io.stderr:write(tostring(plan), "\n"); return 2 end
+  if o.check then io.stdout:write(report.summary(plan, d)); return 0 end
+
+  local snap, run = run_plan(plan, o)
+  if not snap then io.stderr:write("teng: ", run, "\n"); return 3 end
+  local r = report.result(plan, d, snap, run)
+  io.stdout:write(report.text(r))
+  if o.json then
+    local f, ferr = io.open(o.json, "w")
+    if not f then io.stderr:write("teng: cannot write results: ", ferr, "\n"); return 3 end
+    f:write(json.encode(r, "  "), "\n")
+    f:close()
+  end
+  return (r.client.failed + r.server.failed > 0) and 1 or 0
+end
+
+function M.selftest()
+  local o = assert(M.parse { "--json", "r.json", "x.lua", "cps=5", "--quiet", "--cores=2", "a=b=c" })
+  assert(o.json == "r.json" and o.scenario == "x.lua" and o.quiet and o.cores == 2)
+  assert(o.args[1][1] == "cps" and o.args[1][2] == "5" and o.args[2][2] == "b=c")
+  assert(select(2, M.parse { "x.lua", "--port", "pci:0000:01:00.0" })
+    == "unsupported port spec 'pci:0000:01:00.0' (only 'loopback' for now)")
+  assert(select(2, M.parse { "x.lua", "--cores", "17" }):match("^%-%-cores"))
+  assert(select(2, M.parse { "x.lua", "--bogus" }) == "unknown option '--bogus'")
+  assert(select(2, M.parse { "x.lua", "y.lua" }):match("expected key=value"))
+  assert(select(2, M.parse { "--json" }) == "option --json needs a value")
+  assert(select(2, M.parse {}) == "no scenario given")
+  assert(M.parse({ "--help" }).help and M.parse({ "--version" }).version)
+  assert(M.parse({ "--", "--odd.lua" }).scenario == "--odd.lua")
+end
+
+return M

@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# Runs one example scenario on the loopback for a few seconds and checks
+# the results JSON:   run_scenario.sh TENG scenarios/X.lua [extra args]
+# Every scenario: exit 0, the contract's top-level keys, client.completed
+# > 0, no failed connections, server.completed == client.completed, and
+# bytes received == completed x bytes the peer's program sends (from the
+# "plan" key). http_like: the response is 1024 B of body plus its headers.
+# crr: exactly 7 packets per connection by the port counters.
+set -u
+teng=$1 scenario=$2
+shift 2
+name=$(basename "$scenario" .lua)
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+"$teng" "$scenario" duration=3 --quiet --json "$tmp/out.json" "$@" >"$tmp/out" 2>"$tmp/err"
+rc=$?
+cat "$tmp/out" "$tmp/err"
+[ "$rc" -eq 0 ] || { echo "FAIL: exit code $rc, want 0"; exit 1; }
+[ -s "$tmp/out.json" ] || { echo "FAIL: no JSON written"; exit 1; }
+
+python3 - "$tmp/out.json" "$name" <<'PY'
+import json, re, sys
+
+r = json.load(open(sys.argv[1]))
+name = sys.argv[2]
+errors = []
+
+def want(cond, what):
+    if not cond:
+        errors.append(what)
+
+for k in ["scenario", "started_at", "duration_s", "cores", "port", "client", "server",
+          "tcp", "phases", "per_second"]:
+    want(k in r, "missing top-level key " + k)
+if errors:
+    sys.exit("FAIL: " + "; ".join(errors))
+
+c, s, plan = r["client"], r["server"], r["plan"]
+done = c["completed"]
+want(re.match(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$", r["started_at"]), "started_at not ISO 8601 UTC")
+for k in ["attempted", "completed", "failed", "cps", "bytes_tx", "bytes_rx", "latency_us"]:
+    want(k in c, "client." + k + " missing")
+for k in ["p50", "p90", "p99", "p999", "max"]:
+    want(k in c["latency_us"]["connect"] and k in c["latency_us"]["transaction"], "latency " + k + " missing")
+want(done > 0, "client.completed is 0")
+want(c["failed"] == 0, "client.failed = %d" % c["failed"])
+want(s["failed"] == 0, "server.failed = %d" % s["failed"])
+want(s["completed"] == done, "server.completed %d != client.completed %d" % (s["completed"], done))
+want(c["bytes_rx"] == done * plan["server_tx_per_conn"],
+     "client.bytes_rx %d != %d x %d" % (c["bytes_rx"], done, plan["server_tx_per_conn"]))
+want(s["bytes_rx"] == done * plan["client_tx_per_conn"],
+     "server.bytes_rx %d != %d x %d" % (s["bytes_rx"], done, plan["client_tx_per_conn"]))
+want(len(r["phases"]) >= 1 and len(r["per_second"]) >= 3, "phases or per_second too short")
+want(sum(p["client"]["completed"] for p in r["phases"]) <= done, "phase counts exceed the total")
+want(r["port"]["spec"] == "loopback", "port.spec is not loopback")
+
+if name == "http_like":
+    response = len(b"HTTP/1.1 200 OK\r\nContent-Length: 1024\r\n\r\n") + 1024
+    want(plan["server_tx_per_conn"] == response,
+         "response is %d bytes, want %d" % (plan["server_tx_per_conn"], response))
+if name == "crr":
+    want(r["port"]["packets_tx"] == 7 * done,
+         "port.packets_tx %d != 7 x %d" % (r["port"]["packets_tx"], done))
+
+if errors:
+    sys.exit("FAIL: " + "; ".join(errors))
+print("ok: %s completed %d connections, %.0f cps" % (name, done, c["cps"]))
+PY

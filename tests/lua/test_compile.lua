@@ -1,0 +1,193 @@
+-- The scenario compiler with valid and invalid input.
+--   teng --lua tests/lua/test_compile.lua
+local ffi = require "ffi"
+local teng = require "teng"
+local compile = require "teng.compile"
+local C = ffi.C
+
+-- Outside the teng binary (plain luajit) plan memory comes from the FFI.
+if not pcall(function() return C.teng_plan_new end) then
+  local keep = {}
+  compile.new_plan = function() return ffi.new("struct teng_plan") end
+  compile.plan_blob = function(plan, len)
+    local b = ffi.new("uint8_t[?]", len)
+    keep[#keep + 1] = b
+    plan.blob, plan.blob_len = b, len
+    return b
+  end
+end
+
+local tmp = os.tmpname()
+local function compile_text(text, opts)
+  local f = assert(io.open(tmp, "w"))
+  f:write(text)
+  f:close()
+  return pcall(compile.compile_file, tmp, opts or {})
+end
+
+local checks, failures = 0, 0
+local function check(cond, what)
+  checks = checks + 1
+  if not cond then failures = failures + 1; print("FAIL " .. what) end
+end
+
+-- Valid input ------------------------------------------------------------
+
+local GOOD = [[
+local teng = require "teng"
+local args = teng.args { cps = 900, duration = 5, big = false }
+local hello = teng.payload "hello"
+return teng.scenario {
+  name = "good",
+  client = { ip = "10.0.0.1-10.0.0.4", ports = "2000-2999" },
+  server = { ip = "10.0.1.1", port = 8080 },
+  client_program = { teng.send(hello), teng.recv { until_ = "\r\n" }, teng.recv { bytes = 7 }, teng.close() },
+  server_program = { teng.recv { bytes = 5 }, teng.send "hello", teng.send "ok\r\n1234567",
+                     teng.recv { eof = true }, teng.close() },
+  phases = {
+    { "ramp", duration = 1.5, cps = teng.ramp(0, args.cps) },
+    { "steady", duration = args.duration, cps = args.cps },
+    { "burst", duration = 1, cps = teng.max { open = 10 } },
+    { "hold", duration = 2, concurrency = 10 },
+  },
+  conns = 100,
+  tcp = { mss = 1400, idle_timeout = 1.5 },
+  drain = 0.5,
+}
+]]
+
+local ok, plan, d = compile_text(GOOD, { cores = 3, args = { { "cps", "1200" }, { "duration", "2.5" } } })
+check(ok, "good scenario compiles: " .. tostring(plan))
+if ok then
+  check(ffi.string(plan.name) == "good", "name")
+  check(ffi.string(plan.ports[0]) == "loopback" and plan.nports == 1, "port defaults to loopback")
+  check(plan.cores == 3, "cores")
+  check(plan.client_ip_lo == 0x0a000001 and plan.client_ip_hi == 0x0a000004, "client IPs in host order")
+  check(plan.client_port_lo == 2000 and plan.client_port_hi == 2999, "client ports")
+  check(plan.server_ip == 0x0a000101 and plan.server_port == 8080, "server")
+  local function ops(prog)
+    local t = {}
+    for i = 0, prog.nops - 1 do t[#t + 1] = prog.ops[i].code .. ":" .. prog.ops[i].arg end
+    return table.concat(t, " ")
+  end
+  local S, B, U, E, X = C.TENG_OP_SEND, C.TENG_OP_RECV_BYTES, C.TENG_OP_RECV_UNTIL, C.TENG_OP_RECV_EOF, C.TENG_OP_CLOSE
+  -- payloads: 0 "hello", 1 "\r\n", 2 "ok\r\n1234567" ("hello" deduplicated)
+  check(ops(plan.client_prog) == ("%d:0 %d:1 %d:7 %d:0 0:0"):format(S, U, B, X), "client ops " .. ops(plan.client_prog))
+  check(ops(plan.server_prog) == ("%d:5 %d:0 %d:2 %d:0 %d:0 0:0"):format(B, S, S, E, X), "server ops " .. ops(plan.server_prog))
+  check(plan.npayloads == 3 and plan.blob_len == 5 + 2 + 11, "payloads deduplicated")
+  local function payload(i)
+    return ffi.string(plan.blob + plan.payloads[i].off, plan.payloads[i].len)
+  end
+  check(payload(0) == "hello" and payload(1) == "\r\n" and payload(2) == "ok\r\n1234567", "payload bytes")
+  check(plan.nphases == 4, "phases")
+  check(plan.phases[0].kind == C.TENG_RATE_RAMP and plan.phases[0].duration_s == 1.5, "ramp phase")
+  check(ffi.string(plan.phases[1].name) == "steady" and plan.phases[1].duration_s == 2.5, "args override duration")
+  check(plan.phases[2].kind == C.TENG_RATE_MAX and plan.phases[3].kind == C.TENG_RATE_CONCURRENCY, "max, concurrency")
+  for c = 0, 2 do
+    local s = plan.core[c].sched
+    check(s[0].cps_from == 0 and s[0].cps_to == 400, "ramp split on core " .. c)
+    check(s[1].cps_from == 400 and s[1].cps_to == 400, "cps split on core " .. c)
+    check(s[2].concurrency == (c == 0 and 4 or 3), "max open split on core " .. c)
+    check(s[3].concurrency == (c == 0 and 4 or 3), "concurrency split on core " .. c)
+    check(plan.core[c].conn_limit == (c == 0 and 34 or 33), "conn_limit split on core " .. c)
+  end
+  check(plan.max_open == 6667, "max_open per core")
+  check(plan.tcp.mss == 1400 and plan.tcp.wscale == 7 and plan.tcp.idle_timeout_ms == 1500, "tcp")
+  check(plan.drain_s == 0.5 and plan.quiet_eal == 1, "drain, quiet eal")
+  check(d.tx_per_conn.client == 5 and d.tx_per_conn.server == 16, "bytes per connection")
+end
+
+-- The shipped scenarios compile.
+for _, name in ipairs { "http_like", "crr" } do
+  local okc, err = pcall(compile.compile_file, "scenarios/" .. name .. ".lua", { cores = 2 })
+  check(okc, "scenarios/" .. name .. ".lua compiles: " .. tostring(err))
+end
+
+-- Invalid input: { expected line, message pattern, script, cli args } -----
+
+local HEAD = 'local teng = require "teng"\n'
+local function scenario(fields)
+  return HEAD .. "return teng.scenario {\n" .. fields .. "\n}\n"
+end
+local BASE = {
+  name = '  name = "t",',
+  client = '  client = { ip = "10.0.0.1-10.0.0.2", ports = "1000-2000" },',
+  server = '  server = { ip = "10.0.1.1", port = 80 },',
+  client_program = '  client_program = { teng.send "x", teng.recv { eof = true }, teng.close() },',
+  server_program = '  server_program = { teng.recv { bytes = 1 }, teng.close() },',
+  phases = '  phases = { { "main", duration = 1, cps = 10 } },',
+}
+local ORDER = { "name", "client", "server", "client_program", "server_program", "phases" }
+-- Replace (or with false, drop) some of the base fields; line 3 is `name`.
+local function with(t)
+  local out = {}
+  for _, k in ipairs(ORDER) do
+    if t[k] ~= false then out[#out + 1] = t[k] or BASE[k] end
+  end
+  if t.extra then out[#out + 1] = t.extra end
+  return scenario(table.concat(out, "\n"))
+end
+
+local bad = {
+  { 4, "client: unknown field 'port' %(did you mean 'ports'%?%)", with { client = '  client = { ip = "10.0.0.1", port = 1 },' } },
+  { 9, "scenario: unknown field 'clinet' %(did you mean 'client'%?%)", with { extra = '  clinet = {},' } },
+  { 4, "client.ip: malformed IP range '10.0.0.x'", with { client = '  client = { ip = "10.0.0.x" },' } },
+  { 4, "client.ip: IP range '10.0.0.9%-10.0.0.1' starts above its end", with { client = '  client = { ip = "10.0.0.9-10.0.0.1" },' } },
+  { 4, "client.ports: malformed port range '0%-10'", with { client = '  client = { ip = "10.0.0.1", ports = "0-10" },' } },
+  { 4, "client.ports: malformed port range '1%-70000'", with { client = '  client = { ip = "10.0.0.1", ports = "1-70000" },' } },
+  { 5, "server.ip: malformed IP address '10.0.1'", with { server = '  server = { ip = "10.0.1", port = 80 },' } },
+  { 5, "server.ip: 10.0.0.2 lies inside the client range", with { server = '  server = { ip = "10.0.0.2", port = 80 },' } },
+  { 5, "server.port: must be <= 65535, got 70000", with { server = '  server = { ip = "10.0.1.1", port = 70000 },' } },
+  { 2, "server_program: missing", with { server_program = false } },
+  { 2, "client: missing", with { client = false } },
+  { 7, "server_program: the program is empty", with { server_program = '  server_program = {},' } },
+  { 6, "client_program%[1%]: expected teng.send, teng.recv or teng.close, got teng.payload", with { client_program = '  client_program = { teng.payload "x" },' } },
+  { 6, "client_program%[2%]: teng.recv needs exactly one of", with { client_program = '  client_program = { teng.send "x", teng.recv { bytes = 1, eof = true } },' } },
+  { 6, "client_program%[1%]: teng.recv needs exactly one of", with { client_program = '  client_program = { teng.recv {} },' } },
+  { 6, "client_program%[1%]: unknown field 'byte'", with { client_program = '  client_program = { teng.recv { byte = 1 } },' } },
+  { 6, "client_program%[1%].until_: the delimiter must be 1..32 bytes, got 33", with { client_program = '  client_program = { teng.recv { until_ = ("x"):rep(33) } },' } },
+  { 6, "client_program%[1%].until_: the delimiter must be 1..32 bytes, got 0", with { client_program = '  client_program = { teng.recv { until_ = "" } },' } },
+  { 6, "client_program%[1%]: teng.send: the payload is empty", with { client_program = '  client_program = { teng.send "" },' } },
+  { 6, "client_program%[1%]: teng.send: expected a string or a payload, got number 5", with { client_program = '  client_program = { teng.send(5) },' } },
+  { 6, "client_program: too many ops %(32, at most 31%)", with { client_program = '  client_program = { ' .. ("teng.close(), "):rep(32) .. '},' } },
+  { 8, "phases%[1%].cps: rate must be >= 0, got %-5", with { phases = '  phases = { { "main", duration = 1, cps = -5 } },' } },
+  { 10, "phases%[2%].cps: teng.ramp end must be >= 0, got %-1", with { phases = '  phases = {\n { "a", duration = 1, cps = 1 },\n { "b", duration = 1, cps = teng.ramp(0, -1) } },' } },
+  { 8, "phases%[1%].duration: expected a number, got string 'ten'", with { phases = '  phases = { { "main", duration = "ten", cps = 1 } },' } },
+  { 8, "phases%[1%].duration: duration must be > 0, got 0", with { phases = '  phases = { { "main", duration = 0, cps = 1 } },' } },
+  { 8, "phases%[1%]: give either cps= or concurrency=, not both", with { phases = '  phases = { { "main", duration = 1, cps = 1, concurrency = 1 } },' } },
+  { 8, "phases%[1%]: needs cps = N or concurrency = N", with { phases = '  phases = { { "main", duration = 1 } },' } },
+  { 8, "phases%[1%]: unknown field 'cpss'", with { phases = '  phases = { { "main", duration = 1, cpss = 1 } },' } },
+  { 8, "phases%[1%].concurrency: expected an integer, got 1.5", with { phases = '  phases = { { "main", duration = 1, concurrency = 1.5 } },' } },
+  { 8, "phases%[1%]: the first element must be the phase name", with { phases = '  phases = { { duration = 1, cps = 1 } },' } },
+  { 8, "phases: no phases", with { phases = '  phases = {},' } },
+  { 9, "port: unsupported port spec 'pci:0000:01:00.0'", with { extra = '  port = "pci:0000:01:00.0",' } },
+  { 9, "tcp.wscale: must be <= 14, got 15", with { extra = '  tcp = { wscale = 15 },' } },
+  { 9, "tcp: unknown field 'mms' %(did you mean 'mss'%?%)", with { extra = '  tcp = { mms = 1 },' } },
+  { 9, "conns: expected a number, got string 'many'", with { extra = '  conns = "many",' } },
+  { 3, "name: expected a string", with { name = '  name = 42,' } },
+  { 3, "'}' expected %(to close '{' at line 2%) near", HEAD .. "return teng.scenario {\n  name = \"x\" client = {}\n}\n" },
+  { 2, "attempt to call field 'nosuch'", HEAD .. "teng.nosuch()\nreturn 1\n" },
+  { 3, "the script must return teng.scenario{...}, it returned table", HEAD .. "\nreturn { name = 'x' }\n\n" },
+  { 2, "teng.bytes: expected a byte count", HEAD .. "local x = teng.bytes(-3)\n" },
+  { 2, "unknown argument 'cpz' %(this scenario takes: cps, duration%)",
+    HEAD .. "local a = teng.args { cps = 1, duration = 2 }\n" .. with {}:sub(#HEAD + 1), { { "cpz", "3" } } },
+  { 2, "argument 'cps': expected a number, got 'fast'",
+    HEAD .. "local a = teng.args { cps = 1 }\n" .. with {}:sub(#HEAD + 1), { { "cps", "fast" } } },
+  { 1, "unknown argument 'cps' %(this scenario takes no key=value arguments%)", with {}, { { "cps", "1" } } },
+}
+
+for i, case in ipairs(bad) do
+  local line, pattern, text, args = case[1], case[2], case[3], case[4]
+  local okc, err = compile_text(text, { cores = 1, args = args })
+  local want = "^" .. tmp:gsub("%p", "%%%0") .. ":" .. line .. ": " .. pattern
+  check(not okc and type(err) == "string" and err:match(want),
+    ("bad case %d: want %d: %s\n  got %s"):format(i, line, pattern, tostring(err)))
+end
+
+-- conns below the core count cannot be split.
+local okc, err = compile_text(with { extra = "  conns = 2," }, { cores = 4 })
+check(not okc and err:match(":9: conns: 2 is fewer than the 4 cores"), "conns < cores: " .. tostring(err))
+
+os.remove(tmp)
+print(("%d checks, %d failures"):format(checks, failures))
+return failures == 0 and 0 or 1

@@ -1,0 +1,12 @@
+-- Broken on purpose (a misspelt field); see tests/integration/expect_error.sh.
+local teng = require "teng"
+
+return teng.scenario {
+  name = "bad_unknown_field",
+  port = teng.loopback(),
+  clinet = { ip = "198.18.0.1-198.18.0.4", ports = "1024-2047" }, -- expect: scenario: unknown field 'clinet' (did you mean 'client'?)
+  server = { ip = "198.18.1.1", port = 80 },
+  client_program = { teng.send "ping", teng.recv { eof = true }, teng.close() },
+  server_program = { teng.recv { bytes = 4 }, teng.close() },
+  phases = { { "main", duration = 1, cps = 10 } },
+}
