@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Installs what teng needs to build and test (Debian 12 / Ubuntu packages),
+# then configures and builds it in ./build. Safe to run again.
+set -euo pipefail
+cd "$(dirname "$0")"
+
+pkgs=(cmake make gcc pkg-config libdpdk-dev libluajit-5.1-dev luajit
+      libnuma-dev libcmocka-dev python3)
+missing=()
+for p in "${pkgs[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  echo "setup: installing ${missing[*]}"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+
+cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+cmake --build build -j"$(nproc)"
