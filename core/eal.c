@@ -29,7 +29,7 @@ static long hugepages_free(void)
 
 int eal_start(const struct teng_plan *plan, char *err, size_t errlen)
 {
-	static char buf[64][128];
+	static char buf[64][256];
 	char *argv[64];
 	int argc = 0;
 #define ARG(...) (snprintf(buf[argc], sizeof(buf[0]), __VA_ARGS__), argv[argc] = buf[argc], argc++)

@@ -27,7 +27,8 @@ static int script_exists(const char *path)
  * to the binary, then the source and build trees it was built from. */
 static void script_set_path(lua_State *L)
 {
-	char buf[PATH_MAX * 4], exe[PATH_MAX], probe[PATH_MAX + 64];
+	char dir[PATH_MAX + 64], gen[PATH_MAX + 64] = "", path[PATH_MAX * 4];
+	char exe[PATH_MAX], probe[PATH_MAX + 64];
 	const char *env = getenv("TENG_LUA_PATH");
 	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
 	exe[n > 0 ? n : 0] = 0;
@@ -36,21 +37,22 @@ static void script_set_path(lua_State *L)
 		*slash = 0;
 	snprintf(probe, sizeof(probe), "%s/../share/teng/lua/teng/cli.lua", exe);
 	if (env && *env)
-		snprintf(buf, sizeof(buf), "%s/?.lua;%s/?/init.lua;", env, env);
+		snprintf(dir, sizeof(dir), "%s", env);
 	else if (script_exists(probe))
-		snprintf(buf, sizeof(buf), "%s/../share/teng/lua/?.lua;%s/../share/teng/lua/?/init.lua;",
-			 exe, exe);
-	else if (script_exists(TENG_LUA_SRC_DIR "/teng/cli.lua"))
-		snprintf(buf, sizeof(buf),
-			 TENG_LUA_GEN_DIR "/?.lua;" TENG_LUA_SRC_DIR "/?.lua;" TENG_LUA_SRC_DIR
-					  "/?/init.lua;");
-	else
-		snprintf(buf, sizeof(buf),
-			 TENG_LUA_INSTALL_DIR "/?.lua;" TENG_LUA_INSTALL_DIR "/?/init.lua;");
+		snprintf(dir, sizeof(dir), "%s/../share/teng/lua", exe);
+	else if (script_exists(TENG_LUA_SRC_DIR "/teng/cli.lua")) {
+		snprintf(dir, sizeof(dir), "%s", TENG_LUA_SRC_DIR);
+		snprintf(gen, sizeof(gen), "%s/?.lua;", TENG_LUA_GEN_DIR);
+	} else
+		snprintf(dir, sizeof(dir), "%s", TENG_LUA_INSTALL_DIR);
+	snprintf(path, sizeof(path), "%s%s/?.lua;%s/?/init.lua;", gen, dir, dir);
 	lua_getglobal(L, "package");
-	lua_pushstring(L, buf);
+	lua_pushstring(L, path);
 	lua_setfield(L, -2, "path");
 	lua_pop(L, 1);
+	/* cli.lua shows it in --version. */
+	lua_pushstring(L, dir);
+	lua_setglobal(L, "TENG_LUA_DIR");
 }
 
 static int script_traceback(lua_State *L)

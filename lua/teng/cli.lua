@@ -164,7 +164,10 @@ function M.main(argv)
   local o, err = M.parse(argv)
   if not o then return usage_error(err) end
   if o.help then io.stdout:write(USAGE); return 0 end
-  if o.version then print("teng " .. ffi.string(C.teng_version())); return 0 end
+  if o.version then
+    print(("teng %s (lua: %s)"):format(ffi.string(C.teng_version()), rawget(_G, "TENG_LUA_DIR") or "?"))
+    return 0
+  end
 
   local ok, plan, d = pcall(compile.compile_file, o.scenario,
     { cores = o.cores, port = o.port, eal = o.eal, args = o.args })
