@@ -5,7 +5,7 @@
 --   teng scenarios/crr.lua duration=30          (cps=max)
 --   teng scenarios/crr.lua cps=200000 duration=30
 local teng = require "teng"
-local args = teng.args { cps = "max", duration = 10, open = 1000, size = 64 }
+local args = teng.args { cps = "max", duration = 10, open = 256, size = 64 }
 
 local rate = args.cps == "max" and teng.max { open = args.open }
   or tonumber(args.cps) or error("cps: expected a number or 'max', got '" .. args.cps .. "'")

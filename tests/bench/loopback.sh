@@ -15,7 +15,7 @@ echo "machine: $(lscpu | sed -n 's/^Model name: *//p'), $(nproc) cpus," \
      "hugepages free: $(awk '/HugePages_Free/ {print $2}' /proc/meminfo)"
 for sc in crr http_like; do
   extra=""
-  [ "$sc" = http_like ] && extra="cps=max"
+  [ "$sc" = http_like ] && extra="open=256"
   "$teng" --quiet --cores "$cores" --json "$out/$sc.json" \
     "scenarios/$sc.lua" duration="$secs" $extra >/dev/null 2>&1 || true
   python3 - "$out/$sc.json" "$sc" <<'PY'
