@@ -79,8 +79,10 @@ static uint32_t http_input(struct tcb *t, const uint8_t *p, uint32_t n,
 		case H_BODY_EOF:
 			return n;
 		case H_VERSION:
-			if (c == ' ')
+			if (c == ' ') {
 				t->rx_state = H_CODE;
+				t->http_status = 0; /* this response's own */
+			}
 			break;
 		case H_CODE:
 			if (c >= '0' && c <= '9' && t->http_status < 1000)

@@ -82,6 +82,14 @@ void tcp_input(struct worker *w, struct tcb *t, const struct seg *s)
 	uint8_t f = s->flags;
 	uint32_t wnd = w->rcv_wnd;
 
+	/* Our SYN-ACK was lost and the peer sent its SYN again: its
+	 * sequence number is below the window, so answer before the check. */
+	if (t->state == TCP_SYN_RCVD && (f & (TH_SYN | TH_ACK | TH_RST)) == TH_SYN &&
+	    s->seq == t->irs) {
+		tcp_send_syn(w, t);
+		return;
+	}
+
 	/* first: sequence number */
 	if (!acceptable(t, s, wnd)) {
 		if (!(f & TH_RST)) {
@@ -104,10 +112,6 @@ void tcp_input(struct worker *w, struct tcb *t, const struct seg *s)
 	}
 	/* fourth: SYN in a synchronized state */
 	if (f & TH_SYN) {
-		if (t->state == TCP_SYN_RCVD && s->seq == t->irs) {
-			tcp_send_syn(w, t); /* our SYN-ACK was lost */
-			return;
-		}
 		tcp_send_ack(w, t); /* challenge ACK, RFC 5961 4.2 */
 		return;
 	}

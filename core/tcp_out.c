@@ -130,7 +130,9 @@ static void seg_send(struct worker *w, struct tcb *t, uint32_t seq,
 		/* The window of a SYN is never scaled (RFC 7323 2.2). */
 		uint32_t wnd = w->rcv_wnd > 0xffff ? 0xffff : w->rcv_wnd;
 		th->rx_win = rte_cpu_to_be_16((uint16_t)wnd);
-		int ws = (t->role == ROLE_CLIENT || (t->flags & TF_WSCALE)) ?
+		/* A SYN offers window scaling; a SYN-ACK only answers an
+		 * offer (RFC 7323 1.3). */
+		int ws = (t->state == TCP_SYN_SENT || (t->flags & TF_WSCALE)) ?
 				 (int)w->wscale : -1;
 		uint32_t ol = tcp_opt_build_syn((uint8_t *)(th + 1), w->mss, ws);
 		if (ol < optlen) { /* no window scale: pad with NOPs */

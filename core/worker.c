@@ -111,10 +111,16 @@ void worker_fini(struct worker *w)
 
 void worker_clock(struct worker *w, uint64_t tsc)
 {
+	/* ms and us per tick as 0.64 fixed point; the product is taken in
+	 * 128 bits, so it neither wraps nor drifts in a long run. */
+	if (unlikely(w->us_mult == 0)) {
+		w->us_mult = (uint64_t)(((unsigned __int128)1000000 << 64) / w->ctl->hz);
+		w->ms_mult = (uint64_t)(((unsigned __int128)1000 << 64) / w->ctl->hz);
+	}
 	uint64_t d = tsc - w->ctl->tsc0;
 	w->now_tsc = tsc;
-	w->now_ms = (uint32_t)(d * 1000 / w->ctl->hz);
-	w->now_us = (uint32_t)(d * 1000000 / w->ctl->hz);
+	w->now_ms = (uint32_t)(((unsigned __int128)d * w->ms_mult) >> 64);
+	w->now_us = (uint32_t)(((unsigned __int128)d * w->us_mult) >> 64);
 }
 
 void worker_timers(struct worker *w)

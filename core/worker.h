@@ -57,6 +57,7 @@ struct worker {
 	struct rte_mempool *pool;
 	struct teng_counters *ctr;   /* counters of the current phase */
 	uint64_t now_tsc;
+	uint64_t us_mult, ms_mult; /* tsc -> us, ms, 0.64 fixed point */
 	uint32_t now_ms, now_us;
 	uint16_t ip_id;
 	uint8_t nports;
