@@ -1,0 +1,339 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The TCP state machine, closing: active, passive and simultaneous
+ * close, TIME_WAIT, aborts, and the idle timeout.
+ */
+#include "fsm_util.h"
+
+static const uint32_t IRS = 0x50000000u;
+
+/* Client {SEND 30, RECV_BYTES 50, CLOSE, END}, established, request
+ * sent; returns iss. */
+static uint32_t client_txn(uint32_t time_wait_ms, uint32_t idle_ms)
+{
+	struct teng_plan *p = plan_new();
+	p->tcp.time_wait_ms = time_wait_ms;
+	if (idle_ms)
+		p->tcp.idle_timeout_ms = idle_ms;
+	uint32_t req = plan_bytes(p, 30, 21);
+	PROG(&p->client_prog, OP(SEND, req), OP(RECV_BYTES, 50), OP(CLOSE, 0),
+	     OP(END, 0));
+	fx_start(p);
+	uint32_t iss = client_syn();
+	client_synack(IRS, iss, 1460, 7, 1000);
+	assert_int_equal(out(CSLOT), 2);
+	check_seg(&P[1], TH_ACK | TH_PSH, iss + 1, IRS + 1);
+	assert_int_equal(P[1].len, 30);
+	return iss;
+}
+
+static const uint8_t RESP[50] = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLM";
+
+/* The response: the client's program ends and it sends its FIN. */
+static void client_gets_response(uint32_t iss)
+{
+	TO_CLIENT(.seq = IRS + 1, .ack = iss + 31, .flags = TH_ACK | TH_PSH,
+		  .wnd = 1000, .data = RESP, .len = 50);
+	check_seg(out1(CSLOT), TH_ACK | TH_FIN, iss + 31, IRS + 51);
+	struct tcb *t = client_tcb();
+	assert_int_equal(t->state, TCP_FIN_WAIT_1);
+	assert_true(t->flags & TF_PROG_DONE);
+	assert_true(t->flags & TF_FIN_SENT);
+}
+
+static void test_active_close(void **state)
+{
+	(void)state;
+	uint32_t iss = client_txn(0, 0);
+	client_gets_response(iss);
+	struct tcb *t = client_tcb();
+	/* FIN_WAIT_1 -> FIN_WAIT_2 on the ACK of our FIN */
+	TO_CLIENT(.seq = IRS + 51, .ack = iss + 32, .flags = TH_ACK, .wnd = 1000);
+	assert_int_equal(out(CSLOT), 0);
+	assert_int_equal(t->state, TCP_FIN_WAIT_2);
+	assert_int_equal(CTR->c_completed, 0);
+	/* their FIN: ACKed, TIME_WAIT, freed at once (time_wait_ms 0) */
+	TO_CLIENT(.seq = IRS + 51, .ack = iss + 32, .flags = TH_ACK | TH_FIN,
+		  .wnd = 1000);
+	check_seg(out1(CSLOT), TH_ACK, iss + 32, IRS + 52);
+	assert_null(client_tcb());
+	assert_int_equal(CTR->c_attempted, 1);
+	assert_int_equal(CTR->c_connected, 1);
+	assert_int_equal(CTR->c_completed, 1);
+	assert_int_equal(CTR->c_failed, 0);
+	assert_int_equal(CTR->c_bytes_tx, 30);
+	assert_int_equal(CTR->c_bytes_rx, 50);
+	assert_int_equal(CTR->rst_tx + CTR->rst_rx, 0);
+	assert_int_equal(CTR->pkts_tx, 5); /* SYN, ACK, data, FIN, ACK */
+	assert_int_equal(CTR->pkts_rx, 4);
+	assert_int_equal(F.w->st->c_active, 0);
+	assert_int_equal(F.w->st->lat_connect.total, 1);
+	assert_int_equal(F.w->st->lat_txn.total, 1);
+	assert_int_equal(F.w->ct.nfree, F.w->ct.size);
+	assert_int_equal(F.w->tw.armed, 0);
+}
+
+static void test_time_wait_held(void **state)
+{
+	(void)state;
+	uint32_t iss = client_txn(1000, 0);
+	client_gets_response(iss);
+	struct tcb *t = client_tcb();
+	set_ms(10);
+	/* FIN and ACK of our FIN together: straight to TIME_WAIT */
+	TO_CLIENT(.seq = IRS + 51, .ack = iss + 32, .flags = TH_ACK | TH_FIN,
+		  .wnd = 1000);
+	check_seg(out1(CSLOT), TH_ACK, iss + 32, IRS + 52);
+	assert_int_equal(t->state, TCP_TIME_WAIT);
+	assert_ptr_equal(client_tcb(), t);
+	assert_int_equal(CTR->c_completed, 0);
+	/* their FIN again (our ACK was lost): ACKed, the wait restarts */
+	set_ms(500);
+	TO_CLIENT(.seq = IRS + 51, .ack = iss + 32, .flags = TH_ACK | TH_FIN,
+		  .wnd = 1000);
+	check_seg(out1(CSLOT), TH_ACK, iss + 32, IRS + 52);
+	run_timers_at(1010);
+	assert_int_equal(t->state, TCP_TIME_WAIT);
+	run_timers_at(1499);
+	assert_int_equal(t->state, TCP_TIME_WAIT);
+	assert_int_equal(CTR->c_completed, 0);
+	run_timers_at(1500);
+	assert_null(client_tcb());
+	assert_int_equal(out(CSLOT), 0);
+	assert_int_equal(CTR->c_completed, 1);
+	assert_int_equal(CTR->timeouts, 0);
+	assert_int_equal(F.w->st->c_active, 0);
+}
+
+static void test_simultaneous_close(void **state)
+{
+	(void)state;
+	uint32_t iss = client_txn(300, 0);
+	client_gets_response(iss);
+	struct tcb *t = client_tcb();
+	/* their FIN crosses ours: it does not acknowledge our FIN */
+	TO_CLIENT(.seq = IRS + 51, .ack = iss + 31, .flags = TH_ACK | TH_FIN,
+		  .wnd = 1000);
+	check_seg(out1(CSLOT), TH_ACK, iss + 32, IRS + 52);
+	assert_int_equal(t->state, TCP_CLOSING);
+	/* the ACK of our FIN: TIME_WAIT */
+	set_ms(5);
+	TO_CLIENT(.seq = IRS + 52, .ack = iss + 32, .flags = TH_ACK, .wnd = 1000);
+	assert_int_equal(out(CSLOT), 0);
+	assert_int_equal(t->state, TCP_TIME_WAIT);
+	run_timers_at(304);
+	assert_int_equal(t->state, TCP_TIME_WAIT);
+	run_timers_at(305);
+	assert_null(client_tcb());
+	assert_int_equal(CTR->c_completed, 1);
+	assert_int_equal(CTR->c_failed, 0);
+}
+
+static void test_passive_close(void **state)
+{
+	(void)state;
+	/* ESTABLISHED -> CLOSE_WAIT -> LAST_ACK -> CLOSED, the client's
+	 * last data held back by the window meanwhile */
+	struct teng_plan *p = plan_new();
+	uint32_t req = plan_bytes(p, 300, 22);
+	PROG(&p->client_prog, OP(SEND, req), OP(CLOSE, 0), OP(END, 0));
+	fx_start(p);
+	uint32_t iss = client_syn();
+	client_synack(IRS, iss, 100, -1, 100);
+	assert_int_equal(out(CSLOT), 2);
+	check_seg(&P[1], TH_ACK, iss + 1, IRS + 1);
+	assert_int_equal(P[1].len, 100);
+	struct tcb *t = client_tcb();
+	/* their FIN, acknowledging nothing of ours */
+	TO_CLIENT(.seq = IRS + 1, .ack = iss + 1, .flags = TH_ACK | TH_FIN,
+		  .wnd = 100);
+	check_seg(out1(CSLOT), TH_ACK, iss + 101, IRS + 2);
+	assert_int_equal(t->state, TCP_CLOSE_WAIT);
+	assert_true(t->flags & TF_PEER_FIN);
+	/* the window opens: the rest, and our FIN on its last segment */
+	TO_CLIENT(.seq = IRS + 2, .ack = iss + 101, .flags = TH_ACK, .wnd = 1000);
+	assert_int_equal(out(CSLOT), 2);
+	check_seg(&P[0], TH_ACK, iss + 101, IRS + 2);
+	check_seg(&P[1], TH_ACK | TH_PSH | TH_FIN, iss + 201, IRS + 2);
+	assert_int_equal(P[1].len, 100);
+	assert_int_equal(t->state, TCP_LAST_ACK);
+	/* an ACK short of the FIN keeps LAST_ACK */
+	TO_CLIENT(.seq = IRS + 2, .ack = iss + 301, .flags = TH_ACK, .wnd = 1000);
+	assert_int_equal(out(CSLOT), 0);
+	assert_int_equal(t->state, TCP_LAST_ACK);
+	TO_CLIENT(.seq = IRS + 2, .ack = iss + 302, .flags = TH_ACK, .wnd = 1000);
+	assert_int_equal(out(CSLOT), 0);
+	assert_null(client_tcb());
+	assert_int_equal(CTR->c_completed, 1);
+	assert_int_equal(CTR->c_bytes_tx, 300);
+}
+
+static void test_server_close_paths(void **state)
+{
+	(void)state;
+	/* server {RECV_BYTES 10, RECV_EOF, SEND, CLOSE}: the client half-
+	 * closes, the server answers and closes: LAST_ACK */
+	struct teng_plan *p = plan_new();
+	uint32_t resp = plan_bytes(p, 40, 23);
+	PROG(&p->server_prog, OP(RECV_BYTES, 10), OP(RECV_EOF, 0),
+	     OP(SEND, resp), OP(CLOSE, 0), OP(END, 0));
+	fx_start(p);
+	const uint32_t irs = 777;
+	uint32_t iss = server_syn(irs, 1460, 7, 65535);
+	TO_SERVER(.seq = irs + 1, .ack = iss + 1, .flags = TH_ACK, .wnd = 512);
+	struct tcb *t = server_tcb();
+	TO_SERVER(.seq = irs + 1, .ack = iss + 1, .flags = TH_ACK, .wnd = 512,
+		  .data = "0123456789", .len = 10);
+	check_seg(out1(SSLOT), TH_ACK, iss + 1, irs + 11);
+	assert_int_equal(t->state, TCP_ESTABLISHED);
+	TO_SERVER(.seq = irs + 11, .ack = iss + 1, .flags = TH_ACK | TH_FIN,
+		  .wnd = 512);
+	struct pkt *r = out1(SSLOT);
+	check_seg(r, TH_ACK | TH_PSH | TH_FIN, iss + 1, irs + 12);
+	assert_int_equal(r->len, 40);
+	assert_memory_equal(r->data, payload_of(resp), 40);
+	assert_int_equal(t->state, TCP_LAST_ACK);
+	TO_SERVER(.seq = irs + 12, .ack = iss + 42, .flags = TH_ACK, .wnd = 512);
+	assert_int_equal(out(SSLOT), 0);
+	assert_null(server_tcb());
+	assert_int_equal(CTR->s_accepted, 1);
+	assert_int_equal(CTR->s_completed, 1);
+	assert_int_equal(CTR->s_failed, 0);
+	assert_int_equal(F.w->st->s_active, 0);
+}
+
+static void test_fin_before_recv_done(void **state)
+{
+	(void)state;
+	/* the peer closes before RECV_BYTES 50 is satisfied: abort */
+	uint32_t iss = client_txn(0, 0);
+	TO_CLIENT(.seq = IRS + 1, .ack = iss + 31, .flags = TH_ACK | TH_FIN,
+		  .wnd = 1000, .data = RESP, .len = 20);
+	check_seg(out1(CSLOT), TH_RST | TH_ACK, iss + 31, IRS + 22);
+	assert_null(client_tcb());
+	assert_int_equal(CTR->c_failed, 1);
+	assert_int_equal(CTR->c_completed, 0);
+	assert_int_equal(CTR->rst_tx, 1);
+	assert_int_equal(CTR->c_bytes_rx, 20);
+}
+
+static void test_idle_timeout_established(void **state)
+{
+	(void)state;
+	uint32_t iss = client_txn(0, 200);
+	struct tcb *t = client_tcb();
+	run_timers_at(50);
+	assert_int_equal(out(CSLOT), 0);
+	/* progress at 50 ms: part of the response */
+	TO_CLIENT(.seq = IRS + 1, .ack = iss + 31, .flags = TH_ACK, .wnd = 1000,
+		  .data = RESP, .len = 10);
+	check_seg(out1(CSLOT), TH_ACK, iss + 31, IRS + 11);
+	assert_int_equal(t->last_ms, 50);
+	run_timers_at(199);
+	/* the timer set at the start fires at 200, sees 150 ms idle and
+	 * waits for the rest */
+	run_timers_at(200);
+	assert_int_equal(out(CSLOT), 0);
+	assert_int_equal(t->state, TCP_ESTABLISHED);
+	assert_int_equal(CTR->timeouts, 0);
+	run_timers_at(249);
+	assert_int_equal(out(CSLOT), 0);
+	assert_ptr_equal(client_tcb(), t);
+	/* 200 ms without progress: RST, failed */
+	run_timers_at(250);
+	check_seg(out1(CSLOT), TH_RST | TH_ACK, iss + 31, IRS + 11);
+	assert_null(client_tcb());
+	assert_int_equal(CTR->timeouts, 1);
+	assert_int_equal(CTR->c_failed, 1);
+	assert_int_equal(CTR->c_completed, 0);
+	assert_int_equal(CTR->rst_tx, 1);
+	assert_int_equal(F.w->st->c_active, 0);
+	assert_int_equal(F.w->tw.armed, 0);
+}
+
+static void test_idle_timeout_syn_sent(void **state)
+{
+	(void)state;
+	struct teng_plan *p = plan_new();
+	p->tcp.idle_timeout_ms = 200;
+	PROG(&p->client_prog, OP(RECV_BYTES, 1), OP(END, 0));
+	fx_start(p);
+	client_syn();
+	run_timers_at(199);
+	assert_non_null(client_tcb());
+	/* no RST for a SYN never answered */
+	run_timers_at(200);
+	assert_int_equal(out(CSLOT), 0);
+	assert_null(client_tcb());
+	assert_int_equal(CTR->timeouts, 1);
+	assert_int_equal(CTR->c_failed, 1);
+	assert_int_equal(CTR->rst_tx, 0);
+}
+
+static void test_idle_timeout_long_stall(void **state)
+{
+	(void)state;
+	/* SYN_RCVD on the server, then the clock jumps 60 s, well past the
+	 * 4096-slot wheel: one RST, one timeout */
+	struct teng_plan *p = plan_new();
+	p->tcp.idle_timeout_ms = 300;
+	PROG(&p->server_prog, OP(RECV_BYTES, 1), OP(END, 0));
+	fx_start(p);
+	const uint32_t irs = 4242;
+	uint32_t iss = server_syn(irs, 1460, 7, 65535);
+	run_timers_at(60000);
+	check_seg(out1(SSLOT), TH_RST | TH_ACK, iss + 1, irs + 1);
+	assert_null(server_tcb());
+	assert_int_equal(CTR->timeouts, 1);
+	assert_int_equal(CTR->s_failed, 1);
+	assert_int_equal(F.w->st->s_active, 0);
+	run_timers_at(120000);
+	assert_int_equal(out(SSLOT), 0);
+	assert_int_equal(CTR->timeouts, 1);
+}
+
+static void test_clock_continuity(void **state)
+{
+	(void)state;
+	/* now_us and now_ms are used modulo 2^32 (latency and idle time
+	 * are differences), so 1 ms of TSC must advance them by 1 ms at
+	 * every instant of a run, including where tsc * 10^6 (or * 10^3)
+	 * passes 2^64: with a 2.5 GHz TSC that is 2 h 3 min into a run
+	 * for now_us (85 days for now_ms). */
+	static struct worker w;
+	struct worker_ctl ctl = { .tsc0 = 1000, .hz = 2500000000ull };
+	w.ctl = &ctl;
+	const uint64_t ms = ctl.hz / 1000;
+	const uint64_t at[] = {
+		3600 * ctl.hz,            /* 1 h: no overflow anywhere */
+		UINT64_MAX / 1000000 + 7, /* d * 10^6 wraps within the step */
+		UINT64_MAX / 1000 + 7,    /* d * 10^3 wraps within the step */
+	};
+	for (int i = 0; i < 3; i++) {
+		worker_clock(&w, ctl.tsc0 + at[i] - ms / 2);
+		uint32_t us0 = w.now_us, ms0 = w.now_ms;
+		worker_clock(&w, ctl.tsc0 + at[i] + ms / 2);
+		print_message("at %.0f s: +%u us, +%u ms\n",
+			      (double)at[i] / (double)ctl.hz, w.now_us - us0,
+			      w.now_ms - ms0);
+		assert_in_range(w.now_us - us0, 999, 1001);
+		assert_in_range(w.now_ms - ms0, 0, 2);
+	}
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		FSM_TEST(test_active_close),
+		FSM_TEST(test_time_wait_held),
+		FSM_TEST(test_simultaneous_close),
+		FSM_TEST(test_passive_close),
+		FSM_TEST(test_server_close_paths),
+		FSM_TEST(test_fin_before_recv_done),
+		FSM_TEST(test_idle_timeout_established),
+		FSM_TEST(test_idle_timeout_syn_sent),
+		FSM_TEST(test_idle_timeout_long_stall),
+		cmocka_unit_test(test_clock_continuity),
+	};
+	FSM_MAIN(tests);
+}

@@ -1,0 +1,312 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Programs on top of TCP: RECV_HTTP framing, RECV_UNTIL delimiters split
+ * across segments, sends that wait for their ACK, bytes nobody asked
+ * for; and a worker talking to itself over the loopback.
+ */
+#include "fsm_util.h"
+
+static const uint32_t IRS = 0x60000000u;
+static const char REQ[] = "GET / HTTP/1.1\r\nHost: x\r\n\r\n";
+#define REQ_LEN ((uint32_t)sizeof(REQ) - 1)
+
+/* Client {SEND REQ, <ops>...}, established, REQ sent; returns iss. */
+#define HTTP_CLIENT(...)                                                \
+	({                                                              \
+		struct teng_plan *p_ = plan_new();                      \
+		uint32_t r_ = plan_str(p_, REQ);                        \
+		(void)r_;                                               \
+		PROG(&p_->client_prog, __VA_ARGS__);                    \
+		fx_start(p_);                                           \
+		uint32_t iss_ = client_syn();                           \
+		client_synack(IRS, iss_, 1460, 7, 65535);               \
+		assert_int_equal(out(CSLOT), 2);                        \
+		assert_int_equal(P[1].len, REQ_LEN);                    \
+		iss_;                                                   \
+	})
+
+/* Response bytes from the test's server, at offset off of its stream. */
+static void respond(uint32_t iss, uint32_t off, const char *s, uint8_t fl)
+{
+	TO_CLIENT(.seq = IRS + 1 + off, .ack = iss + 1 + REQ_LEN,
+		  .flags = TH_ACK | fl, .wnd = 1000, .data = s,
+		  .len = (uint32_t)strlen(s));
+}
+
+static void test_recv_http_split(void **state)
+{
+	(void)state;
+	uint32_t iss = HTTP_CLIENT(OP(SEND, 0), OP(RECV_HTTP, 0), OP(CLOSE, 0),
+				   OP(END, 0));
+	const char *parts[] = { "HTTP/1.1 2", "00 OK\r\nContent-Type: text/plain\r\nConte",
+				"nt-LEN", "GTH: 1", "2\r\n\r", "\nhello ", "world!" };
+	uint32_t off = 0;
+	struct tcb *t = client_tcb();
+	for (int i = 0; i < 7; i++) {
+		respond(iss, off, parts[i], 0);
+		off += (uint32_t)strlen(parts[i]);
+		if (i < 6) {
+			/* not complete yet: only ACKs */
+			check_seg(out1(CSLOT), TH_ACK, iss + 1 + REQ_LEN, IRS + 1 + off);
+			assert_int_equal(t->pc, 1);
+			assert_int_equal(CTR->http_2xx, 0);
+		}
+	}
+	/* the last byte of the 12-byte body: done, CLOSE sends the FIN */
+	check_seg(out1(CSLOT), TH_ACK | TH_FIN, iss + 1 + REQ_LEN, IRS + 1 + off);
+	assert_int_equal(t->http_status, 200);
+	assert_int_equal(CTR->http_2xx, 1);
+	assert_int_equal(CTR->http_other, 0);
+	assert_int_equal(CTR->rx_unexpected, 0);
+	TO_CLIENT(.seq = IRS + 1 + off, .ack = iss + 2 + REQ_LEN,
+		  .flags = TH_ACK | TH_FIN, .wnd = 1000);
+	check_seg(out1(CSLOT), TH_ACK, iss + 2 + REQ_LEN, IRS + 2 + off);
+	assert_null(client_tcb());
+	assert_int_equal(CTR->c_completed, 1);
+}
+
+static void test_recv_http_404_empty(void **state)
+{
+	(void)state;
+	uint32_t iss = HTTP_CLIENT(OP(SEND, 0), OP(RECV_HTTP, 0), OP(CLOSE, 0),
+				   OP(END, 0));
+	const char *r = "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n";
+	respond(iss, 0, r, TH_PSH);
+	check_seg(out1(CSLOT), TH_ACK | TH_FIN, iss + 1 + REQ_LEN,
+		  IRS + 1 + (uint32_t)strlen(r));
+	assert_int_equal(client_tcb()->http_status, 404);
+	assert_int_equal(CTR->http_2xx, 0);
+	assert_int_equal(CTR->http_other, 1);
+}
+
+static void test_recv_http_to_eof(void **state)
+{
+	(void)state;
+	/* no Content-Length: the body runs to the FIN */
+	uint32_t iss = HTTP_CLIENT(OP(SEND, 0), OP(RECV_HTTP, 0), OP(CLOSE, 0),
+				   OP(END, 0));
+	const char *a = "HTTP/1.0 204 No Content\r\nServer: t\r\n\r\nbody ";
+	const char *b = "more body";
+	respond(iss, 0, a, 0);
+	uint32_t off = (uint32_t)strlen(a);
+	check_seg(out1(CSLOT), TH_ACK, iss + 1 + REQ_LEN, IRS + 1 + off);
+	respond(iss, off, b, TH_FIN);
+	off += (uint32_t)strlen(b);
+	/* their FIN ends the response; our FIN acknowledges it */
+	check_seg(out1(CSLOT), TH_ACK | TH_FIN, iss + 1 + REQ_LEN, IRS + 2 + off);
+	struct tcb *t = client_tcb();
+	assert_int_equal(t->state, TCP_LAST_ACK);
+	assert_int_equal(CTR->http_2xx, 1);
+	assert_int_equal(CTR->c_bytes_rx, off);
+	TO_CLIENT(.seq = IRS + 2 + off, .ack = iss + 2 + REQ_LEN, .flags = TH_ACK,
+		  .wnd = 1000);
+	assert_null(client_tcb());
+	assert_int_equal(CTR->c_completed, 1);
+}
+
+static void test_recv_http_twice(void **state)
+{
+	(void)state;
+	/* two requests on one connection, both answered 200 */
+	uint32_t iss = HTTP_CLIENT(OP(SEND, 0), OP(RECV_HTTP, 0), OP(SEND, 0),
+				   OP(RECV_HTTP, 0), OP(CLOSE, 0), OP(END, 0));
+	const char *r = "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello";
+	uint32_t rl = (uint32_t)strlen(r);
+	respond(iss, 0, r, TH_PSH);
+	/* the second request goes out, carrying the ACK */
+	struct pkt *q = out1(CSLOT);
+	check_seg(q, TH_ACK | TH_PSH, iss + 1 + REQ_LEN, IRS + 1 + rl);
+	assert_int_equal(q->len, REQ_LEN);
+	assert_memory_equal(q->data, REQ, REQ_LEN);
+	assert_int_equal(CTR->http_2xx, 1);
+	TO_CLIENT(.seq = IRS + 1 + rl, .ack = iss + 1 + 2 * REQ_LEN,
+		  .flags = TH_ACK | TH_PSH, .wnd = 1000, .data = r, .len = rl);
+	check_seg(out1(CSLOT), TH_ACK | TH_FIN, iss + 1 + 2 * REQ_LEN,
+		  IRS + 1 + 2 * rl);
+	/* each response is its own: status 200 both times */
+	assert_int_equal(CTR->http_other, 0);
+	assert_int_equal(CTR->http_2xx, 2);
+}
+
+/* Server {RECV_UNTIL delim, <ops>}; handshake done; returns iss. */
+static uint32_t until_server(const char *delim, uint32_t *resp, int twice)
+{
+	struct teng_plan *p = plan_new();
+	uint32_t d = plan_str(p, delim);
+	*resp = plan_bytes(p, 25, 31);
+	if (twice)
+		PROG(&p->server_prog, OP(RECV_UNTIL, d), OP(RECV_UNTIL, d),
+		     OP(SEND, *resp), OP(CLOSE, 0), OP(END, 0));
+	else
+		PROG(&p->server_prog, OP(RECV_UNTIL, d), OP(SEND, *resp),
+		     OP(CLOSE, 0), OP(END, 0));
+	fx_start(p);
+	uint32_t iss = server_syn(IRS, 1460, 7, 65535);
+	TO_SERVER(.seq = IRS + 1, .ack = iss + 1, .flags = TH_ACK, .wnd = 1000);
+	assert_int_equal(out(SSLOT), 0);
+	return iss;
+}
+
+static void request(uint32_t iss, uint32_t off, const char *s)
+{
+	TO_SERVER(.seq = IRS + 1 + off, .ack = iss + 1, .flags = TH_ACK,
+		  .wnd = 1000, .data = s, .len = (uint32_t)strlen(s));
+}
+
+static void test_recv_until_split(void **state)
+{
+	(void)state;
+	uint32_t resp, iss = until_server("\r\n\r\n", &resp, 0);
+	struct tcb *t = server_tcb();
+	/* a false start "\r\n\r" + "X", then the delimiter split 3 + 1 */
+	const char *parts[] = { "GET / HTTP/1.1\r\nHost: a\r\n", "\rX\r\n\r", "\n" };
+	uint32_t off = 0;
+	for (int i = 0; i < 2; i++) {
+		request(iss, off, parts[i]);
+		off += (uint32_t)strlen(parts[i]);
+		check_seg(out1(SSLOT), TH_ACK, iss + 1, IRS + 1 + off);
+		assert_int_equal(t->pc, 0);
+	}
+	assert_int_equal(t->match, 3);
+	request(iss, off, parts[2]);
+	off += 1;
+	struct pkt *r = out1(SSLOT);
+	check_seg(r, TH_ACK | TH_PSH | TH_FIN, iss + 1, IRS + 1 + off);
+	assert_int_equal(r->len, 25);
+	assert_memory_equal(r->data, payload_of(resp), 25);
+	assert_int_equal(CTR->s_bytes_rx, off);
+	assert_int_equal(CTR->rx_unexpected, 0);
+}
+
+static void test_recv_until_overlap(void **state)
+{
+	(void)state;
+	/* delimiter "aab": "aa" + "ab" must match across the split (the
+	 * third 'a' falls back to a 2-byte prefix, not to nothing) */
+	uint32_t resp, iss = until_server("aab", &resp, 1);
+	struct tcb *t = server_tcb();
+	request(iss, 0, "aa");
+	check_seg(out1(SSLOT), TH_ACK, iss + 1, IRS + 3);
+	request(iss, 2, "ab");
+	check_seg(out1(SSLOT), TH_ACK, iss + 1, IRS + 5);
+	assert_int_equal(t->pc, 1); /* the first RECV_UNTIL is done */
+	assert_int_equal(t->match, 0);
+	/* the second, in one segment with a near miss before it */
+	request(iss, 4, "abaaaab");
+	struct pkt *r = out1(SSLOT);
+	check_seg(r, TH_ACK | TH_PSH | TH_FIN, iss + 1, IRS + 12);
+	assert_int_equal(r->len, 25);
+}
+
+static void test_send_waits_for_ack(void **state)
+{
+	(void)state;
+	struct teng_plan *p = plan_new();
+	uint32_t a = plan_bytes(p, 50, 41), b = plan_bytes(p, 30, 42);
+	PROG(&p->client_prog, OP(SEND, a), OP(SEND, b), OP(RECV_BYTES, 10),
+	     OP(CLOSE, 0), OP(END, 0));
+	fx_start(p);
+	uint32_t iss = client_syn();
+	client_synack(IRS, iss, 1460, 7, 65535);
+	assert_int_equal(out(CSLOT), 2);
+	check_seg(&P[1], TH_ACK | TH_PSH, iss + 1, IRS + 1);
+	assert_int_equal(P[1].len, 50);
+	/* half acknowledged: the second send still waits */
+	TO_CLIENT(.seq = IRS + 1, .ack = iss + 26, .flags = TH_ACK, .wnd = 1000);
+	assert_int_equal(out(CSLOT), 0);
+	assert_int_equal(client_tcb()->pc, 1);
+	TO_CLIENT(.seq = IRS + 1, .ack = iss + 51, .flags = TH_ACK, .wnd = 1000);
+	struct pkt *d = out1(CSLOT);
+	check_seg(d, TH_ACK | TH_PSH, iss + 51, IRS + 1);
+	assert_int_equal(d->len, 30);
+	assert_memory_equal(d->data, payload_of(b), 30);
+	assert_int_equal(CTR->c_bytes_tx, 80);
+}
+
+static void test_rx_unexpected(void **state)
+{
+	(void)state;
+	uint32_t iss = client_quiet(IRS); /* RECV_BYTES 10, CLOSE, END */
+	TO_CLIENT(.seq = IRS + 1, .ack = iss + 1, .flags = TH_ACK, .wnd = 1000,
+		  .data = "0123456789abcde", .len = 15);
+	check_seg(out1(CSLOT), TH_ACK | TH_FIN, iss + 1, IRS + 16);
+	assert_int_equal(CTR->c_bytes_rx, 15);
+	assert_int_equal(CTR->rx_unexpected, 5);
+}
+
+/* Feed what each side sent to the other until the loopback is quiet. */
+static uint32_t pump(void)
+{
+	uint32_t total = 0, n;
+	do {
+		n = 0;
+		for (uint8_t s = 0; s < 2; s++) {
+			struct rte_mbuf *m[32];
+			uint16_t k = rte_eth_rx_burst(g_ps.dev[s], 0, m, 32);
+			for (uint16_t i = 0; i < k; i++)
+				worker_rx(F.w, s, m[i]);
+			n += k;
+		}
+		worker_tx_flush(F.w);
+		total += n;
+	} while (n > 0);
+	return total;
+}
+
+static void test_self_exchange(void **state)
+{
+	(void)state;
+	/* the worker's client talks to its own server, as in a run */
+	struct teng_plan *p = plan_new();
+	uint32_t req = plan_str(p, REQ);
+	uint32_t resp = plan_bytes(p, 4000, 51);
+	PROG(&p->client_prog, OP(SEND, req), OP(RECV_BYTES, 4000), OP(CLOSE, 0),
+	     OP(END, 0));
+	PROG(&p->server_prog, OP(RECV_UNTIL, req), OP(SEND, resp), OP(CLOSE, 0),
+	     OP(END, 0));
+	fx_start(p);
+	/* one small exchange: SYN, SYN-ACK, ACK, request, response+FIN...
+	 * with 4000 bytes at MSS 1460: three response segments */
+	assert_int_equal(tcp_connect(F.w), 0);
+	worker_tx_flush(F.w);
+	uint32_t n = pump();
+	assert_int_equal(CTR->c_completed, 1);
+	assert_int_equal(CTR->s_completed, 1);
+	/* SYN, SYN-ACK, ACK, req, 3 x resp (FIN on the last), the client's
+	 * ACKs of the first two, FIN|ACK, ACK */
+	assert_int_equal(n, 11);
+	assert_int_equal(CTR->pkts_tx, 11);
+	assert_int_equal(CTR->pkts_rx, 11);
+	/* four at once, on four tuples */
+	for (int i = 0; i < 4; i++)
+		assert_int_equal(tcp_connect(F.w), 0);
+	assert_int_equal(F.w->st->c_active, 4);
+	worker_tx_flush(F.w);
+	pump();
+	assert_int_equal(CTR->c_completed, 5);
+	assert_int_equal(CTR->s_completed, 5);
+	assert_int_equal(CTR->c_failed + CTR->s_failed, 0);
+	assert_int_equal(CTR->c_bytes_rx, 5 * 4000);
+	assert_int_equal(CTR->s_bytes_rx, 5 * REQ_LEN);
+	assert_int_equal(CTR->drops_no_connection + CTR->drops_out_of_order +
+				 CTR->drops_bad_checksum + CTR->rx_unexpected,
+			 0);
+	assert_int_equal(F.w->st->c_active + F.w->st->s_active, 0);
+	assert_int_equal(F.w->ct.nfree, F.w->ct.size);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		FSM_TEST(test_recv_http_split),
+		FSM_TEST(test_recv_http_404_empty),
+		FSM_TEST(test_recv_http_to_eof),
+		FSM_TEST(test_recv_http_twice),
+		FSM_TEST(test_recv_until_split),
+		FSM_TEST(test_recv_until_overlap),
+		FSM_TEST(test_send_waits_for_ack),
+		FSM_TEST(test_rx_unexpected),
+		FSM_TEST(test_self_exchange),
+	};
+	FSM_MAIN(tests);
+}
