@@ -9,6 +9,7 @@
 #include <rte_log.h>
 
 #include "eal.h"
+#include "port.h"
 
 static int eal_up;
 
@@ -45,7 +46,22 @@ int eal_start(const struct teng_plan *plan, char *err, size_t errlen)
 		snprintf(map + l, sizeof(map) - l, ",%u@%ld", i, (long)i % ncpu);
 	}
 	ARG("--lcores=%s", map);
-	ARG("--no-pci");
+	/* Probe only the devices the ports name. */
+	int pci = 0;
+	for (uint32_t i = 0; i < plan->nports; i++) {
+		char vdev[200];
+		if (port_eal_arg(&plan->port[i], i, plan->cores, vdev, sizeof(vdev)) > 0) {
+			if (strncmp(vdev, "-a", 2) == 0) {
+				ARG("-a");
+				ARG("%s", vdev + 3);
+				pci = 1;
+			} else {
+				ARG("%s", vdev);
+			}
+		}
+	}
+	if (!pci)
+		ARG("--no-pci");
 	ARG("--no-telemetry");
 	if (plan->quiet_eal)
 		ARG("--log-level=*:error");

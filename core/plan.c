@@ -18,6 +18,9 @@ struct teng_plan *teng_plan_new(void)
 	p->tcp.rcv_wnd = 1 << 20;
 	p->tcp.idle_timeout_ms = 10000;
 	p->tcp.time_wait_ms = 0;
+	p->tcp.rto_ms = 200;
+	p->tcp.max_retries = 8;
+	p->arp_timeout_ms = 3000;
 	p->max_open = 20000;
 	p->drain_s = 2;
 	p->quiet_eal = 1;

@@ -95,14 +95,77 @@ static int loopback_open(struct port_set *ps, uint16_t nq,
 	return 0;
 }
 
-int port_open(struct port_set *ps, const char *spec, uint16_t nq,
+int port_eal_arg(const struct teng_port_plan *pp, uint32_t i, uint32_t nq,
+		 char *buf, size_t len)
+{
+	const char *s = pp->spec;
+	char a[TENG_SPEC_LEN], b[TENG_SPEC_LEN];
+	if (strcmp(s, "loopback") == 0)
+		return 0;
+	if (sscanf(s, "af_packet:%255s", a) == 1)
+		/* A deep ring so that bursts wait in the kernel, not vanish. */
+		return snprintf(buf, len,
+				"--vdev=net_af_packet%u,iface=%s,qpairs=%u,"
+				"blocksz=4096,framesz=2048,framecnt=4096",
+				i, a, nq);
+	if (sscanf(s, "tap:%255s", a) == 1)
+		return snprintf(buf, len, "--vdev=net_tap%u,iface=%s", i, a);
+	if (strncmp(s, "memif:", 6) == 0) {
+		const char *role = strrchr(s, ':');
+		if (role == s + 5 || (strcmp(role, ":server") && strcmp(role, ":client")))
+			return -1;
+		snprintf(a, sizeof(a), "%.*s", (int)(role - s - 6), s + 6);
+		return snprintf(buf, len,
+				"--vdev=net_memif%u,role=%s,socket=%s,socket-abstract=no,id=0",
+				i, role + 1, a);
+	}
+	if (sscanf(s, "pci:%255s", b) == 1)
+		return snprintf(buf, len, "-a %s", b);
+	return -1;
+}
+
+/* The ethdev that port i's spec made. */
+static int dev_of(const struct teng_port_plan *pp, uint32_t i, uint16_t *dev,
+		  char *name, size_t len)
+{
+	const char *s = pp->spec;
+	if (strncmp(s, "af_packet:", 10) == 0)
+		snprintf(name, len, "net_af_packet%u", i);
+	else if (strncmp(s, "tap:", 4) == 0)
+		snprintf(name, len, "net_tap%u", i);
+	else if (strncmp(s, "memif:", 6) == 0)
+		snprintf(name, len, "net_memif%u", i);
+	else if (strncmp(s, "pci:", 4) == 0)
+		snprintf(name, len, "%s", s + 4);
+	else
+		return -1;
+	return rte_eth_dev_get_port_by_name(name, dev) == 0 ? 0 : -1;
+}
+
+int port_open(struct port_set *ps, const struct teng_plan *plan, uint16_t nq,
 	      struct rte_mempool **pools, char *err, size_t errlen)
 {
 	memset(ps, 0, sizeof(*ps));
-	if (strcmp(spec, "loopback") == 0)
+	uint32_t n = plan->nports ? plan->nports : 1;
+	if (plan->nports == 0 || strcmp(plan->port[0].spec, "loopback") == 0) {
+		ps->loopback = 1;
 		return loopback_open(ps, nq, pools, err, errlen);
-	snprintf(err, errlen, "unsupported port spec '%s'", spec);
-	return -1;
+	}
+	for (uint32_t i = 0; i < n; i++) {
+		char name[64];
+		if (dev_of(&plan->port[i], i, &ps->dev[i], name, sizeof(name)) < 0) {
+			snprintf(err, errlen, "no device for port %s (is the interface there?)",
+				 plan->port[i].spec);
+			return -1;
+		}
+		snprintf(ps->name[i], sizeof(ps->name[i]), "%.31s", plan->port[i].spec);
+		ps->ndevs = i + 1;
+		if (dev_start(ps, i, nq, pools, err, errlen) < 0)
+			return -1;
+	}
+	ps->role_dev[0] = 0;
+	ps->role_dev[1] = n - 1;
+	return 0;
 }
 
 void port_close(struct port_set *ps)

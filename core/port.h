@@ -22,11 +22,20 @@ struct port_set {
 	struct rte_ether_addr role_peer_mac[2];
 	void *rings[2 * 16];
 	uint32_t nrings;
+	uint8_t loopback;
 };
 
-/* Open the ports a spec names with nq queue pairs each; pools[q] feeds
- * queue q. 0, or -1 with a message in err. */
-int port_open(struct port_set *ps, const char *spec, uint16_t nq,
+#include "teng/plan.h"
+
+/* The EAL argument that makes port i's device: "--vdev=..." for the
+ * virtual drivers, "-a BDF" for PCI, nothing for the loopback. Returns
+ * its length, 0 for none, -1 for a spec it does not know. */
+int port_eal_arg(const struct teng_port_plan *pp, uint32_t i, uint32_t nq,
+		 char *buf, size_t len);
+
+/* Open the plan's ports with nq queue pairs each; pools[q] feeds queue
+ * q. 0, or -1 with a message in err. */
+int port_open(struct port_set *ps, const struct teng_plan *plan, uint16_t nq,
 	      struct rte_mempool **pools, char *err, size_t errlen);
 void port_close(struct port_set *ps);
 

@@ -18,6 +18,7 @@
 #include <rte_mbuf.h>
 
 #include "teng/api.h"
+#include "arp.h"
 #include "eal.h"
 #include "hist.h"
 #include "port.h"
@@ -110,8 +111,7 @@ struct teng_run *teng_run_start(const struct teng_plan *plan, char *err,
 			goto fail;
 		lcore = rte_get_next_lcore(lcore, 1, 0);
 	}
-	const char *spec = plan->nports ? plan->ports[0] : "loopback";
-	if (port_open(&r->ports, spec, (uint16_t)r->nworkers, r->pool, err,
+	if (port_open(&r->ports, plan, (uint16_t)r->nworkers, r->pool, err,
 		      errlen) < 0)
 		goto fail;
 	for (uint32_t i = 0; i < r->nworkers; i++) {
@@ -128,8 +128,21 @@ struct teng_run *teng_run_start(const struct teng_plan *plan, char *err,
 		for (int role = 0; role < 2; role++) {
 			uint32_t d = r->ports.role_dev[role];
 			w->role_port[role] = (uint8_t)d;
-			w->port[d].peer_mac = r->ports.role_peer_mac[role];
+			if (r->ports.loopback) {
+				w->port[d].peer_mac = r->ports.role_peer_mac[role];
+				w->port[d].peer_known = w->port[d].peer_fixed = 1;
+				w->port[d].is_loopback = 1;
+			}
 		}
+	}
+	if (!r->ports.loopback) {
+		if (r->nworkers > 1) {
+			snprintf(err, errlen, "more than one core needs the loopback port for now");
+			goto fail;
+		}
+		if (arp_start(r->w[0], plan, (const char (*)[32])r->ports.name, err,
+			      errlen) < 0)
+			goto fail;
 	}
 	interrupted = 0;
 	struct sigaction sa;

@@ -81,7 +81,12 @@ struct tcb {
 	uint32_t hnext;     /* server hash chain, or free list */
 	uint32_t tuple;     /* client tuple index */
 	uint8_t phase;      /* phase that opened it */
-	uint8_t pad[3];
+	uint8_t retries;    /* retransmissions since the last progress */
+	uint8_t pad[2];
+
+	/* 108: retransmission */
+	uint32_t snd_max;   /* highest sequence number sent + 1 */
+	uint32_t rtx_ms;    /* when the retransmission clock last restarted */
 };
 
 _Static_assert(sizeof(struct tcb) <= 128, "tcb must stay within 128 bytes");

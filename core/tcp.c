@@ -8,16 +8,43 @@
 #include "tcp.h"
 #include "tcp_opt.h"
 
-uint32_t tcp_iss(void)
+uint32_t tcp_iss(struct worker *w, const struct tcb *t)
 {
-	/* rte_rand is a per-lcore generator seeded from the TSC and
-	 * /dev/urandom-grade entropy: not trivially predictable. */
-	return (uint32_t)rte_rand();
+	/* RFC 6528: a clock ticking every 4 us plus a keyed hash of the
+	 * four-tuple. Unpredictable from outside, yet it grows for the same
+	 * tuple, so a peer still holding the tuple in TIME_WAIT takes the
+	 * new SYN. The TSC runs since boot, so this holds across runs. */
+	if (unlikely(w->isn_key == 0))
+		w->isn_key = rte_rand() | 1;
+	uint32_t clock = (uint32_t)(w->now_tsc / (w->ctl->hz / 250000 + 1));
+	uint64_t k = ((uint64_t)t->lip << 32 | t->rip) ^ w->isn_key;
+	k ^= ((uint64_t)t->lport << 16 | t->rport) * 0x9E3779B97F4A7C15ull;
+	k ^= k >> 31;
+	k *= 0xBF58476D1CE4E5B9ull ^ (w->isn_key << 1);
+	k ^= k >> 29;
+	return clock + (uint32_t)k;
 }
 
 static void timer_reset(struct worker *w, struct tcb *t, uint32_t ms)
 {
 	timer_arm(&w->tw, tcb_id(w, t), w->now_ms + ms);
+}
+
+static uint32_t rto_of(const struct worker *w, const struct tcb *t)
+{
+	uint64_t r = (uint64_t)w->rto_ms << t->retries;
+	return r > TCP_RTO_MAX_MS ? TCP_RTO_MAX_MS : (uint32_t)r;
+}
+
+void tcp_rtx_start(struct worker *w, struct tcb *t)
+{
+	/* One timer per connection: it fires at the earlier of the idle
+	 * deadline and the retransmission deadline. */
+	t->rtx_ms = w->now_ms;
+	uint32_t due = w->now_ms + rto_of(w, t);
+	uint32_t id = tcb_id(w, t);
+	if (!timer_armed(&w->tw, id) || SEQ_LT(due, timer_node(&w->tw, id)->expire))
+		timer_arm(&w->tw, id, due);
 }
 
 void tcp_progress(struct worker *w, struct tcb *t)
@@ -49,14 +76,15 @@ int tcp_connect(struct worker *w)
 	uint32_t tuple = slot * w->ncores + w->index;
 	t->lip = rte_cpu_to_be_32(w->cip_lo + tuple / w->cport_n);
 	t->lport = rte_cpu_to_be_16((uint16_t)(w->cport_lo + tuple % w->cport_n));
-	t->rip = w->server_ip;
-	t->rport = w->server_port;
+	t->rip = w->dst_ip;
+	t->rport = w->dst_port;
 	t->role = ROLE_CLIENT;
 	t->state = TCP_SYN_SENT;
 	t->tuple = slot;
-	t->iss = tcp_iss();
+	t->iss = tcp_iss(w, t);
 	t->snd_una = t->iss;
 	t->snd_nxt = t->iss + 1;
+	t->snd_max = t->iss + 1;
 	t->snd_end = t->iss + 1;
 	t->mss = 536; /* RFC 9293 3.7.1 default until the peer says */
 	t->rcv_wscale = w->wscale;
@@ -64,7 +92,7 @@ int tcp_connect(struct worker *w)
 	t->phase = (uint8_t)w->phase;
 	conn_tuple_set(&w->ct, slot, id);
 	tcp_progress(w, t);
-	timer_reset(w, t, w->idle_ms);
+	tcp_rtx_start(w, t);
 	w->st->c_active++;
 	w->ctr->c_attempted++;
 	tcp_send_syn(w, t);
@@ -109,9 +137,10 @@ void tcp_accept(struct worker *w, const struct seg *s)
 	t->state = TCP_SYN_RCVD;
 	t->irs = s->seq;
 	t->rcv_nxt = s->seq + 1;
-	t->iss = tcp_iss();
+	t->iss = tcp_iss(w, t);
 	t->snd_una = t->iss;
 	t->snd_nxt = t->iss + 1;
+	t->snd_max = t->iss + 1;
 	t->snd_end = t->iss + 1;
 	t->snd_wnd = s->wnd; /* never scaled in a SYN */
 	t->snd_wl1 = s->seq;
@@ -121,7 +150,7 @@ void tcp_accept(struct worker *w, const struct seg *s)
 	take_syn_options(t, s, w->mss, w->wscale);
 	conn_hash_insert(&w->ct, id);
 	tcp_progress(w, t);
-	timer_reset(w, t, w->idle_ms);
+	tcp_rtx_start(w, t);
 	w->st->s_active++;
 	tcp_send_syn(w, t);
 }
@@ -191,6 +220,21 @@ void tcp_time_wait(struct worker *w, struct tcb *t)
 	timer_reset(w, t, w->time_wait_ms);
 }
 
+/* The retransmission timeout went off: send again from the oldest
+ * unacknowledged byte (go-back-N; RFC 9293 3.8.1, RFC 6298 5.4). */
+static void retransmit(struct worker *w, struct tcb *t)
+{
+	if (t->state == TCP_SYN_SENT || t->state == TCP_SYN_RCVD) {
+		w->ctr->retransmits++;
+		tcp_send_syn(w, t);
+		return;
+	}
+	t->snd_nxt = t->snd_una;
+	if (SEQ_LEQ(t->snd_una, t->snd_end))
+		t->flags &= (uint8_t)~TF_FIN_SENT; /* the FIN goes again too */
+	tcp_output(w, t);
+}
+
 void tcp_timer(struct worker *w, uint32_t id)
 {
 	struct tcb *t = tcb_of(w, id);
@@ -198,11 +242,28 @@ void tcp_timer(struct worker *w, uint32_t id)
 		tcp_finish(w, t, 1);
 		return;
 	}
-	uint32_t idle = w->now_ms - t->last_ms;
-	if (idle < w->idle_ms) {
-		timer_reset(w, t, w->idle_ms - idle);
+	uint32_t now = w->now_ms;
+	if (now - t->last_ms >= w->idle_ms) {
+		w->ctr->timeouts++;
+		tcp_abort(w, t);
 		return;
 	}
-	w->ctr->timeouts++;
-	tcp_abort(w, t);
+	uint32_t next = t->last_ms + w->idle_ms;
+	if (t->snd_una != t->snd_max) {
+		uint32_t due = t->rtx_ms + rto_of(w, t);
+		if (SEQ_GEQ(now, due)) {
+			if (t->retries >= w->max_retries) {
+				w->ctr->timeouts++;
+				tcp_abort(w, t);
+				return;
+			}
+			t->retries++;
+			t->rtx_ms = now;
+			retransmit(w, t);
+			due = now + rto_of(w, t);
+		}
+		if (SEQ_LT(due, next))
+			next = due;
+	}
+	timer_arm(&w->tw, id, next);
 }

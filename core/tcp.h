@@ -19,6 +19,8 @@
 #define TH_PSH RTE_TCP_PSH_FLAG
 #define TH_ACK RTE_TCP_ACK_FLAG
 
+#define TCP_RTO_MAX_MS 60000
+
 /* A parsed, checksum-verified segment. */
 struct seg {
 	struct rte_ether_hdr *eth;
@@ -44,7 +46,7 @@ static inline uint32_t tcb_id(struct worker *w, const struct tcb *t)
 }
 
 /* tcp.c */
-uint32_t tcp_iss(void);
+uint32_t tcp_iss(struct worker *w, const struct tcb *t);
 /* Open a client connection on the next free tuple: 0, or -1 if none. */
 int tcp_connect(struct worker *w);
 /* A SYN for the server address: make a TCB in SYN_RCVD, answer. */
@@ -54,6 +56,8 @@ void tcp_finish(struct worker *w, struct tcb *t, int ok);
 /* Send RST, count as failed, free. */
 void tcp_abort(struct worker *w, struct tcb *t);
 void tcp_timer(struct worker *w, uint32_t id);
+/* Something new is outstanding: (re)start the retransmission clock. */
+void tcp_rtx_start(struct worker *w, struct tcb *t);
 void tcp_progress(struct worker *w, struct tcb *t);
 void tcp_established(struct worker *w, struct tcb *t);
 /* The client's SYN was answered: take the peer's options. */

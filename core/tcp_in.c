@@ -41,6 +41,7 @@ static void syn_sent(struct worker *w, struct tcb *t, const struct seg *s)
 		return;
 	}
 	t->snd_una = s->ack;
+	t->retries = 0;
 	tcp_established(w, t);
 	/* The handshake's ACK goes on its own, as a kernel client sends it
 	 * before the application writes. */
@@ -67,10 +68,10 @@ static int acceptable(const struct tcb *t, const struct seg *s, uint32_t wnd)
 	       SEQ_IN(s->seq + seg_len - 1, t->rcv_nxt, t->rcv_nxt + wnd);
 }
 
-/* Our FIN has been sent and everything up to it acknowledged. */
+/* Our FIN, which follows the last data byte, has been acknowledged. */
 static inline int fin_acked(const struct tcb *t)
 {
-	return (t->flags & TF_FIN_SENT) && t->snd_una == t->snd_nxt;
+	return (t->flags & TF_FIN_QUEUED) && SEQ_GT(t->snd_una, t->snd_end);
 }
 
 void tcp_input(struct worker *w, struct tcb *t, const struct seg *s)
@@ -124,6 +125,7 @@ void tcp_input(struct worker *w, struct tcb *t, const struct seg *s)
 			return;
 		}
 		tcp_established(w, t);
+		t->retries = 0;
 		t->snd_wnd = s->wnd << t->snd_wscale;
 		t->snd_wl1 = s->seq;
 		t->snd_wl2 = s->ack;
@@ -132,13 +134,20 @@ void tcp_input(struct worker *w, struct tcb *t, const struct seg *s)
 			return;
 		}
 	}
-	if (SEQ_GT(s->ack, t->snd_nxt)) {
+	if (SEQ_GT(s->ack, t->snd_max)) {
 		tcp_send_ack(w, t); /* acknowledges what we never sent */
 		return;
 	}
 	if (SEQ_GT(s->ack, t->snd_una)) {
 		t->snd_una = s->ack;
+		if (SEQ_GT(s->ack, t->snd_nxt)) /* after a go-back-N resend */
+			t->snd_nxt = s->ack;
+		if ((t->flags & TF_FIN_QUEUED) && SEQ_GT(s->ack, t->snd_end))
+			t->flags |= TF_FIN_SENT;
+		t->retries = 0;
 		tcp_progress(w, t);
+		if (t->snd_una != t->snd_max)
+			tcp_rtx_start(w, t);
 	}
 	if (SEQ_LT(t->snd_wl1, s->seq) ||
 	    (t->snd_wl1 == s->seq && SEQ_LEQ(t->snd_wl2, s->ack))) {

@@ -13,32 +13,51 @@
 #include "tcp.h"
 #include "tcp_opt.h"
 
+/* Hand what is queued to the device; what it does not take now stays
+ * queued for the next try, so a busy device delays segments instead of
+ * losing them. */
+static void tx_send(struct worker *w, struct worker_port *p)
+{
+	uint16_t n = rte_eth_tx_burst(p->dev, p->queue, p->tx, p->ntx);
+	if (n == p->ntx) {
+		p->ntx = 0;
+		return;
+	}
+	memmove(p->tx, p->tx + n, sizeof(p->tx[0]) * (p->ntx - n));
+	p->ntx = (uint16_t)(p->ntx - n);
+}
+
 void tx_push(struct worker *w, uint8_t slot, struct rte_mbuf *m)
 {
 	struct worker_port *p = &w->port[slot];
+	if (unlikely(p->ntx == TX_QUEUE)) {
+		tx_send(w, p);
+		if (p->ntx == TX_QUEUE) {
+			w->ctr->drops_tx_full++;
+			rte_pktmbuf_free(m);
+			return;
+		}
+	}
 	p->tx[p->ntx++] = m;
 	w->ctr->pkts_tx++;
-	if (p->ntx == TX_BURST) {
-		uint16_t n = rte_eth_tx_burst(p->dev, p->queue, p->tx, TX_BURST);
-		if (unlikely(n < TX_BURST)) {
-			w->ctr->drops_tx_full += TX_BURST - n;
-			rte_pktmbuf_free_bulk(&p->tx[n], TX_BURST - n);
-		}
-		p->ntx = 0;
-	}
+	if (p->ntx >= TX_BURST)
+		tx_send(w, p);
 }
 
 void worker_tx_flush(struct worker *w)
 {
+	for (uint8_t s = 0; s < w->nports; s++)
+		if (w->port[s].ntx)
+			tx_send(w, &w->port[s]);
+}
+
+/* Drop what could not be sent (end of the run). */
+void worker_tx_discard(struct worker *w)
+{
 	for (uint8_t s = 0; s < w->nports; s++) {
 		struct worker_port *p = &w->port[s];
-		if (p->ntx == 0)
-			continue;
-		uint16_t n = rte_eth_tx_burst(p->dev, p->queue, p->tx, p->ntx);
-		if (unlikely(n < p->ntx)) {
-			w->ctr->drops_tx_full += p->ntx - n;
-			rte_pktmbuf_free_bulk(&p->tx[n], p->ntx - n);
-		}
+		if (p->ntx)
+			rte_pktmbuf_free_bulk(p->tx, p->ntx);
 		p->ntx = 0;
 	}
 }
@@ -145,11 +164,16 @@ static void seg_send(struct worker *w, struct tcb *t, uint32_t seq,
 		const struct teng_payload *pl = &w->payloads[t->tpl];
 		memcpy((uint8_t *)th + 20 + optlen,
 		       w->blob + pl->off + (seq - t->tpl_seq), len);
+		/* Bytes sent for the first time; a resend is a retransmit. */
+		uint32_t fresh = SEQ_GT(seq + len, t->snd_max) ?
+					 seq + len - (SEQ_GT(seq, t->snd_max) ? seq : t->snd_max) : 0;
 		if (t->role == ROLE_CLIENT)
-			w->ctr->c_bytes_tx += len;
+			w->ctr->c_bytes_tx += fresh;
 		else
-			w->ctr->s_bytes_tx += len;
+			w->ctr->s_bytes_tx += fresh;
 	}
+	if ((len || (flags & TH_FIN)) && SEQ_LT(seq, t->snd_max))
+		w->ctr->retransmits++;
 	seg_finish(w, slot, m, th);
 }
 
@@ -180,9 +204,18 @@ static void fin_sent(struct tcb *t)
 		t->state = TCP_LAST_ACK;
 }
 
+static void sent_upto(struct worker *w, struct tcb *t, int was_idle)
+{
+	if (SEQ_GT(t->snd_nxt, t->snd_max))
+		t->snd_max = t->snd_nxt;
+	if (was_idle && t->snd_una != t->snd_max)
+		tcp_rtx_start(w, t);
+}
+
 void tcp_output(struct worker *w, struct tcb *t)
 {
 	int sent = 0;
+	int was_idle = t->snd_una == t->snd_max;
 	if (t->state < TCP_ESTABLISHED)
 		goto ack;
 	uint32_t wnd_end = t->snd_una + t->snd_wnd;
@@ -217,6 +250,7 @@ void tcp_output(struct worker *w, struct tcb *t)
 		fin_sent(t);
 		sent = 1;
 	}
+	sent_upto(w, t, was_idle);
 ack:
 	if (sent)
 		t->flags &= (uint8_t)~TF_ACK_NOW;

@@ -13,6 +13,7 @@
 #include <rte_lcore.h>
 #include <rte_malloc.h>
 
+#include "arp.h"
 #include "csum.h"
 #include "tcp.h"
 
@@ -39,6 +40,9 @@ int worker_init(struct worker *w, const struct teng_plan *plan, uint32_t index,
 	w->server_on = plan->server_enabled;
 	w->server_ip = rte_cpu_to_be_32(plan->server_ip);
 	w->server_port = rte_cpu_to_be_16(plan->server_port);
+	/* The client connects to the server role's address unless told. */
+	w->dst_ip = rte_cpu_to_be_32(plan->dst_ip ? plan->dst_ip : plan->server_ip);
+	w->dst_port = rte_cpu_to_be_16(plan->dst_port ? plan->dst_port : plan->server_port);
 	w->cip_lo = plan->client_ip_lo;
 	w->cip_hi = plan->client_ip_hi;
 	w->cport_lo = plan->client_port_lo;
@@ -67,6 +71,8 @@ int worker_init(struct worker *w, const struct teng_plan *plan, uint32_t index,
 	w->rcv_wnd = plan->tcp.rcv_wnd;
 	w->idle_ms = plan->tcp.idle_timeout_ms;
 	w->time_wait_ms = plan->tcp.time_wait_ms;
+	w->rto_ms = plan->tcp.rto_ms ? plan->tcp.rto_ms : 200;
+	w->max_retries = plan->tcp.max_retries;
 
 	w->nphases = plan->nphases;
 	uint32_t end = 0;
@@ -133,42 +139,48 @@ void worker_timers(struct worker *w)
 	} while (n == 64);
 }
 
-static int parse(struct worker *w, struct rte_mbuf *m, struct seg *s)
+/* IPv4 header checks; tot and ihl out. 0, or -1 (counted). */
+static int parse_ip(struct worker *w, struct rte_mbuf *m, struct seg *s,
+		    uint32_t *ihlp, uint32_t *totp)
 {
 	uint32_t dlen = rte_pktmbuf_data_len(m);
-	if (unlikely(dlen < RTE_ETHER_HDR_LEN + 20 || m->nb_segs != 1))
+	if (unlikely(dlen < RTE_ETHER_HDR_LEN + 20))
 		goto bad;
-	s->eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
-	if (s->eth->ether_type != rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4)) {
-		w->ctr->drops_not_ours++;
-		return -1;
-	}
 	s->ip = (struct rte_ipv4_hdr *)(s->eth + 1);
 	uint32_t ihl = (s->ip->version_ihl & 0x0f) * 4u;
 	uint32_t tot = rte_be_to_cpu_16(s->ip->total_length);
-	if (unlikely((s->ip->version_ihl >> 4) != 4 || ihl < 20 ||
-		     tot < ihl + 20 || tot > dlen - RTE_ETHER_HDR_LEN))
+	if (unlikely((s->ip->version_ihl >> 4) != 4 || ihl < 20 || tot < ihl ||
+		     tot > dlen - RTE_ETHER_HDR_LEN))
 		goto bad;
-	if (s->ip->next_proto_id != IPPROTO_TCP ||
-	    (s->ip->fragment_offset & rte_cpu_to_be_16(RTE_IPV4_HDR_MF_FLAG |
-						       RTE_IPV4_HDR_OFFSET_MASK))) {
-		w->ctr->drops_not_ours++;
+	uint64_t ol = m->ol_flags & RTE_MBUF_F_RX_IP_CKSUM_MASK;
+	if (ol == RTE_MBUF_F_RX_IP_CKSUM_BAD ||
+	    (ol != RTE_MBUF_F_RX_IP_CKSUM_GOOD && !csum_ipv4_ok(s->ip))) {
+		w->ctr->drops_bad_checksum++;
 		return -1;
 	}
+	*ihlp = ihl;
+	*totp = tot;
+	return 0;
+bad:
+	w->ctr->drops_bad_header++;
+	return -1;
+}
+
+static int parse_tcp(struct worker *w, struct rte_mbuf *m, struct seg *s,
+		     uint32_t ihl, uint32_t tot)
+{
+	if (unlikely(tot < ihl + 20))
+		goto bad;
 	s->th = (struct rte_tcp_hdr *)((uint8_t *)s->ip + ihl);
 	uint32_t doff = (s->th->data_off >> 4) * 4u;
 	if (unlikely(doff < 20 || ihl + doff > tot))
 		goto bad;
-	uint64_t ol = m->ol_flags;
-	if ((ol & RTE_MBUF_F_RX_IP_CKSUM_MASK) == RTE_MBUF_F_RX_IP_CKSUM_BAD ||
-	    (ol & RTE_MBUF_F_RX_L4_CKSUM_MASK) == RTE_MBUF_F_RX_L4_CKSUM_BAD)
-		goto bad_csum;
-	if ((ol & RTE_MBUF_F_RX_IP_CKSUM_MASK) != RTE_MBUF_F_RX_IP_CKSUM_GOOD &&
-	    !csum_ipv4_ok(s->ip))
-		goto bad_csum;
-	if ((ol & RTE_MBUF_F_RX_L4_CKSUM_MASK) != RTE_MBUF_F_RX_L4_CKSUM_GOOD &&
-	    !csum_tcp_ok(s->ip, s->th))
-		goto bad_csum;
+	uint64_t ol = m->ol_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK;
+	if (ol == RTE_MBUF_F_RX_L4_CKSUM_BAD ||
+	    (ol != RTE_MBUF_F_RX_L4_CKSUM_GOOD && !csum_tcp_ok(s->ip, s->th))) {
+		w->ctr->drops_bad_checksum++;
+		return -1;
+	}
 	s->opt = (const uint8_t *)(s->th + 1);
 	s->optlen = doff - 20;
 	s->data = (const uint8_t *)s->th + doff;
@@ -180,9 +192,6 @@ static int parse(struct worker *w, struct rte_mbuf *m, struct seg *s)
 	return 0;
 bad:
 	w->ctr->drops_bad_header++;
-	return -1;
-bad_csum:
-	w->ctr->drops_bad_checksum++;
 	return -1;
 }
 
@@ -209,20 +218,58 @@ static uint32_t client_lookup(struct worker *w, const struct seg *s)
 void worker_rx(struct worker *w, uint8_t slot, struct rte_mbuf *m)
 {
 	struct seg s;
+	uint32_t ihl, tot;
 	w->ctr->pkts_rx++;
-	if (parse(w, m, &s) < 0)
+	if (unlikely(rte_pktmbuf_data_len(m) < RTE_ETHER_HDR_LEN || m->nb_segs != 1)) {
+		w->ctr->drops_bad_header++;
 		goto out;
+	}
+	s.eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
 	s.slot = slot;
+	if (s.eth->ether_type != rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4)) {
+		if (s.eth->ether_type == rte_cpu_to_be_16(RTE_ETHER_TYPE_ARP)) {
+			if (arp_input(w, slot, m))
+				return;
+		} else {
+			w->ctr->drops_not_ours++;
+		}
+		goto out;
+	}
+	if (parse_ip(w, m, &s, &ihl, &tot) < 0)
+		goto out;
+	if (!addr_local(w, slot, s.ip->dst_addr) ||
+	    (s.ip->fragment_offset & rte_cpu_to_be_16(RTE_IPV4_HDR_MF_FLAG |
+						      RTE_IPV4_HDR_OFFSET_MASK))) {
+		w->ctr->drops_not_ours++;
+		goto out;
+	}
+	struct worker_port *p = &w->port[slot];
+	if (unlikely(!p->peer_known) && p->nexthop_ip == 0) {
+		/* A server-only port learns its peer from what arrives. */
+		rte_ether_addr_copy(&s.eth->src_addr, &p->peer_mac);
+		p->peer_known = 1;
+	}
+	if (s.ip->next_proto_id == IPPROTO_ICMP) {
+		if (icmp_input(w, slot, m, s.ip, ihl, tot))
+			return;
+		goto out;
+	}
+	if (s.ip->next_proto_id != IPPROTO_TCP) {
+		w->ctr->drops_not_ours++;
+		goto out;
+	}
+	if (parse_tcp(w, m, &s, ihl, tot) < 0)
+		goto out;
 	uint32_t id = TCB_NIL;
-	if (w->server_on && s.ip->dst_addr == w->server_ip &&
-	    s.th->dst_port == w->server_port) {
+	if (w->server_on && slot == w->role_port[ROLE_SERVER] &&
+	    s.ip->dst_addr == w->server_ip && s.th->dst_port == w->server_port) {
 		id = conn_hash_lookup(&w->ct, s.ip->src_addr, s.th->src_port,
 				      s.ip->dst_addr, s.th->dst_port);
 		if (id == TCB_NIL && (s.flags & (TH_SYN | TH_ACK | TH_RST)) == TH_SYN) {
 			tcp_accept(w, &s);
 			goto out;
 		}
-	} else if (w->client_on) {
+	} else if (w->client_on && slot == w->role_port[ROLE_CLIENT]) {
 		id = client_lookup(w, &s);
 	}
 	if (id == TCB_NIL) {
@@ -306,7 +353,12 @@ static void abort_all(struct worker *w)
 		w->ctr->aborted++;
 		tcp_abort(w, t);
 	}
-	worker_tx_flush(w);
+	/* Give the device a moment to take the resets, then let go. */
+	uint64_t until = rte_rdtsc() + w->ctl->hz / 100;
+	do
+		worker_tx_flush(w);
+	while (rte_rdtsc() < until && (w->port[0].ntx || w->port[w->nports - 1].ntx));
+	worker_tx_discard(w);
 }
 
 int worker_main(void *arg)

@@ -19,6 +19,7 @@
 
 #define RX_BURST 32
 #define TX_BURST 32
+#define TX_QUEUE 512    /* segments held per port while the device is busy */
 #define OPEN_BURST 32   /* new connections per loop iteration at most */
 #define HDR_LEN (RTE_ETHER_HDR_LEN + 20 + 20)
 
@@ -37,7 +38,11 @@ struct worker_port {
 	uint8_t tx_csum;     /* the device fills IPv4/TCP checksums */
 	uint8_t rx_csum;     /* the device verifies them */
 	struct rte_ether_addr mac, peer_mac;
-	struct rte_mbuf *tx[TX_BURST];
+	uint32_t nexthop_ip; /* network order; 0: learn the peer from what arrives */
+	uint8_t peer_known;  /* peer_mac holds an answer */
+	uint8_t peer_fixed;  /* peer_mac was given: never relearn */
+	uint8_t is_loopback;
+	struct rte_mbuf *tx[TX_QUEUE];
 };
 
 /* Per-worker statistics: written by this worker alone. */
@@ -58,6 +63,7 @@ struct worker {
 	struct teng_counters *ctr;   /* counters of the current phase */
 	uint64_t now_tsc;
 	uint64_t us_mult, ms_mult; /* tsc -> us, ms, 0.64 fixed point */
+	uint64_t isn_key;          /* secret of the ISN hash */
 	uint32_t now_ms, now_us;
 	uint16_t ip_id;
 	uint8_t nports;
@@ -68,6 +74,8 @@ struct worker {
 	uint8_t client_on, server_on;
 	uint32_t server_ip;          /* network order */
 	uint16_t server_port;        /* network order */
+	uint32_t dst_ip;             /* where clients connect, network order */
+	uint16_t dst_port;
 	uint32_t cip_lo, cip_hi;     /* host order */
 	uint16_t cport_lo;           /* host order */
 	uint32_t cport_n;            /* ports per client IP */
@@ -87,6 +95,7 @@ struct worker {
 	uint8_t wscale;
 	uint32_t rcv_wnd;
 	uint32_t idle_ms, time_wait_ms;
+	uint32_t rto_ms, max_retries;
 
 	/* schedule */
 	uint32_t nphases, phase;
@@ -117,5 +126,6 @@ void worker_rx(struct worker *w, uint8_t slot, struct rte_mbuf *m);
 void worker_clock(struct worker *w, uint64_t tsc);
 void worker_timers(struct worker *w);
 void worker_tx_flush(struct worker *w);
+void worker_tx_discard(struct worker *w);
 
 #endif

@@ -225,7 +225,7 @@ static void client_force_iss(uint32_t iss)
 {
 	struct tcb *t = client_tcb();
 	t->iss = t->snd_una = iss;
-	t->snd_nxt = t->snd_end = iss + 1;
+	t->snd_nxt = t->snd_max = t->snd_end = iss + 1;
 }
 
 /* SYN-ACK to the client with MSS mss (0: none) and shift ws (-1: none). */
@@ -276,7 +276,7 @@ static void server_force_iss(uint32_t iss)
 {
 	struct tcb *t = server_tcb();
 	t->iss = t->snd_una = iss;
-	t->snd_nxt = t->snd_end = iss + 1;
+	t->snd_nxt = t->snd_max = t->snd_end = iss + 1;
 	t->snd_wl2 = iss;
 }
 

@@ -134,7 +134,11 @@ static int fsm_eal_init(void)
 	}
 	char err[128];
 	struct rte_mempool *pools[1] = { g_pool };
-	if (port_open(&g_ps, "loopback", 1, pools, err, sizeof(err)) < 0) {
+	struct teng_plan lp;
+	memset(&lp, 0, sizeof(lp));
+	snprintf(lp.port[0].spec, sizeof(lp.port[0].spec), "loopback");
+	lp.nports = 1;
+	if (port_open(&g_ps, &lp, 1, pools, err, sizeof(err)) < 0) {
 		fprintf(stderr, "port_open: %s\n", err);
 		return -1;
 	}
@@ -280,6 +284,8 @@ static void fx_start(struct teng_plan *p)
 		uint32_t d = g_ps.role_dev[role];
 		w->role_port[role] = (uint8_t)d;
 		w->port[d].peer_mac = g_ps.role_peer_mac[role];
+		w->port[d].peer_known = w->port[d].peer_fixed = 1;
+		w->port[d].is_loopback = 1;
 	}
 	assert_int_equal(w->role_port[ROLE_CLIENT], CSLOT);
 	assert_int_equal(w->role_port[ROLE_SERVER], SSLOT);

@@ -250,6 +250,38 @@ static void test_update16_rfc1624(void **state)
 	assert_int_equal(csum_update16(c2, 0x0001, 0xaaaa), c);
 }
 
+static void test_update16_carry(void **state)
+{
+	(void)state;
+	/* ~HC + ~m + m' = 0xffff + 0xffff + 1 = 0x1ffff: the first fold
+	 * leaves a carry that a second fold must add back. A header whose
+	 * checksum is 0x0000 (its words sum to 0xffff) and whose ID field
+	 * goes from 0 to the 16-bit word 1 (as stored, either byte order). */
+	uint8_t h[20] = { 0x45, 0, 0, 40, 0, 0, 0x40, 0, 64, 6, 0, 0,
+			  10, 0, 0, 1, 10, 0, 0, 0 };
+	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)h;
+	uint32_t w;
+	for (w = 0; w <= 0xffff; w++) {
+		h[18] = (uint8_t)(w >> 8);
+		h[19] = (uint8_t)w;
+		csum_ipv4_set(ip);
+		if (ip->hdr_checksum == 0)
+			break;
+	}
+	assert_true(w <= 0xffff);
+	assert_int_equal(ref_ip(h), 0);
+	uint16_t old = ip->packet_id, new_ = 1;
+	assert_int_equal(old, 0);
+	ip->packet_id = new_;
+	uint16_t inc = csum_update16(0, old, new_);
+	csum_ipv4_set(ip);
+	assert_int_equal(ip->hdr_checksum, 0xfffe);
+	assert_int_equal(inc, ip->hdr_checksum);
+	assert_int_equal(rte_be_to_cpu_16(inc), ref_ip(h));
+	ip->hdr_checksum = inc;
+	assert_true(csum_ipv4_ok(ip));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -260,6 +292,7 @@ int main(void)
 		cmocka_unit_test(test_update16_ip),
 		cmocka_unit_test(test_update16_tcp),
 		cmocka_unit_test(test_update16_rfc1624),
+		cmocka_unit_test(test_update16_carry),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -220,27 +220,27 @@ static void test_fin_before_recv_done(void **state)
 static void test_idle_timeout_established(void **state)
 {
 	(void)state;
+	/* idle limit 200 ms; the timer armed at connect (0 ms) is due at
+	 * 200 */
 	uint32_t iss = client_txn(0, 200);
 	struct tcb *t = client_tcb();
-	run_timers_at(50);
-	assert_int_equal(out(CSLOT), 0);
-	/* progress at 50 ms: part of the response */
+	/* progress at 1 ms: part of the response */
+	run_timers_at(1);
 	TO_CLIENT(.seq = IRS + 1, .ack = iss + 31, .flags = TH_ACK, .wnd = 1000,
 		  .data = RESP, .len = 10);
 	check_seg(out1(CSLOT), TH_ACK, iss + 31, IRS + 11);
-	assert_int_equal(t->last_ms, 50);
+	assert_int_equal(t->last_ms, 1);
 	run_timers_at(199);
-	/* the timer set at the start fires at 200, sees 150 ms idle and
-	 * waits for the rest */
+	assert_int_equal(out(CSLOT), 0);
+	/* at 200 the connection has been idle 199 ms, one short of the
+	 * limit: the timer waits for the rest */
 	run_timers_at(200);
 	assert_int_equal(out(CSLOT), 0);
+	assert_ptr_equal(client_tcb(), t);
 	assert_int_equal(t->state, TCP_ESTABLISHED);
 	assert_int_equal(CTR->timeouts, 0);
-	run_timers_at(249);
-	assert_int_equal(out(CSLOT), 0);
-	assert_ptr_equal(client_tcb(), t);
 	/* 200 ms without progress: RST, failed */
-	run_timers_at(250);
+	run_timers_at(201);
 	check_seg(out1(CSLOT), TH_RST | TH_ACK, iss + 31, IRS + 11);
 	assert_null(client_tcb());
 	assert_int_equal(CTR->timeouts, 1);

@@ -78,6 +78,33 @@ static void test_window_limits_output(void **state)
 	assert_int_equal(t->state, TCP_ESTABLISHED);
 }
 
+static void test_reordered_ack_keeps_window(void **state)
+{
+	(void)state;
+	/* RFC 9293 3.10.7.4: the window is taken only from a segment at
+	 * least as new as the last one used (SND.WL1, SND.WL2) */
+	uint32_t req, iss = client_sender(400, 10, &req);
+	client_synack(IRS, iss, 100, 0, 200);
+	assert_int_equal(out(CSLOT), 3); /* ACK, 100, 100 */
+	struct tcb *t = client_tcb();
+	/* all acknowledged, window closed */
+	TO_CLIENT(.seq = IRS + 1, .ack = iss + 201, .flags = TH_ACK, .wnd = 0);
+	assert_int_equal(out(CSLOT), 0);
+	assert_int_equal(t->snd_wnd, 0);
+	assert_int_equal(t->snd_wl2, iss + 201);
+	/* an earlier ACK, overtaken on the way, with a wide window: its
+	 * window is stale and must not reopen ours */
+	TO_CLIENT(.seq = IRS + 1, .ack = iss + 101, .flags = TH_ACK, .wnd = 5000);
+	assert_int_equal(out(CSLOT), 0);
+	assert_int_equal(t->snd_wnd, 0);
+	assert_int_equal(t->snd_una, iss + 201);
+	/* the real update does */
+	TO_CLIENT(.seq = IRS + 1, .ack = iss + 201, .flags = TH_ACK, .wnd = 100);
+	struct pkt *d = out1(CSLOT);
+	check_seg(d, TH_ACK, iss + 201, IRS + 1);
+	assert_int_equal(d->len, 100);
+}
+
 static void test_receive_in_order(void **state)
 {
 	(void)state;
@@ -293,6 +320,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		FSM_TEST(test_window_limits_output),
+		FSM_TEST(test_reordered_ack_keeps_window),
 		FSM_TEST(test_receive_in_order),
 		FSM_TEST(test_out_of_order),
 		FSM_TEST(test_client_wraparound),

@@ -78,6 +78,15 @@ struct teng_core_plan {
 	uint64_t conn_limit; /* stop opening after this many; 0 = no limit */
 };
 
+/* A port: its spec, and how to reach the next hop on it. */
+struct teng_port_plan {
+	char spec[TENG_SPEC_LEN];
+	uint32_t gateway;    /* next hop to resolve (host order); 0: the peer */
+	uint8_t peer_mac[6]; /* static next-hop MAC, used when has_peer_mac */
+	uint8_t has_peer_mac;
+	uint8_t pad;
+};
+
 struct teng_tcp_params {
 	uint16_t mss;          /* the MSS we announce */
 	uint8_t wscale;        /* the window shift we announce */
@@ -85,14 +94,20 @@ struct teng_tcp_params {
 	uint32_t rcv_wnd;      /* receive window we offer, bytes */
 	uint32_t idle_timeout_ms; /* no progress for this long: abort, failed */
 	uint32_t time_wait_ms; /* TIME_WAIT hold; 0 frees at once */
+	uint32_t rto_ms;       /* first retransmission timeout */
+	uint32_t max_retries;  /* retransmissions before giving up */
 };
 
 struct teng_plan {
 	char name[TENG_NAME_LEN];
 	char source[TENG_SPEC_LEN]; /* scenario file, for reports */
-	char ports[TENG_MAX_PORTS][TENG_SPEC_LEN];
+	/* The client role uses port[0], the server role port[nports - 1];
+	 * "loopback" is one spec that makes both ends. */
+	struct teng_port_plan port[TENG_MAX_PORTS];
 	uint32_t nports;
 	uint32_t cores; /* workers */
+	uint32_t arp_timeout_ms; /* give up resolving the next hop after this */
+	uint32_t pad_a;
 
 	uint8_t client_enabled;
 	uint8_t server_enabled;
@@ -101,10 +116,14 @@ struct teng_plan {
 	/* Client side: source addresses, host byte order, inclusive. */
 	uint32_t client_ip_lo, client_ip_hi;
 	uint16_t client_port_lo, client_port_hi;
-	/* Server side. */
+	/* Where the client role connects (host order). */
+	uint32_t dst_ip;
+	uint16_t dst_port;
+	uint16_t pad1;
+	/* Where the server role listens (host order). */
 	uint32_t server_ip;
 	uint16_t server_port;
-	uint16_t pad1;
+	uint16_t pad3;
 
 	struct teng_program client_prog;
 	struct teng_program server_prog;

@@ -55,6 +55,9 @@ struct teng_counters {
 	uint64_t http_2xx;
 	uint64_t http_other;
 	uint64_t aborted;          /* reset at the end of the drain */
+	uint64_t arp_requests;     /* ARP requests received */
+	uint64_t arp_replies;      /* ARP replies received */
+	uint64_t icmp_echo;        /* pings answered */
 };
 
 /* What the main lcore hands to Lua once a second and at the end. */
