@@ -4,6 +4,7 @@
 -- connections open at once.
 --   teng scenarios/crr.lua duration=30          (cps=max)
 --   teng scenarios/crr.lua cps=200000 duration=30
+-- test: loopback
 local teng = require "teng"
 local args = teng.args { cps = "max", duration = 10, open = 256, size = 64 }
 

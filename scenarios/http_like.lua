@@ -2,6 +2,7 @@
 -- 200 with a body and closes; the client closes after the response.
 --   teng scenarios/http_like.lua cps=200000 duration=30
 --   teng scenarios/http_like.lua open=256    (as fast as possible, 256 open)
+-- test: loopback
 local teng = require "teng"
 local args = teng.args { cps = 100000, duration = 10, body = 1024, open = 0 }
 local rate = args.open > 0 and teng.max { open = args.open } or args.cps

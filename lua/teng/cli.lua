@@ -5,6 +5,7 @@ require "teng.cdef"
 local compile = require "teng.compile"
 local report = require "teng.report"
 local json = require "teng.json"
+local ports = require "teng.ports"
 local C = ffi.C
 
 pcall(ffi.cdef, "int isatty(int fd);")
@@ -18,7 +19,11 @@ Runs a traffic scenario; key=value pairs override the scenario's teng.args.
 
 options:
   --json FILE     write the results as JSON to FILE
-  --port SPEC     port to use instead of the scenario's (only 'loopback' for now)
+  --port SPEC     port to use instead of the scenario's; repeat it for the
+                  second port of a two-port scenario. SPEC is one of
+                  loopback, af_packet:IFACE, tap:NAME, pci:BDF,
+                  memif:SOCKET_PATH:server|client, optionally followed by
+                  ,gateway=IP and/or ,peer_mac=aa:bb:cc:dd:ee:ff
   --cores N       worker cores, 1..16 (default 1)
   --quiet         no live lines, only the final report
   --check         validate and compile the scenario, print the plan, send nothing
@@ -35,7 +40,7 @@ local FLAGS = { quiet = true, check = true, help = true, version = true }
 
 -- Returns the options, or nil and a usage error message.
 function M.parse(argv)
-  local o = { args = {}, cores = 1 }
+  local o = { args = {}, cores = 1, ports = {} }
   local i, only_args = 1, false
   while i <= #argv do
     local a = argv[i]
@@ -52,7 +57,13 @@ function M.parse(argv)
           value = argv[i]
           if value == nil then return nil, ("option --%s needs a value"):format(name) end
         end
-        o[name] = value
+        if name == "port" then
+          local p, perr = ports.parse(value)
+          if not p then return nil, ("--port '%s': %s"):format(value, perr) end
+          o.ports[#o.ports + 1] = p
+        else
+          o[name] = value
+        end
       elseif name and FLAGS[name] and not value then
         o[name] = true
       else
@@ -73,8 +84,10 @@ function M.parse(argv)
     return nil, ("--cores: expected a whole number 1..%d, got '%s'"):format(C.TENG_MAX_CORES, o.cores)
   end
   o.cores = cores
-  if o.port and o.port ~= "loopback" then
-    return nil, ("unsupported port spec '%s' (only 'loopback' for now)"):format(o.port)
+  for _, p in ipairs(o.ports) do
+    if cores > 1 and p.driver ~= "loopback" then
+      return nil, "--cores > 1 needs the loopback port for now (no RSS steering on real ports yet)"
+    end
   end
   if not o.scenario then return nil, "no scenario given" end
   return o
@@ -113,6 +126,19 @@ local function phase_at(plan, t)
   return "drain"
 end
 
+-- With a connection limit the run is over once every client connection
+-- has finished: completed + failed reached the limit and none is open.
+local function done_with(tot, c_active, conns)
+  return conns > 0 and tonumber(tot.c_completed + tot.c_failed) >= conns and tonumber(c_active) == 0
+end
+
+-- Sum of the per-core connection limits (0: no limit).
+local function conn_limit(plan)
+  local n = 0
+  for c = 0, plan.cores - 1 do n = n + tonumber(plan.core[c].conn_limit) end
+  return n
+end
+
 -- Runs the compiled plan; returns the final snapshot and the run record.
 local function run_plan(plan, o)
   local err = ffi.new("char[256]")
@@ -122,14 +148,27 @@ local function run_plan(plan, o)
   local snap = ffi.new("struct teng_snapshot")
   local total = 0
   for i = 0, plan.nphases - 1 do total = total + plan.phases[i].duration_s end
+  local conns = conn_limit(plan)
   local live = not o.quiet and C.isatty(1) == 1
   local per_second, prev = {}, { t = 0, completed = 0, obytes = 0 }
-  local k, t, intr = 0, 0, false
+  local k, t, intr, done = 0, 0, false, false
   repeat
     k = k + 1
     t = math.min(k, total)
-    intr = C.teng_run_wait(run, t) ~= 0
-    C.teng_run_snapshot(run, snap)
+    if conns > 0 then
+      -- Look ten times a second whether every connection has finished.
+      local step = prev.t
+      repeat
+        step = math.min(step + 0.1, t)
+        intr = C.teng_run_wait(run, step) ~= 0
+        C.teng_run_snapshot(run, snap)
+        done = done_with(snap.total, snap.c_active, conns)
+      until step >= t or intr or done
+      if done then t = math.max(prev.t, math.min(tonumber(snap.elapsed_s), t)) end
+    else
+      intr = C.teng_run_wait(run, t) ~= 0
+      C.teng_run_snapshot(run, snap)
+    end
     local tot = snap.total
     local completed = tonumber(tot.c_completed)
     local sec = { t = t, cps = completed - prev.completed,
@@ -145,12 +184,13 @@ local function run_plan(plan, o)
       prev.obytes = obytes
     end
     prev.t, prev.completed = t, completed
-  until t >= total or intr
-  local run_s = intr and math.min(tonumber(snap.elapsed_s), total) or total
+  until t >= total or intr or done
+  local run_s = (intr or done) and math.min(tonumber(snap.elapsed_s), total) or total
   C.teng_run_finish(run, plan.drain_s)
   C.teng_run_snapshot(run, snap)
   C.teng_run_free(run)
-  return snap, { started_at = started_at, run_s = run_s, interrupted = intr, per_second = per_second }
+  return snap, { started_at = started_at, run_s = run_s, interrupted = intr, per_second = per_second,
+    conns_done = done }
 end
 
 local function usage_error(msg)
@@ -170,7 +210,7 @@ function M.main(argv)
   end
 
   local ok, plan, d = pcall(compile.compile_file, o.scenario,
-    { cores = o.cores, port = o.port, eal = o.eal, args = o.args })
+    { cores = o.cores, ports = o.ports, eal = o.eal, args = o.args })
   if not ok then io.stderr:write(tostring(plan), "\n"); return 2 end
   if o.check then io.stdout:write(report.summary(plan, d)); return 0 end
 
@@ -191,8 +231,15 @@ function M.selftest()
   local o = assert(M.parse { "--json", "r.json", "x.lua", "cps=5", "--quiet", "--cores=2", "a=b=c" })
   assert(o.json == "r.json" and o.scenario == "x.lua" and o.quiet and o.cores == 2)
   assert(o.args[1][1] == "cps" and o.args[1][2] == "5" and o.args[2][2] == "b=c")
-  assert(select(2, M.parse { "x.lua", "--port", "pci:0000:01:00.0" })
-    == "unsupported port spec 'pci:0000:01:00.0' (only 'loopback' for now)")
+  o = assert(M.parse { "x.lua", "--port", "af_packet:a,gateway=1.2.3.4", "--port=memif:/s:server" })
+  assert(#o.ports == 2 and o.ports[1].spec == "af_packet:a" and o.ports[2].driver == "memif")
+  assert(select(2, M.parse { "x.lua", "--port", "af_packet:" })
+    :match("^%-%-port 'af_packet:': af_packet: the interface name must be"))
+  assert(select(2, M.parse { "x.lua", "--port", "bogus:x" }):match("unknown port spec 'bogus:x'"))
+  assert(select(2, M.parse { "x.lua", "--cores", "2", "--port", "tap:t" }):match("^%-%-cores > 1 needs"))
+  assert(M.parse { "x.lua", "--cores", "2", "--port", "loopback" })
+  assert(done_with({ c_completed = 3, c_failed = 1 }, 0, 4) and not done_with({ c_completed = 3, c_failed = 1 }, 1, 4))
+  assert(not done_with({ c_completed = 9, c_failed = 0 }, 0, 0))
   assert(select(2, M.parse { "x.lua", "--cores", "17" }):match("^%-%-cores"))
   assert(select(2, M.parse { "x.lua", "--bogus" }) == "unknown option '--bogus'")
   assert(select(2, M.parse { "x.lua", "y.lua" }):match("expected key=value"))

@@ -4,6 +4,8 @@
 local ffi = require "ffi"
 local teng = require "teng"
 local source = require "teng.source"
+local check = require "teng.check"
+local ports = require "teng.ports"
 require "teng.cdef"
 local C = ffi.C
 
@@ -12,7 +14,8 @@ local M = {}
 local MAX_OPS, MAX_PAYLOADS = C.TENG_MAX_OPS, C.TENG_MAX_PAYLOADS
 local MAX_PHASES, MAX_CORES = C.TENG_MAX_PHASES, C.TENG_MAX_CORES
 local MAX_BLOB = 64 * 1024 * 1024
-local TCP_DEFAULTS = { mss = 1460, wscale = 7, rcv_wnd = 262144, idle_timeout = 5, time_wait = 0 }
+local TCP_DEFAULTS = { mss = 1460, wscale = 7, rcv_wnd = 262144, idle_timeout = 5, time_wait = 0,
+  rto = 0.2, max_retries = 8 }
 
 -- Plan memory comes from C; tests without the teng binary swap these.
 function M.new_plan()
@@ -22,111 +25,13 @@ function M.new_plan()
 end
 function M.plan_blob(plan, len) return C.teng_plan_blob(plan, len) end
 
--- The checks below are methods of the source context (teng.source), so
--- they can blame the right line.
-local Ctx = setmetatable({}, { __index = source.Ctx })
+-- The checks are methods of the source context (teng.check, teng.source),
+-- so they can blame the right line.
+local Ctx = setmetatable({}, { __index = check.Ctx })
 Ctx.__index = Ctx
 local describe = source.describe
-
--- Checking values --------------------------------------------------------
-
-local function edit_distance(a, b)
-  local prev = {}
-  for j = 0, #b do prev[j] = j end
-  for i = 1, #a do
-    local cur = { [0] = i }
-    for j = 1, #b do
-      cur[j] = math.min(prev[j] + 1, cur[j - 1] + 1,
-        prev[j - 1] + (a:byte(i) == b:byte(j) and 0 or 1))
-    end
-    prev = cur
-  end
-  return prev[#b]
-end
-
--- Rejects keys not in `allowed` (positional keys listed as numbers); `at`
--- is where the table is: steps (extended by the key), a line or a node.
-function Ctx:only(t, allowed, path, at)
-  local set, bad = {}, {}
-  for _, k in ipairs(allowed) do set[k] = true end
-  for k in pairs(t) do if not set[k] then bad[#bad + 1] = tostring(k) end end
-  if #bad == 0 then return end
-  table.sort(bad)
-  local k, hint = bad[1], ""
-  for _, a in ipairs(allowed) do
-    if type(a) == "string" and edit_distance(k, a) <= 2 then
-      hint = (" (did you mean '%s'?)"):format(a)
-    end
-  end
-  local where = at
-  if type(at) == "table" and not teng.kind(at) then
-    where = {}
-    for i, s in ipairs(at) do where[i] = s end
-    where[#where + 1] = k
-  end
-  self:fail(where, path == "" and "scenario" or path, "unknown field '%s'%s", k, hint)
-end
-
--- A number within [min, max]; `int` asks for an integer, `gt` for > min.
-function Ctx:number(v, at, path, o)
-  if type(v) ~= "number" then self:fail(at, path, "expected a number, got %s", describe(v)) end
-  if v ~= v or v == math.huge or v == -math.huge then
-    self:fail(at, path, "expected a finite number, got %s", v)
-  end
-  if o.int and v % 1 ~= 0 then self:fail(at, path, "expected an integer, got %s", v) end
-  local what = o.what and o.what .. " " or ""
-  if o.gt and v <= o.min then self:fail(at, path, "%smust be > %s, got %s", what, o.min, v) end
-  if o.min and v < o.min then self:fail(at, path, "%smust be >= %s, got %s", what, o.min, v) end
-  if o.max and v > o.max then self:fail(at, path, "%smust be <= %s, got %s", what, o.max, v) end
-  return v
-end
-
-function Ctx:table(v, at, path, what)
-  if type(v) ~= "table" or teng.kind(v) then
-    self:fail(at, path, "expected %s, got %s", what, describe(v))
-  end
-  return v
-end
-
-local function parse_ip(s)
-  local q = { s:match("^(%d+)%.(%d+)%.(%d+)%.(%d+)$") }
-  if #q ~= 4 then return nil end
-  local n = 0
-  for _, x in ipairs(q) do
-    if #x > 3 or tonumber(x) > 255 then return nil end
-    n = n * 256 + tonumber(x)
-  end
-  return n
-end
-M.parse_ip = parse_ip
-
-local function ip_string(n)
-  return ("%d.%d.%d.%d"):format(math.floor(n / 2 ^ 24), math.floor(n / 2 ^ 16) % 256,
-    math.floor(n / 2 ^ 8) % 256, n % 256)
-end
-M.ip_string = ip_string
-
--- "A-B" or "A" (IPs) and "lo-hi" or N (ports) -> lo, hi.
-function Ctx:range(v, at, path, what, parse)
-  local a, b
-  if type(v) == "number" and what == "port range" then
-    a, b = v, v
-  elseif type(v) == "string" then
-    local x, y = v:match("^%s*([^%s%-]+)%s*%-%s*([^%s%-]+)%s*$")
-    if not x then x = v:match("^%s*([^%s%-]+)%s*$"); y = x end
-    a, b = x and parse(x), y and parse(y)
-  else
-    self:fail(at, path, "expected a %s string, got %s", what, describe(v))
-  end
-  if not a or not b then self:fail(at, path, "malformed %s '%s'", what, tostring(v)) end
-  if a > b then self:fail(at, path, "%s '%s' starts above its end", what, v) end
-  return a, b
-end
-
-local function parse_port(s)
-  local n = tonumber(s)
-  return n and n % 1 == 0 and n >= 1 and n <= 65535 and n or nil
-end
+local parse_ip, parse_port = check.parse_ip, check.parse_port
+M.parse_ip, M.ip_string = check.parse_ip, check.ip_string
 
 -- Parts of the scenario --------------------------------------------------
 
@@ -279,74 +184,98 @@ function Ctx:phases(d, phases)
       p.kind = C.TENG_RATE_CONCURRENCY
       p.open = self:number(ph.concurrency, f("concurrency"), path .. ".concurrency",
         { int = true, min = 0, max = 2 ^ 32 - 1 })
-    else
+    elseif d.client then
       self:fail(at, path, "needs cps = N or concurrency = N")
+    else -- server role only: nothing to open
+      p.kind, p.from, p.to = C.TENG_RATE_CPS, 0, 0
     end
     d.phases[i] = p
   end
 end
 
 local FIELDS = { "name", "port", "client", "server", "client_program", "server_program",
-  "phases", "conns", "tcp", "drain", "max_open" }
+  "phases", "conns", "tcp", "drain", "max_open", "arp_timeout" }
+
+-- The roles: the client role iff client_program, the server role iff
+-- server_program; where the client connects and the server listens.
+function Ctx:roles(d, scn)
+  d.client, d.server = scn.client_program ~= nil, scn.server_program ~= nil
+  if not d.client and not d.server then
+    self:fail(self.line, "scenario", "needs a client_program, a server_program or both")
+  end
+  local client, server = scn.client, scn.server
+  if d.client then
+    if client == nil then self:fail(self.line, "client", 'missing (a table like { ip = "A-B", ports = "lo-hi" })') end
+    self:table(client, { "client" }, "client", "a table")
+    self:only(client, { "ip", "ports", "dst" }, "client", { "client" })
+    if client.ip == nil then
+      self:fail({ "client" }, "client.ip", "missing (an IP address or range \"A-B\")")
+    end
+    d.client_ip_lo, d.client_ip_hi = self:range(client.ip, { "client", "ip" }, "client.ip", "IP range", parse_ip)
+    d.client_port_lo, d.client_port_hi = self:range(client.ports or "1024-65535", { "client", "ports" },
+      "client.ports", "port range", parse_port)
+  elseif client ~= nil then
+    self:fail({ "client" }, "client", "there is no client_program (this scenario runs the server role only)")
+  end
+  if server == nil and (d.server or client.dst == nil) then
+    self:fail(self.line, "server", "missing (a table like { ip = A, port = N }%s)",
+      d.server and "" or ', or give client.dst = "IP:PORT"')
+  end
+  if server ~= nil then
+    self:table(server, { "server" }, "server", "a table")
+    self:only(server, { "ip", "port" }, "server", { "server" })
+    d.server_ip = self:ip(server.ip, { "server", "ip" }, "server.ip")
+    if server.port == nil then self:fail({ "server" }, "server.port", "missing (a port number)") end
+    d.server_port = self:number(server.port, { "server", "port" }, "server.port",
+      { int = true, min = 1, max = 65535 })
+    if not d.server and client.dst ~= nil then
+      self:fail({ "server" }, "server", "not used: client.dst is the destination and there is no server_program")
+    end
+  end
+  if d.client then
+    if client.dst ~= nil then
+      d.dst_ip, d.dst_port = self:endpoint(client.dst, { "client", "dst" }, "client.dst")
+    else
+      d.dst_ip, d.dst_port = d.server_ip, d.server_port
+    end
+    local function inside(ip) return ip >= d.client_ip_lo and ip <= d.client_ip_hi end
+    if d.server and inside(d.server_ip) then
+      self:fail({ "server", "ip" }, "server.ip", "%s lies inside the client range", server.ip)
+    end
+    if inside(d.dst_ip) then
+      self:fail({ "client", "dst" }, "client.dst", "%s lies inside the client range", check.ip_string(d.dst_ip))
+    end
+  end
+end
 
 -- Checks the scenario; returns a plain description of it (d).
+-- opts: cores, ports (or port): --port overrides.
 function M.validate(scn, ctx, opts)
   opts = opts or {}
   ctx = setmetatable(ctx or source.context("", scn), Ctx)
   local d = { payloads = {}, payload_ids = {}, blob_len = 0, programs = {}, tx_per_conn = {}, phases = {} }
   ctx:only(scn, FIELDS, "", {})
-  local function need(k, what)
-    if scn[k] == nil then ctx:fail(ctx.line, k, "missing (%s)", what) end
-    return scn[k]
-  end
-  local name = need("name", "a string")
+  if scn.name == nil then ctx:fail(ctx.line, "name", "missing (a string)") end
+  local name = scn.name
   if type(name) ~= "string" or #name == 0 or #name >= C.TENG_NAME_LEN then
     ctx:fail({ "name" }, "name", "expected a string of 1..%d characters, got %s",
       C.TENG_NAME_LEN - 1, describe(name))
   end
   d.name = name
-  local port = scn.port == nil and "loopback" or scn.port
-  if teng.kind(port) == "port" then port = port.spec end
-  if type(port) ~= "string" then
-    ctx:fail({ "port" }, "port", "expected teng.loopback() or a port spec, got %s", describe(port))
+  ctx:roles(d, scn)
+  d.ports = ports.resolve(ctx, scn.port, opts, d)
+  if d.ports[1].driver == "loopback" and d.client and scn.client.dst ~= nil
+      and (d.dst_ip ~= d.server_ip or d.dst_port ~= d.server_port) then
+    ctx:fail({ "client", "dst" }, "client.dst", "on the loopback the client connects to its own server; leave dst out")
   end
-  if port ~= "loopback" and not opts.port then
-    ctx:fail({ "port" }, "port", "unsupported port spec '%s' (only 'loopback' for now)", port)
-  end
-  d.port = opts.port or port
 
-  local client = need("client", 'a table like { ip = "A-B", ports = "lo-hi" }')
-  ctx:table(client, { "client" }, "client", "a table")
-  ctx:only(client, { "ip", "ports" }, "client", { "client" })
-  if client.ip == nil then
-    ctx:fail({ "client" }, "client.ip", "missing (an IP address or range \"A-B\")")
+  for _, role in ipairs { "client", "server" } do
+    if d[role] then ctx:program(d, role, scn[role .. "_program"]) end
   end
-  d.client_ip_lo, d.client_ip_hi = ctx:range(client.ip, { "client", "ip" }, "client.ip", "IP range", parse_ip)
-  d.client_port_lo, d.client_port_hi = ctx:range(client.ports or "1024-65535", { "client", "ports" },
-    "client.ports", "port range", parse_port)
-
-  local server = need("server", "a table like { ip = A, port = N }")
-  ctx:table(server, { "server" }, "server", "a table")
-  ctx:only(server, { "ip", "port" }, "server", { "server" })
-  if type(server.ip) ~= "string" then
-    ctx:fail({ "server", "ip" }, "server.ip", "expected an IP address string, got %s", describe(server.ip))
-  end
-  d.server_ip = parse_ip(server.ip)
-  if not d.server_ip then
-    ctx:fail({ "server", "ip" }, "server.ip", "malformed IP address '%s'", server.ip)
-  end
-  if d.server_ip >= d.client_ip_lo and d.server_ip <= d.client_ip_hi then
-    ctx:fail({ "server", "ip" }, "server.ip", "%s lies inside the client range", server.ip)
-  end
-  if server.port == nil then ctx:fail({ "server" }, "server.port", "missing (a port number)") end
-  d.server_port = ctx:number(server.port, { "server", "port" }, "server.port",
-    { int = true, min = 1, max = 65535 })
-
-  ctx:program(d, "client", scn.client_program)
-  ctx:program(d, "server", scn.server_program)
   ctx:phases(d, scn.phases)
 
   if scn.conns ~= nil then
+    if not d.client then ctx:fail({ "conns" }, "conns", "there is no client_program to count connections of") end
     d.conns = ctx:number(scn.conns, { "conns" }, "conns", { int = true, min = 1, max = 2 ^ 53 })
     if d.conns < (opts.cores or 1) then
       ctx:fail({ "conns" }, "conns", "%d is fewer than the %d cores (each core needs one)", d.conns, opts.cores)
@@ -355,9 +284,11 @@ function M.validate(scn, ctx, opts)
   d.drain = scn.drain == nil and 2 or ctx:number(scn.drain, { "drain" }, "drain", { min = 0, max = 3600 })
   d.max_open = scn.max_open == nil and 20000
     or ctx:number(scn.max_open, { "max_open" }, "max_open", { int = true, min = 1, max = 2 ^ 32 - 1 })
+  d.arp_timeout = scn.arp_timeout == nil and 3
+    or ctx:number(scn.arp_timeout, { "arp_timeout" }, "arp_timeout", { gt = true, min = 0, max = 3600 })
 
   local tcp = scn.tcp == nil and {} or ctx:table(scn.tcp, { "tcp" }, "tcp", "a table")
-  ctx:only(tcp, { "mss", "wscale", "rcv_wnd", "idle_timeout", "time_wait" }, "tcp", { "tcp" })
+  ctx:only(tcp, { "mss", "wscale", "rcv_wnd", "idle_timeout", "time_wait", "rto", "max_retries" }, "tcp", { "tcp" })
   d.tcp = {}
   local function t(k, o)
     local v = tcp[k]
@@ -369,6 +300,8 @@ function M.validate(scn, ctx, opts)
   t("rcv_wnd", { int = true, min = 1, max = 65535 * 2 ^ d.tcp.wscale })
   t("idle_timeout", { gt = true, min = 0, max = 3600 })
   t("time_wait", { min = 0, max = 3600 })
+  t("rto", { min = 0.001, max = 60 })
+  t("max_retries", { int = true, min = 0, max = 100 })
   return d
 end
 
@@ -390,21 +323,34 @@ function M.build(d, opts)
   local plan = M.new_plan()
   put_string(plan.name, C.TENG_NAME_LEN, d.name, "name")
   ffi.copy(plan.source, (opts.source or ""):sub(-(C.TENG_SPEC_LEN - 1)))
-  put_string(plan.ports[0], C.TENG_SPEC_LEN, d.port, "port spec")
-  plan.nports = 1
+  for i, p in ipairs(d.ports) do
+    local pp = plan.port[i - 1]
+    put_string(pp.spec, C.TENG_SPEC_LEN, p.spec, "port spec")
+    pp.gateway = p.gateway or 0
+    if p.peer_mac then
+      for j = 1, 6 do pp.peer_mac[j - 1] = p.peer_mac[j] end
+      pp.has_peer_mac = 1
+    end
+  end
+  plan.nports = #d.ports
   plan.cores = cores
-  plan.client_enabled, plan.server_enabled = 1, 1
-  plan.client_ip_lo, plan.client_ip_hi = d.client_ip_lo, d.client_ip_hi
-  plan.client_port_lo, plan.client_port_hi = d.client_port_lo, d.client_port_hi
-  plan.server_ip, plan.server_port = d.server_ip, d.server_port
+  plan.arp_timeout_ms = math.floor(d.arp_timeout * 1000 + 0.5)
+  plan.client_enabled, plan.server_enabled = d.client and 1 or 0, d.server and 1 or 0
+  if d.client then
+    plan.client_ip_lo, plan.client_ip_hi = d.client_ip_lo, d.client_ip_hi
+    plan.client_port_lo, plan.client_port_hi = d.client_port_lo, d.client_port_hi
+    plan.dst_ip, plan.dst_port = d.dst_ip, d.dst_port
+  end
+  -- Only a server role listens: server_ip is a local address then.
+  if d.server then plan.server_ip, plan.server_port = d.server_ip, d.server_port end
 
   for role, prog in pairs { client = plan.client_prog, server = plan.server_prog } do
-    local ops = d.programs[role]
+    local ops = d.programs[role] or {}
     for i, op in ipairs(ops) do
       prog.ops[i - 1].code, prog.ops[i - 1].arg = op.code, op.arg
     end
     prog.ops[#ops].code, prog.ops[#ops].arg = C.TENG_OP_END, 0
-    prog.nops = #ops + 1
+    prog.nops = d[role] and #ops + 1 or 0
   end
 
   local blob = d.blob_len > 0 and M.plan_blob(plan, d.blob_len)
@@ -435,6 +381,8 @@ function M.build(d, opts)
   plan.tcp.mss, plan.tcp.wscale, plan.tcp.rcv_wnd = d.tcp.mss, d.tcp.wscale, d.tcp.rcv_wnd
   plan.tcp.idle_timeout_ms = math.floor(d.tcp.idle_timeout * 1000 + 0.5)
   plan.tcp.time_wait_ms = math.floor(d.tcp.time_wait * 1000 + 0.5)
+  plan.tcp.rto_ms = math.floor(d.tcp.rto * 1000 + 0.5)
+  plan.tcp.max_retries = d.tcp.max_retries
   plan.drain_s = d.drain
   put_string(plan.eal_args, C.TENG_SPEC_LEN, opts.eal or "", "--eal arguments")
   plan.quiet_eal = opts.verbose_eal and 0 or 1
@@ -443,7 +391,8 @@ end
 
 -- Entry point ------------------------------------------------------------
 -- Compiles a scenario file; returns the plan and its description.
--- opts: cores, port, eal, args = { {key, value}, ... } from the CLI.
+-- opts: cores, ports (list of --port specs), eal, args = { {key, value}, ... }
+-- from the CLI.
 function M.compile_file(path, opts)
   local scn, ctx = source.load(path, opts.args)
   local ok, d = pcall(M.validate, scn, ctx, opts)
@@ -454,18 +403,22 @@ function M.compile_file(path, opts)
 end
 
 function M.selftest()
-  assert(parse_ip("198.18.0.1") == 198 * 2 ^ 24 + 18 * 2 ^ 16 + 1)
-  assert(not parse_ip("198.18.0.x") and not parse_ip("1.2.3.256") and not parse_ip("1.2.3"))
-  assert(ip_string(parse_ip("10.0.255.7")) == "10.0.255.7")
   assert(split(10, 3, 0) == 4 and split(10, 3, 1) == 3 and split(10, 3, 2) == 3)
-  assert(edit_distance("clinet", "client") == 2 and edit_distance("a", "a") == 0)
-  local ctx = setmetatable(source.context('return teng.scenario {\n  client = { ip = "x" },\n}\n', {}), Ctx)
-  local ok, e = pcall(ctx.range, ctx, "198.18.0.x", { "client", "ip" }, "client.ip", "IP range", parse_ip)
-  assert(not ok and e.line == 2 and e.msg == "client.ip: malformed IP range '198.18.0.x'", tostring(e))
-  assert(select(2, ctx:range("1.0.0.1 - 1.0.0.9", {}, "x", "IP range", parse_ip)) == 2 ^ 24 + 9)
-  assert(not pcall(ctx.range, ctx, "1.0.0.9-1.0.0.1", {}, "x", "IP range", parse_ip))
-  assert(select(2, ctx:range(80, {}, "x", "port range", parse_port)) == 80)
   assert(M.quote("a\r\n\"") == [["a\r\n\""]])
+  local function server_only(port)
+    return teng.scenario { name = "s", port = port, server = { ip = "10.0.0.2", port = 80 },
+      server_program = { teng.recv { until_ = "\r\n\r\n" }, teng.send "x", teng.close() },
+      phases = { { "serve", duration = 1 } } }
+  end
+  local d = M.validate(server_only(teng.tap("t0", { gateway = "10.0.0.1" })), nil, {})
+  assert(not d.client and d.server and d.ports[1].spec == "tap:t0" and d.ports[1].gateway == 0x0a000001)
+  assert(d.phases[1].kind == C.TENG_RATE_CPS and d.phases[1].from == 0 and d.server_port == 80)
+  local ok, e = pcall(M.validate, server_only(), nil, {})
+  assert(not ok and e.msg:match("^client_program: missing %(the loopback port runs both roles"), tostring(e))
+  ok, e = pcall(M.validate, server_only("af_packet:x"), nil, { cores = 2 })
+  assert(not ok and e.msg:match("^port: %-%-cores > 1 needs the loopback port"), tostring(e))
+  ok, e = pcall(M.validate, server_only("af_packet:x"), nil, { ports = { "tap:a", "tap:b" } })
+  assert(not ok and e.msg == "port: --port given 2 times, but the scenario has 1 port", tostring(e))
 end
 
 return M

@@ -166,7 +166,26 @@ function M.max(t)
   if t ~= nil and type(t) ~= "table" then return node("max", { bad = t }) end
   return node("max", { open = t and t.open, bad = nil })
 end
-function M.loopback() return node("port", { spec = "loopback" }) end
+
+-- Ports: teng.loopback(), teng.af_packet("IFACE", opts), teng.tap("NAME", opts),
+-- teng.memif("SOCKET_PATH", "server"|"client", opts), teng.pci("BDF", opts);
+-- opts = { gateway = "IP", peer_mac = "MAC" }. teng.ports checks them.
+for _, driver in ipairs { "loopback", "af_packet", "tap", "memif", "pci" } do
+  M[driver] = function(...)
+    return node("port", { driver = driver, args = { ... }, nargs = select("#", ...) })
+  end
+end
+
+-- "IP:PORT" -> "IP", PORT, for scenarios that take an address argument.
+function M.endpoint(s)
+  local ip, port
+  if type(s) == "string" then ip, port = s:match("^%s*([%d.]+):(%d+)%s*$") end
+  port = tonumber(port)
+  if not ip or not port or port < 1 or port > 65535 then
+    error(("expected an address IP:PORT, got %s"):format(type(s) == "string" and "'" .. s .. "'" or type(s)), 2)
+  end
+  return ip, port
+end
 function M.scenario(t) return node("scenario", t) end
 
 function M.selftest()
@@ -192,6 +211,12 @@ function M.selftest()
   assert(not ok and e.msg:match("expected a number, got 'fast'"))
   M.cli = { values = {}, used = false }
   assert(not pcall(M.bytes, -1))
+  local p = M.memif("/tmp/s", "client")
+  assert(M.kind(p) == "port" and p.driver == "memif" and p.nargs == 2 and p.args[2] == "client")
+  local ip, port = M.endpoint("198.18.0.1:8080")
+  assert(ip == "198.18.0.1" and port == 8080)
+  ok, e = pcall(M.endpoint, "198.18.0.1")
+  assert(not ok and e:match("expected an address IP:PORT, got '198.18.0.1'"), e)
 end
 
 return M

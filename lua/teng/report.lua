@@ -2,7 +2,8 @@
 -- --check summary, all from a struct teng_snapshot and the plan.
 local ffi = require "ffi"
 local json = require "teng.json"
-local compile = require "teng.compile"
+local check = require "teng.check"
+local ports = require "teng.ports"
 local cdef = require "teng.cdef"
 local C = ffi.C
 
@@ -61,6 +62,7 @@ function M.result(plan, d, snap, run)
     extra = {},
   })
   r.client.cps = run.run_s > 0 and r.client.completed / run.run_s or 0
+  r.client.http = obj({ "status_2xx", "other" }, { status_2xx = n(tot.http_2xx), other = n(tot.http_other) })
   r.client.latency_us = obj({ "connect", "transaction" },
     { connect = latency(snap.lat_connect), transaction = latency(snap.lat_txn) })
   for _, k in ipairs(TCP) do r.tcp[k] = n(tot[k]) end
@@ -82,8 +84,10 @@ function M.result(plan, d, snap, run)
     r.per_second[i] = obj({ "t", "cps", "active", "completed", "failed" }, s)
   end
 
-  local port = obj({ "spec", "packets_tx", "packets_rx", "devices" },
-    { spec = ffi.string(plan.ports[0]), packets_tx = 0, packets_rx = 0, devices = arr() })
+  local specs = arr()
+  for i = 0, plan.nports - 1 do specs[i + 1] = ffi.string(plan.port[i].spec) end
+  local port = obj({ "spec", "specs", "packets_tx", "packets_rx", "devices" },
+    { spec = specs[1] or "", specs = specs, packets_tx = 0, packets_rx = 0, devices = arr() })
   for i = 0, snap.ndevs - 1 do
     local v = snap.dev[i]
     local dev = obj({ "name", "ipackets", "opackets", "ibytes", "obytes", "imissed", "ierrors", "oerrors" },
@@ -99,24 +103,32 @@ function M.result(plan, d, snap, run)
   return r
 end
 
--- What the compiler made of the scenario, for --check and the JSON.
+-- What the compiler made of the scenario, for --check and the JSON. A
+-- role that is off has no program; its keys are left out.
 function M.plan_info(plan, d)
   local function prog(role)
+    if not d[role] then return nil end
     local ops = arr()
     for i, op in ipairs(d.programs[role]) do ops[i] = op.name end
     return ops
   end
-  local ips = d.client_ip_hi - d.client_ip_lo + 1
-  local ports = d.client_port_hi - d.client_port_lo + 1
-  return obj({ "client_range", "tuples", "server", "client_program", "server_program",
-    "client_tx_per_conn", "server_tx_per_conn" }, {
-    client_range = compile.ip_string(d.client_ip_lo) .. "-" .. compile.ip_string(d.client_ip_hi)
-      .. ":" .. d.client_port_lo .. "-" .. d.client_port_hi,
-    tuples = ips * ports,
-    server = compile.ip_string(d.server_ip) .. ":" .. d.server_port,
+  local ip = check.ip_string
+  local roles = d.client and d.server and "client and server" or d.client and "client only" or "server only"
+  local info = obj({ "roles", "ports", "client_range", "tuples", "destination", "server", "client_program",
+    "server_program", "client_tx_per_conn", "server_tx_per_conn" }, {
+    roles = roles, ports = arr(),
     client_program = prog("client"), server_program = prog("server"),
     client_tx_per_conn = d.tx_per_conn.client, server_tx_per_conn = d.tx_per_conn.server,
   })
+  for i, p in ipairs(d.ports) do info.ports[i] = ports.format(p) end
+  if d.client then
+    info.client_range = ip(d.client_ip_lo) .. "-" .. ip(d.client_ip_hi) .. ":" .. d.client_port_lo
+      .. "-" .. d.client_port_hi
+    info.tuples = (d.client_ip_hi - d.client_ip_lo + 1) * (d.client_port_hi - d.client_port_lo + 1)
+    info.destination = ip(d.dst_ip) .. ":" .. d.dst_port
+  end
+  if d.server then info.server = ip(d.server_ip) .. ":" .. d.server_port end
+  return info
 end
 
 local function rate_text(ph, core0)
@@ -133,14 +145,25 @@ function M.summary(plan, d)
   local L = {}
   local function add(k, fmt, ...) L[#L + 1] = ("%-15s %s"):format(k, fmt:format(...)) end
   add("scenario", "%s (%s)", ffi.string(plan.name), ffi.string(plan.source))
-  add("port", "%s", ffi.string(plan.ports[0]))
+  local np = #info.ports
+  for i, spec in ipairs(info.ports) do
+    local role = np == 1 and "" or (i == 1 and "  (client role)" or "  (server role)")
+    add(np == 1 and "port" or "port " .. i, "%s%s", spec, role)
+  end
   add("cores", "%d", cores)
-  add("client", "%s (%d tuples)", info.client_range, info.tuples)
-  add("server", "%s", info.server)
-  add("client program", "%s; end", table.concat(info.client_program, "; "))
-  add("server program", "%s; end", table.concat(info.server_program, "; "))
-  add("bytes per conn", "client sends %d, server sends %d", info.client_tx_per_conn, info.server_tx_per_conn)
-  add("response_bytes", "%d", info.server_tx_per_conn)
+  add("roles", "%s", info.roles)
+  if d.client then
+    add("client", "%s (%d tuples)", info.client_range, info.tuples)
+    add("destination", "%s", info.destination)
+    add("client program", "%s; end", table.concat(info.client_program, "; "))
+  end
+  if d.server then
+    add("server", "listens on %s", info.server)
+    add("server program", "%s; end", table.concat(info.server_program, "; "))
+  end
+  add("bytes per conn", "client sends %s, server sends %s", info.client_tx_per_conn or "-",
+    info.server_tx_per_conn or "-")
+  add("response_bytes", "%s", info.server_tx_per_conn or "- (the peer answers)")
   for i = 0, plan.nphases - 1 do
     local ph = plan.phases[i]
     local total = { cps_from = 0, cps_to = 0, concurrency = 0 }
@@ -149,12 +172,15 @@ function M.summary(plan, d)
       total.cps_from, total.cps_to = total.cps_from + s.cps_from, total.cps_to + s.cps_to
       total.concurrency = total.concurrency + s.concurrency
     end
-    add("phase " .. (i + 1), "%-10s %6g s  %s%s", ffi.string(ph.name), ph.duration_s, rate_text(ph, total),
-      cores > 1 and "  (per core: " .. rate_text(ph, plan.core[0].sched[i]) .. ")" or "")
+    local rate = d.client and rate_text(ph, total) or "serve"
+    add("phase " .. (i + 1), "%-10s %6g s  %s%s", ffi.string(ph.name), ph.duration_s, rate,
+      d.client and cores > 1 and "  (per core: " .. rate_text(ph, plan.core[0].sched[i]) .. ")" or "")
   end
   add("limits", "conns %s, max open %d per core", d.conns and tostring(d.conns) or "unlimited", plan.max_open)
-  add("tcp", "mss %d, wscale %d, rcv_wnd %d, idle_timeout %g s, time_wait %g s", plan.tcp.mss,
-    plan.tcp.wscale, plan.tcp.rcv_wnd, plan.tcp.idle_timeout_ms / 1000, plan.tcp.time_wait_ms / 1000)
+  add("tcp", "mss %d, wscale %d, rcv_wnd %d, idle_timeout %g s, time_wait %g s, rto %g s, max_retries %d",
+    plan.tcp.mss, plan.tcp.wscale, plan.tcp.rcv_wnd, plan.tcp.idle_timeout_ms / 1000,
+    plan.tcp.time_wait_ms / 1000, plan.tcp.rto_ms / 1000, plan.tcp.max_retries)
+  add("arp_timeout", "%g s", plan.arp_timeout_ms / 1000)
   add("drain", "%g s", plan.drain_s)
   return table.concat(L, "\n") .. "\n"
 end
@@ -174,22 +200,54 @@ function M.text(r)
   local L = {}
   local function add(k, fmt, ...) L[#L + 1] = ("%-12s %s"):format(k, fmt:format(...)) end
   local c, s, t = r.client, r.server, r.tcp
-  add("scenario", "%s, %.1f s on %s, %d core%s%s", r.scenario, r.duration_s, r.port.spec, r.cores,
+  add("scenario", "%s, %.1f s on %s, %d core%s%s", r.scenario, r.duration_s,
+    table.concat(r.port.specs or { r.port.spec }, " + "), r.cores,
     r.cores > 1 and "s" or "", r.interrupted and " (interrupted)" or "")
-  add("client", "attempted %d  completed %d  failed %d  cps %.0f  tx %s  rx %s", c.attempted,
-    c.completed, c.failed, c.cps, bytes(c.bytes_tx), bytes(c.bytes_rx))
-  add("server", "accepted %d  completed %d  failed %d  tx %s  rx %s", s.accepted, s.completed,
-    s.failed, bytes(s.bytes_tx), bytes(s.bytes_rx))
+  -- A role that is off has only zeros: leave its lines out.
+  local roles = r.plan and r.plan.roles or "client and server"
+  local client_on, server_on = roles ~= "server only", roles ~= "client only"
+  if client_on then
+    add("client", "attempted %d  completed %d  failed %d  cps %.0f  tx %s  rx %s", c.attempted,
+      c.completed, c.failed, c.cps, bytes(c.bytes_tx), bytes(c.bytes_rx))
+  end
+  if c.http and c.http.status_2xx + c.http.other > 0 then
+    add("http", "status 2xx %d  other %d", c.http.status_2xx, c.http.other)
+  end
+  if server_on then
+    add("server", "accepted %d  completed %d  failed %d  tx %s  rx %s", s.accepted, s.completed,
+      s.failed, bytes(s.bytes_tx), bytes(s.bytes_rx))
+  end
   add("tcp", "retransmits %d  rst rx %d tx %d  drops checksum %d header %d no-conn %d  timeouts %d",
     t.retransmits, t.rst_rx, t.rst_tx, t.drops_bad_checksum, t.drops_bad_header,
     t.drops_no_connection, t.timeouts)
-  add("connect us", "%s", lat(c.latency_us.connect))
-  add("txn us", "%s", lat(c.latency_us.transaction))
+  if client_on then
+    add("connect us", "%s", lat(c.latency_us.connect))
+    add("txn us", "%s", lat(c.latency_us.transaction))
+  end
   for _, ph in ipairs(r.phases) do
-    add("phase", "%-10s %5.1f s  attempted %d  completed %d  failed %d", ph.name, ph.duration_s,
-      ph.client.attempted, ph.client.completed, ph.client.failed)
+    add("phase", "%-10s %5.1f s  client attempted %d completed %d failed %d  server completed %d failed %d",
+      ph.name, ph.duration_s, ph.client.attempted, ph.client.completed, ph.client.failed,
+      ph.server.completed, ph.server.failed)
   end
   add("port", "packets tx %d  rx %d", r.port.packets_tx, r.port.packets_rx)
+  for _, dev in ipairs(#r.port.devices > 1 and r.port.devices or {}) do
+    add("", "%s: packets tx %d  rx %d  missed %d  errors rx %d tx %d", dev.name, dev.opackets,
+      dev.ipackets, dev.imissed, dev.ierrors, dev.oerrors)
+  end
+  -- Every other counter (ARP, drops, ...), a few to a line.
+  local names, line = {}, {}
+  for k in pairs(r.extra or {}) do
+    if not k:match("^http_") then names[#names + 1] = k end
+  end
+  table.sort(names)
+  local label = "other"
+  for i, k in ipairs(names) do
+    line[#line + 1] = ("%s %d"):format(k, r.extra[k])
+    if #line == 5 or i == #names then
+      add(label, "%s", table.concat(line, "  "))
+      line, label = {}, ""
+    end
+  end
   if c.failed + s.failed == 0 then
     add("result", "PASS")
   else
@@ -210,6 +268,20 @@ function M.selftest()
   assert(l == "[  3s] steady   cps 5  active 1  completed 15  failed 0  1.5 Mbit/s", l)
   local snap = ffi.new("struct teng_snapshot")
   assert(C.teng_hist_percentile(snap.lat_connect, 50) == 0)
+  -- A server-only run on a real port: no client lines.
+  local teng, compile = require "teng", require "teng.compile"
+  local d = compile.validate(teng.scenario { name = "s", port = "tap:t0,gateway=10.0.0.1",
+    server = { ip = "10.0.0.2", port = 80 }, server_program = { teng.recv { bytes = 1 }, teng.close() },
+    phases = { { "serve", duration = 1 } } }, nil, {})
+  local plan = compile.build(d, { cores = 1 })
+  snap.total.s_completed, snap.total.pkts_rx = 3, 1
+  local r = M.result(plan, d, snap, { started_at = "x", run_s = 1, per_second = {} })
+  assert(r.port.spec == "tap:t0" and #r.port.specs == 1 and r.client.http.status_2xx == 0)
+  assert(r.plan.roles == "server only" and r.plan.ports[1] == "tap:t0,gateway=10.0.0.1" and not r.plan.client_range)
+  local text = M.text(r)
+  assert(not text:match("\nclient ") and text:match("\nserver +accepted 0  completed 3"), text)
+  assert(text:match("\nother .*pkts_rx 1  "), text)
+  assert(M.summary(plan, d):match("response_bytes +0\n"))
 end
 
 return M

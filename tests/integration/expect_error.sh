@@ -5,7 +5,7 @@
 # (TEXT must appear in the message) and may give key=value arguments on a
 # "-- args: k=v ..." line. Asserts: exit code 2; stderr's first line is
 # "FILE:LINE: ...TEXT..."; nothing on stdout; DPDK never started (no EAL or
-# hugepage output); no JSON file written.
+# hugepage output, as whole words); no JSON file written.
 set -u
 teng=$1 scenario=$2
 
@@ -28,6 +28,6 @@ first=$(head -n 1 "$tmp/err")
 [[ "$first" == "$scenario:$line: "* ]] || fail "first stderr line does not start with '$scenario:$line: '"
 [[ "$first" == *"$text"* ]] || fail "message does not contain: $text"
 [ ! -s "$tmp/out" ] || fail "something was printed on stdout"
-if grep -qiE 'EAL|hugepage|DPDK' "$tmp/out" "$tmp/err"; then fail "DPDK was started"; fi
+if grep -qiwE 'EAL|hugepages?|DPDK' "$tmp/out" "$tmp/err"; then fail "DPDK was started"; fi
 [ ! -e "$tmp/out.json" ] || fail "a JSON file was written"
 echo "ok: $first"

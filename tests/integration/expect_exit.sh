@@ -9,7 +9,7 @@ rc=$?
 echo "$out"
 [ "$rc" -eq "$want" ] || { echo "FAIL: exit code $rc, want $want"; exit 1; }
 [[ "$out" == *"$text"* ]] || { echo "FAIL: output does not contain: $text"; exit 1; }
-if [ "$want" -eq 2 ] && grep -qiE 'EAL|hugepage' <<<"$out"; then
+if [ "$want" -eq 2 ] && grep -qiwE 'EAL|hugepages?' <<<"$out"; then
   echo "FAIL: DPDK was started for a usage error"; exit 1
 fi
 echo "ok"

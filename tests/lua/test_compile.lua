@@ -60,7 +60,12 @@ local ok, plan, d = compile_text(GOOD, { cores = 3, args = { { "cps", "1200" }, 
 check(ok, "good scenario compiles: " .. tostring(plan))
 if ok then
   check(ffi.string(plan.name) == "good", "name")
-  check(ffi.string(plan.ports[0]) == "loopback" and plan.nports == 1, "port defaults to loopback")
+  check(ffi.string(plan.port[0].spec) == "loopback" and plan.nports == 1, "port defaults to loopback")
+  check(plan.port[0].gateway == 0 and plan.port[0].has_peer_mac == 0, "loopback has no next hop")
+  check(plan.client_enabled == 1 and plan.server_enabled == 1, "both roles")
+  check(plan.dst_ip == 0x0a000101 and plan.dst_port == 8080, "dst defaults to the server")
+  check(plan.arp_timeout_ms == 3000 and plan.tcp.rto_ms == 200 and plan.tcp.max_retries == 8,
+    "arp_timeout, rto, max_retries defaults")
   check(plan.cores == 3, "cores")
   check(plan.client_ip_lo == 0x0a000001 and plan.client_ip_hi == 0x0a000004, "client IPs in host order")
   check(plan.client_port_lo == 2000 and plan.client_port_hi == 2999, "client ports")
@@ -97,11 +102,102 @@ if ok then
   check(d.tx_per_conn.client == 5 and d.tx_per_conn.server == 16, "bytes per connection")
 end
 
--- The shipped scenarios compile.
-for _, name in ipairs { "http_like", "crr" } do
-  local okc, err = pcall(compile.compile_file, "scenarios/" .. name .. ".lua", { cores = 2 })
+-- The shipped scenarios compile (real ports: one core).
+for name, cores in pairs { http_like = 2, crr = 2, http_client = 1, http_server = 1, through_proxy = 1 } do
+  local okc, err = pcall(compile.compile_file, "scenarios/" .. name .. ".lua", { cores = cores })
   check(okc, "scenarios/" .. name .. ".lua compiles: " .. tostring(err))
 end
+
+-- Roles and ports ----------------------------------------------------------
+
+local err
+
+local SERVER_ONLY = [[
+local teng = require "teng"
+return teng.scenario {
+  name = "srv",
+  port = teng.af_packet("teng0", { gateway = "198.18.0.1" }),
+  server = { ip = "198.18.0.2", port = 80 },
+  server_program = { teng.recv { until_ = "\r\n\r\n" }, teng.send "HTTP/1.1 200 OK\r\n\r\n", teng.close() },
+  phases = { { "serve", duration = 3 } },
+  arp_timeout = 0.5,
+  tcp = { rto = 0.05, max_retries = 3 },
+}
+]]
+ok, plan, d = compile_text(SERVER_ONLY)
+check(ok, "server-only scenario compiles: " .. tostring(plan))
+if ok then
+  check(plan.client_enabled == 0 and plan.server_enabled == 1, "server role only")
+  check(plan.client_prog.nops == 0 and plan.server_prog.nops == 4, "programs")
+  check(plan.server_ip == 0xc6120002 and plan.server_port == 80 and plan.dst_ip == 0, "server address")
+  check(ffi.string(plan.port[0].spec) == "af_packet:teng0" and plan.nports == 1, "af_packet spec")
+  check(plan.port[0].gateway == 0xc6120001 and plan.port[0].has_peer_mac == 0, "gateway")
+  check(plan.nphases == 1 and plan.phases[0].kind == C.TENG_RATE_CPS and plan.core[0].sched[0].cps_from == 0,
+    "a server-only phase needs no rate")
+  check(plan.core[0].conn_limit == 0, "no conn limit")
+  check(plan.arp_timeout_ms == 500 and plan.tcp.rto_ms == 50 and plan.tcp.max_retries == 3, "arp, rto, retries")
+end
+
+local CLIENT_ONLY = [[
+local teng = require "teng"
+return teng.scenario {
+  name = "cli",
+  port = "tap:tap0,peer_mac=02:aa:bb:cc:dd:0e",
+  client = { ip = "198.18.0.10-198.18.0.19", dst = "198.18.0.1:8080" },
+  client_program = { teng.send "GET / HTTP/1.1\r\nHost: x\r\n\r\n", teng.recv { http = true }, teng.close() },
+  phases = { { "main", duration = 3, cps = 100 } },
+  conns = 250,
+}
+]]
+ok, plan, d = compile_text(CLIENT_ONLY)
+check(ok, "client-only scenario compiles: " .. tostring(plan))
+if ok then
+  check(plan.client_enabled == 1 and plan.server_enabled == 0, "client role only")
+  check(plan.dst_ip == 0xc6120001 and plan.dst_port == 8080, "dst from client.dst")
+  check(plan.server_ip == 0 and plan.server_port == 0, "no server address without a server role")
+  check(plan.client_port_lo == 1024 and plan.client_port_hi == 65535, "default client ports")
+  check(ffi.string(plan.port[0].spec) == "tap:tap0" and plan.port[0].has_peer_mac == 1, "tap spec, peer mac")
+  local mac = {}
+  for i = 0, 5 do mac[#mac + 1] = ("%02x"):format(plan.port[0].peer_mac[i]) end
+  check(table.concat(mac, ":") == "02:aa:bb:cc:dd:0e", "peer mac bytes " .. table.concat(mac, ":"))
+  check(plan.core[0].conn_limit == 250, "conns")
+end
+
+local TWO_PORTS = [[
+local teng = require "teng"
+return teng.scenario {
+  name = "two",
+  port = { teng.memif("/run/teng/a.sock", "client", { peer_mac = "02:00:00:00:00:01" }), "pci:0000:3b:00.1,gateway=10.9.0.1" },
+  client = { ip = "10.0.0.1", dst = "10.0.0.100:8080" },
+  server = { ip = "10.1.0.2", port = 80 },
+  client_program = { teng.send "x", teng.recv { eof = true }, teng.close() },
+  server_program = { teng.recv { bytes = 1 }, teng.close() },
+  phases = { { "main", duration = 1, cps = 10 } },
+}
+]]
+ok, plan, d = compile_text(TWO_PORTS)
+check(ok, "two-port scenario compiles: " .. tostring(plan))
+if ok then
+  check(plan.nports == 2 and ffi.string(plan.port[0].spec) == "memif:/run/teng/a.sock:client"
+    and ffi.string(plan.port[1].spec) == "pci:0000:3b:00.1", "two specs")
+  check(plan.port[0].has_peer_mac == 1 and plan.port[0].peer_mac[5] == 1 and plan.port[0].gateway == 0, "port 1 options")
+  check(plan.port[1].has_peer_mac == 0 and plan.port[1].gateway == 0x0a090001, "port 2 options")
+  check(plan.dst_ip == 0x0a000064 and plan.server_ip == 0x0a010002, "dst and server differ")
+end
+-- --port replaces the scenario's ports one by one.
+ok, plan = compile_text(TWO_PORTS, { ports = { "af_packet:veth9,gateway=10.0.0.254" } })
+check(ok and ffi.string(plan.port[0].spec) == "af_packet:veth9" and plan.port[0].gateway == 0x0a0000fe
+  and plan.port[0].has_peer_mac == 0 and ffi.string(plan.port[1].spec) == "pci:0000:3b:00.1",
+  "--port replaces the first port: " .. tostring(plan))
+ok, plan = compile_text(TWO_PORTS, { ports = { "tap:a", "tap:b" } })
+check(ok and ffi.string(plan.port[0].spec) == "tap:a" and ffi.string(plan.port[1].spec) == "tap:b",
+  "--port twice replaces both: " .. tostring(plan))
+ok, err = compile_text(TWO_PORTS, { ports = { "tap:a", "tap:b", "tap:c" } })
+check(not ok and err:match(":4: port: %-%-port given 3 times, but the scenario has 2 ports"), "too many --port: " .. tostring(err))
+ok, err = compile_text(TWO_PORTS, { cores = 2 })
+check(not ok and err:match(":4: port: %-%-cores > 1 needs the loopback port for now"), "cores with real ports: " .. tostring(err))
+ok, err = compile_text(SERVER_ONLY, { ports = { "loopback" } })
+check(not ok and err:match(":2: client_program: missing %(the loopback port runs both roles"), "loopback needs both roles: " .. tostring(err))
 
 -- Invalid input: { expected line, message pattern, script, cli args } -----
 
@@ -160,7 +256,27 @@ local bad = {
   { 8, "phases%[1%].concurrency: expected an integer, got 1.5", with { phases = '  phases = { { "main", duration = 1, concurrency = 1.5 } },' } },
   { 8, "phases%[1%]: the first element must be the phase name", with { phases = '  phases = { { duration = 1, cps = 1 } },' } },
   { 8, "phases: no phases", with { phases = '  phases = {},' } },
-  { 9, "port: unsupported port spec 'pci:0000:01:00.0'", with { extra = '  port = "pci:0000:01:00.0",' } },
+  { 9, "port: pci: expected a PCI address DDDD:BB:DD.F or BB:DD.F, got '0000:01:00.8'", with { extra = '  port = "pci:0000:01:00.8",' } },
+  { 9, "port: af_packet: the interface name must be 1..15 characters", with { extra = '  port = "af_packet:",' } },
+  { 9, "port: unknown port spec 'bogus:x'", with { extra = '  port = "bogus:x",' } },
+  { 9, "port: peer_mac: malformed MAC address '02:00:00:00:00'", with { extra = '  port = "af_packet:e,peer_mac=02:00:00:00:00",' } },
+  { 9, "port: teng.tap: peer_mac: malformed MAC address 'x'", with { extra = '  port = teng.tap("t", { peer_mac = "x" }),' } },
+  { 9, "port: teng.memif: argument 2 must be a string, got nil", with { extra = '  port = teng.memif("/s"),' } },
+  { 9, "port: loopback makes both ends by itself; it cannot be one of two ports", with { extra = '  port = { teng.loopback(), teng.loopback() },' } },
+  { 9, "port%[2%]: tap: the interface name", with { extra = '  port = { "tap:a", "tap:" },' } },
+  { 9, "port: unknown field '3'", with { extra = '  port = { "tap:a", "tap:b", "tap:c" },' } },
+  { 2, "server_program: missing %(with two ports", with { server_program = false, extra = '  port = { "tap:a", "tap:b" },' } },
+  { 2, "scenario: needs a client_program, a server_program or both", with { client_program = false, server_program = false } },
+  { 2, "server: missing %(a table like { ip = A, port = N }%)", with { client = false, server = false, client_program = false, extra = '  port = "tap:a",' } },
+  { 4, "client: there is no client_program", with { client_program = false, extra = '  port = "tap:a",' } },
+  { 4, "client.dst: malformed address '10.0.1.1' %(expected IP:PORT%)", with { server = false, server_program = false,
+    client = '  client = { ip = "10.0.0.1", dst = "10.0.1.1" },', extra = '  port = "tap:a",' } },
+  { 4, "client.dst: on the loopback the client connects to its own server", with { client = '  client = { ip = "10.0.0.1", dst = "10.0.9.9:80" },' } },
+  { 4, "client.dst: 10.0.0.1 lies inside the client range", with { client = '  client = { ip = "10.0.0.1-10.0.0.5", dst = "10.0.0.1:80" },', server = false, server_program = false, extra = '  port = "tap:a",' } },
+  { 5, "server: not used: client.dst is the destination", with { client = '  client = { ip = "10.0.0.1", dst = "10.0.9.9:80" },', server_program = false, extra = '  port = "tap:a",' } },
+  { 7, "conns: there is no client_program", with { client = false, client_program = false, extra = '  port = "tap:a", conns = 5,' } },
+  { 9, "tcp.rto: must be >= 0.001, got 0", with { extra = '  tcp = { rto = 0 },' } },
+  { 9, "arp_timeout: must be > 0, got 0", with { extra = '  arp_timeout = 0,' } },
   { 9, "tcp.wscale: must be <= 14, got 15", with { extra = '  tcp = { wscale = 15 },' } },
   { 9, "tcp: unknown field 'mms' %(did you mean 'mss'%?%)", with { extra = '  tcp = { mms = 1 },' } },
   { 9, "conns: expected a number, got string 'many'", with { extra = '  conns = "many",' } },
@@ -185,7 +301,8 @@ for i, case in ipairs(bad) do
 end
 
 -- conns below the core count cannot be split.
-local okc, err = compile_text(with { extra = "  conns = 2," }, { cores = 4 })
+local okc
+okc, err = compile_text(with { extra = "  conns = 2," }, { cores = 4 })
 check(not okc and err:match(":9: conns: 2 is fewer than the 4 cores"), "conns < cores: " .. tostring(err))
 
 os.remove(tmp)
