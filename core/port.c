@@ -6,9 +6,11 @@
  */
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <rte_eth_ring.h>
+#include <rte_cycles.h>
 #include <rte_ethdev.h>
 #include <rte_ring.h>
 
@@ -124,6 +126,22 @@ int port_eal_arg(const struct teng_port_plan *pp, uint32_t i, uint32_t nq,
 	return -1;
 }
 
+/* A memif client must find its server's socket: DPDK's driver does
+ * not recover from starting first, so say what to do. */
+static int memif_check_socket(const char *spec, char *err, size_t errlen)
+{
+	const char *role = strrchr(spec, ':');
+	if (strncmp(spec, "memif:", 6) != 0 || role == NULL || strcmp(role, ":client"))
+		return 0;
+	char path[TENG_SPEC_LEN];
+	snprintf(path, sizeof(path), "%.*s", (int)(role - spec - 6), spec + 6);
+	struct stat st;
+	if (stat(path, &st) == 0 && S_ISSOCK(st.st_mode))
+		return 0;
+	snprintf(err, errlen, "no memif socket at %s: start the memif server side first", path);
+	return -1;
+}
+
 /* The ethdev that port i's spec made. */
 static int dev_of(const struct teng_port_plan *pp, uint32_t i, uint16_t *dev,
 		  char *name, size_t len)
@@ -153,6 +171,8 @@ int port_open(struct port_set *ps, const struct teng_plan *plan, uint16_t nq,
 	}
 	for (uint32_t i = 0; i < n; i++) {
 		char name[64];
+		if (memif_check_socket(plan->port[i].spec, err, errlen) < 0)
+			return -1;
 		if (dev_of(&plan->port[i], i, &ps->dev[i], name, sizeof(name)) < 0) {
 			snprintf(err, errlen, "no device for port %s (is the interface there?)",
 				 plan->port[i].spec);
@@ -165,6 +185,30 @@ int port_open(struct port_set *ps, const struct teng_plan *plan, uint16_t nq,
 	}
 	ps->role_dev[0] = 0;
 	ps->role_dev[1] = n - 1;
+	return 0;
+}
+
+int port_wait_link(struct port_set *ps, uint32_t ms, char *err, size_t errlen)
+{
+	if (ps->loopback)
+		return 0;
+	for (uint32_t i = 0; i < ps->ndevs; i++) {
+		struct rte_eth_link link;
+		uint32_t waited = 0;
+		for (;;) {
+			memset(&link, 0, sizeof(link));
+			if (rte_eth_link_get_nowait(ps->dev[i], &link) == 0 &&
+			    link.link_status == RTE_ETH_LINK_UP)
+				break;
+			if (waited >= ms) {
+				snprintf(err, errlen, "port %s: link is down after %.1f s",
+					 ps->name[i], ms / 1000.0);
+				return -1;
+			}
+			rte_delay_ms(50);
+			waited += 50;
+		}
+	}
 	return 0;
 }
 

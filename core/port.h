@@ -37,6 +37,9 @@ int port_eal_arg(const struct teng_port_plan *pp, uint32_t i, uint32_t nq,
  * q. 0, or -1 with a message in err. */
 int port_open(struct port_set *ps, const struct teng_plan *plan, uint16_t nq,
 	      struct rte_mempool **pools, char *err, size_t errlen);
+/* Wait up to ms for every device's link to come up (a memif peer to
+ * connect, an interface to be up). */
+int port_wait_link(struct port_set *ps, uint32_t ms, char *err, size_t errlen);
 void port_close(struct port_set *ps);
 
 #endif

@@ -140,6 +140,8 @@ struct teng_run *teng_run_start(const struct teng_plan *plan, char *err,
 			snprintf(err, errlen, "more than one core needs the loopback port for now");
 			goto fail;
 		}
+		if (port_wait_link(&r->ports, 10000, err, errlen) < 0)
+			goto fail;
 		if (arp_start(r->w[0], plan, (const char (*)[32])r->ports.name, err,
 			      errlen) < 0)
 			goto fail;
