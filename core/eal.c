@@ -38,12 +38,14 @@ int eal_start(const struct teng_plan *plan, char *err, size_t errlen)
 	if (ncpu < 1)
 		ncpu = 1;
 	ARG("teng");
-	/* lcore 0 is the main lcore; workers 1..n spread over the CPUs,
-	 * starting away from the main lcore's CPU. */
-	char map[128] = "0@0";
+	/* lcore 0 is the main lcore, which mostly sleeps; workers 1..n go
+	 * on the CPUs the plan names, or spread from CPU 1 on. */
+	char map[128];
+	snprintf(map, sizeof(map), "0@%u", plan->ncpus ? plan->cpus[0] : 0);
 	for (uint32_t i = 1; i <= plan->cores; i++) {
 		size_t l = strlen(map);
-		snprintf(map + l, sizeof(map) - l, ",%u@%ld", i, (long)i % ncpu);
+		long cpu = plan->ncpus ? plan->cpus[(i - 1) % plan->ncpus] : (long)i % ncpu;
+		snprintf(map + l, sizeof(map) - l, ",%u@%ld", i, cpu);
 	}
 	ARG("--lcores=%s", map);
 	/* Probe only the devices the ports name. */

@@ -173,6 +173,10 @@ int port_open(struct port_set *ps, const struct teng_plan *plan, uint16_t nq,
 		char name[64];
 		if (memif_check_socket(plan->port[i].spec, err, errlen) < 0)
 			return -1;
+		const char *sp = plan->port[i].spec;
+		size_t sl = strlen(sp);
+		ps->memif_client[i] = strncmp(sp, "memif:", 6) == 0 && sl > 7 &&
+				      strcmp(sp + sl - 7, ":client") == 0;
 		if (dev_of(&plan->port[i], i, &ps->dev[i], name, sizeof(name)) < 0) {
 			snprintf(err, errlen, "no device for port %s (is the interface there?)",
 				 plan->port[i].spec);
@@ -207,6 +211,12 @@ int port_wait_link(struct port_set *ps, uint32_t ms, char *err, size_t errlen)
 			}
 			rte_delay_ms(50);
 			waited += 50;
+			/* A memif client that connected before its server was
+			 * ready is not retried by the driver: restart it. */
+			if (waited % 1000 == 0 && ps->memif_client[i]) {
+				rte_eth_dev_stop(ps->dev[i]);
+				rte_eth_dev_start(ps->dev[i]);
+			}
 		}
 	}
 	return 0;

@@ -23,6 +23,7 @@ struct port_set {
 	void *rings[2 * 16];
 	uint32_t nrings;
 	uint8_t loopback;
+	uint8_t memif_client[PORT_MAX_DEVS];
 };
 
 #include "teng/plan.h"

@@ -24,7 +24,11 @@ options:
                   loopback, af_packet:IFACE, tap:NAME, pci:BDF,
                   memif:SOCKET_PATH:server|client, optionally followed by
                   ,gateway=IP and/or ,peer_mac=aa:bb:cc:dd:ee:ff
+  --role ROLE     run only the client or the server role of the scenario
+                  (client|server), e.g. one per process over memif
   --cores N       worker cores, 1..16 (default 1)
+  --cpus LIST     CPUs for the workers, e.g. 1 or 2,3 (default: from CPU 1 on);
+                  give two processes on one machine different CPUs
   --quiet         no live lines, only the final report
   --check         validate and compile the scenario, print the plan, send nothing
   --eal "ARGS"    extra DPDK EAL arguments
@@ -35,7 +39,7 @@ exit codes: 0 ok, 1 connections failed, 2 usage or scenario error,
 3 environment error (DPDK, port, memory)
 ]]
 
-local VALUED = { json = true, port = true, cores = true, eal = true }
+local VALUED = { json = true, port = true, cores = true, eal = true, role = true, cpus = true }
 local FLAGS = { quiet = true, check = true, help = true, version = true }
 
 -- Returns the options, or nil and a usage error message.
@@ -88,6 +92,23 @@ function M.parse(argv)
     if cores > 1 and p.driver ~= "loopback" then
       return nil, "--cores > 1 needs the loopback port for now (no RSS steering on real ports yet)"
     end
+  end
+  if o.cpus then
+    local list = {}
+    for c in tostring(o.cpus):gmatch("[^,]+") do
+      local n = tonumber(c)
+      if not n or n % 1 ~= 0 or n < 0 or n > 1023 then
+        return nil, ("--cpus: expected CPU numbers like 1 or 2,3, got '%s'"):format(o.cpus)
+      end
+      list[#list + 1] = n
+    end
+    if #list == 0 or #list > C.TENG_MAX_CORES then
+      return nil, ("--cpus: expected 1..%d CPU numbers, got '%s'"):format(C.TENG_MAX_CORES, o.cpus)
+    end
+    o.cpus = list
+  end
+  if o.role and o.role ~= "client" and o.role ~= "server" then
+    return nil, ("--role: expected client or server, got '%s'"):format(o.role)
   end
   if not o.scenario then return nil, "no scenario given" end
   return o
@@ -210,7 +231,7 @@ function M.main(argv)
   end
 
   local ok, plan, d = pcall(compile.compile_file, o.scenario,
-    { cores = o.cores, ports = o.ports, eal = o.eal, args = o.args })
+    { cores = o.cores, ports = o.ports, eal = o.eal, args = o.args, role = o.role, cpus = o.cpus })
   if not ok then io.stderr:write(tostring(plan), "\n"); return 2 end
   if o.check then io.stdout:write(report.summary(plan, d)); return 0 end
 

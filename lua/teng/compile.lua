@@ -385,6 +385,8 @@ function M.build(d, opts)
   plan.tcp.max_retries = d.tcp.max_retries
   plan.drain_s = d.drain
   put_string(plan.eal_args, C.TENG_SPEC_LEN, opts.eal or "", "--eal arguments")
+  for i, cpu in ipairs(opts.cpus or {}) do plan.cpus[i - 1] = cpu end
+  plan.ncpus = #(opts.cpus or {})
   plan.quiet_eal = opts.verbose_eal and 0 or 1
   return plan
 end
@@ -393,11 +395,23 @@ end
 -- Compiles a scenario file; returns the plan and its description.
 -- opts: cores, ports (list of --port specs), eal, args = { {key, value}, ... }
 -- from the CLI.
+-- --role client|server keeps one role of a two-role scenario, so one
+-- scenario serves both processes of a two-instance run (memif).
+local function keep_role(scn, role)
+  if not role or type(scn) ~= "table" then return end
+  if role == "client" then
+    scn.server_program = nil
+  elseif role == "server" then
+    scn.client_program, scn.client, scn.conns = nil, nil, nil
+  end
+end
+
 function M.compile_file(path, opts)
   local scn, ctx = source.load(path, opts.args)
+  keep_role(scn, opts.role)
   local ok, d = pcall(M.validate, scn, ctx, opts)
   if not ok then error(source.error_text(path, d), 0) end
-  local ok2, plan = pcall(M.build, d, { cores = opts.cores, source = path, eal = opts.eal })
+  local ok2, plan = pcall(M.build, d, { cores = opts.cores, source = path, eal = opts.eal, cpus = opts.cpus })
   if not ok2 then error(source.error_text(path, plan), 0) end
   return plan, d
 end

@@ -141,6 +141,8 @@ struct teng_plan {
 	struct teng_tcp_params tcp;
 	double drain_s; /* after the last phase: let open connections finish */
 	char eal_args[TENG_SPEC_LEN]; /* extra EAL arguments, space separated */
+	uint16_t cpus[TENG_MAX_CORES]; /* CPU of each worker (ncpus > 0) */
+	uint32_t ncpus;                /* 0: workers from CPU 1 on */
 	uint32_t quiet_eal; /* keep DPDK's log quiet */
 	uint32_t pad2;
 };
