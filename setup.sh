@@ -5,7 +5,9 @@ set -euo pipefail
 cd "$(dirname "$0")"
 
 pkgs=(cmake make gcc pkg-config libdpdk-dev libluajit-5.1-dev luajit
-      libnuma-dev libcmocka-dev python3)
+      libnuma-dev libcmocka-dev python3
+      # the network tests (tests/net): peers, load, capture, namespaces
+      nginx wrk curl tshark iproute2 ethtool procps psmisc iputils-ping)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -15,6 +17,9 @@ if [ ${#missing[@]} -gt 0 ]; then
   [ "$(id -u)" -eq 0 ] || sudo="sudo"
   echo "setup: installing ${missing[*]}"
   $sudo apt-get update -qq
+  # tshark asks whether non-root users may capture: no, and don't ask.
+  echo "wireshark-common wireshark-common/install-setuid boolean false" \
+    | $sudo debconf-set-selections
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 
