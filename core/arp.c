@@ -153,7 +153,7 @@ static void ip_str(uint32_t be, char *buf, size_t len)
 }
 
 int arp_start(struct worker *w, const struct teng_plan *plan,
-	      const char (*names)[32], char *err, size_t errlen)
+	      const char (*names)[TENG_SPEC_LEN], char *err, size_t errlen)
 {
 	for (uint8_t s = 0; s < w->nports; s++) {
 		struct worker_port *p = &w->port[s];

@@ -34,6 +34,6 @@ int icmp_input(struct worker *w, uint8_t slot, struct rte_mbuf *m,
  * resolve each port's next hop through worker w (queue 0) within the
  * plan's time. 0, or -1 with the unresolved address named in err. */
 int arp_start(struct worker *w, const struct teng_plan *plan,
-	      const char (*names)[32], char *err, size_t errlen);
+	      const char (*names)[TENG_SPEC_LEN], char *err, size_t errlen);
 
 #endif

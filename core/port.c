@@ -182,7 +182,7 @@ int port_open(struct port_set *ps, const struct teng_plan *plan, uint16_t nq,
 				 plan->port[i].spec);
 			return -1;
 		}
-		snprintf(ps->name[i], sizeof(ps->name[i]), "%.31s", plan->port[i].spec);
+		snprintf(ps->name[i], sizeof(ps->name[i]), "%s", plan->port[i].spec);
 		ps->ndevs = i + 1;
 		if (dev_start(ps, i, nq, pools, err, errlen) < 0)
 			return -1;

@@ -8,12 +8,14 @@
 #include <rte_ether.h>
 #include <rte_mempool.h>
 
+#include "teng/plan.h"
+
 #define PORT_MAX_DEVS 4
 
 struct port_set {
 	uint32_t ndevs;
 	uint16_t dev[PORT_MAX_DEVS];
-	char name[PORT_MAX_DEVS][32];
+	char name[PORT_MAX_DEVS][TENG_SPEC_LEN];
 	struct rte_ether_addr mac[PORT_MAX_DEVS];
 	uint8_t tx_csum[PORT_MAX_DEVS], rx_csum[PORT_MAX_DEVS];
 	/* The device the client and server roles use, and whose MAC each
@@ -25,8 +27,6 @@ struct port_set {
 	uint8_t loopback;
 	uint8_t memif_client[PORT_MAX_DEVS];
 };
-
-#include "teng/plan.h"
 
 /* The EAL argument that makes port i's device: "--vdev=..." for the
  * virtual drivers, "-a BDF" for PCI, nothing for the loopback. Returns

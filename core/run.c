@@ -142,7 +142,7 @@ struct teng_run *teng_run_start(const struct teng_plan *plan, char *err,
 		}
 		if (port_wait_link(&r->ports, 10000, err, errlen) < 0)
 			goto fail;
-		if (arp_start(r->w[0], plan, (const char (*)[32])r->ports.name, err,
+		if (arp_start(r->w[0], plan, (const char (*)[TENG_SPEC_LEN])r->ports.name, err,
 			      errlen) < 0)
 			goto fail;
 	}

@@ -74,7 +74,7 @@ struct teng_snapshot {
 	uint32_t ndevs;
 	uint32_t pad;
 	struct {
-		char name[32];
+		char name[TENG_SPEC_LEN];
 		uint64_t ipackets, opackets, ibytes, obytes;
 		uint64_t imissed, ierrors, oerrors;
 	} dev[TENG_PORT_DEVS];
