@@ -32,6 +32,8 @@ static void timer_reset(struct worker *w, struct tcb *t, uint32_t ms)
 
 static uint32_t rto_of(const struct worker *w, const struct tcb *t)
 {
+	if (t->retries >= 20) /* doubling stops at the cap; no shift overflow */
+		return TCP_RTO_MAX_MS;
 	uint64_t r = (uint64_t)w->rto_ms << t->retries;
 	return r > TCP_RTO_MAX_MS ? TCP_RTO_MAX_MS : (uint32_t)r;
 }

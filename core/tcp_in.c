@@ -87,6 +87,7 @@ void tcp_input(struct worker *w, struct tcb *t, const struct seg *s)
 	 * sequence number is below the window, so answer before the check. */
 	if (t->state == TCP_SYN_RCVD && (f & (TH_SYN | TH_ACK | TH_RST)) == TH_SYN &&
 	    s->seq == t->irs) {
+		w->ctr->retransmits++;
 		tcp_send_syn(w, t);
 		return;
 	}
@@ -169,6 +170,8 @@ void tcp_input(struct worker *w, struct tcb *t, const struct seg *s)
 	case TCP_LAST_ACK:
 		if (fin_acked(t))
 			tcp_finish(w, t, 1);
+		else
+			tcp_output(w, t); /* the window may have opened */
 		return;
 	case TCP_TIME_WAIT:
 		if (f & TH_FIN) {
