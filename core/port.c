@@ -176,7 +176,8 @@ int port_open(struct port_set *ps, const struct teng_plan *plan, uint16_t nq,
 			return -1;
 		const char *sp = plan->port[i].spec;
 		size_t sl = strlen(sp);
-		ps->memif_client[i] = strncmp(sp, "memif:", 6) == 0 && sl > 7 &&
+		ps->memif[i] = strncmp(sp, "memif:", 6) == 0;
+		ps->memif_client[i] = ps->memif[i] && sl > 7 &&
 				      strcmp(sp + sl - 7, ":client") == 0;
 		if (dev_of(&plan->port[i], i, &ps->dev[i], name, sizeof(name)) < 0) {
 			snprintf(err, errlen, "no device for port %s (is the interface there?)",

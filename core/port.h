@@ -26,6 +26,7 @@ struct port_set {
 	uint32_t nrings;
 	uint8_t loopback;
 	uint8_t memif_client[PORT_MAX_DEVS];
+	uint8_t memif[PORT_MAX_DEVS];
 };
 
 /* The EAL argument that makes port i's device: "--vdev=..." for the

@@ -124,6 +124,7 @@ struct teng_run *teng_run_start(const struct teng_plan *plan, char *err,
 			w->port[d].mac = r->ports.mac[d];
 			w->port[d].tx_csum = r->ports.tx_csum[d];
 			w->port[d].rx_csum = r->ports.rx_csum[d];
+			w->port[d].watch_link = r->ports.memif[d];
 		}
 		for (int role = 0; role < 2; role++) {
 			uint32_t d = r->ports.role_dev[role];

@@ -18,6 +18,8 @@
  * losing them. */
 static void tx_send(struct worker *w, struct worker_port *p)
 {
+	if (unlikely(p->link_down))
+		return; /* held; dropped when the queue is full */
 	uint16_t n = rte_eth_tx_burst(p->dev, p->queue, p->tx, p->ntx);
 	if (n == p->ntx) {
 		p->ntx = 0;

@@ -361,6 +361,17 @@ static void abort_all(struct worker *w)
 	worker_tx_discard(w);
 }
 
+/* DPDK's memif driver unmaps its rings when the peer goes away, while
+ * a poll may be running: checking the link first narrows that window to
+ * the poll itself (the driver marks the link down before unmapping). */
+static int port_link_up(struct worker_port *p)
+{
+	struct rte_eth_link link;
+	if (rte_eth_link_get_nowait(p->dev, &link) != 0)
+		return 0;
+	return link.link_status == RTE_ETH_LINK_UP;
+}
+
 int worker_main(void *arg)
 {
 	struct worker *w = arg;
@@ -373,6 +384,11 @@ int worker_main(void *arg)
 		worker_clock(w, rte_rdtsc());
 		for (uint8_t s = 0; s < w->nports; s++) {
 			struct worker_port *p = &w->port[s];
+			if (unlikely(p->watch_link)) {
+				p->link_down = !port_link_up(p);
+				if (p->link_down)
+					continue;
+			}
 			uint16_t n = rte_eth_rx_burst(p->dev, p->queue, pkts, RX_BURST);
 			for (uint16_t i = 0; i < n; i++) {
 				if (i + 1 < n)

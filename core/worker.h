@@ -42,6 +42,8 @@ struct worker_port {
 	uint8_t peer_known;  /* peer_mac holds an answer */
 	uint8_t peer_fixed;  /* peer_mac was given: never relearn */
 	uint8_t is_loopback;
+	uint8_t watch_link;  /* memif: stop polling once the peer is gone */
+	uint8_t link_down;   /* seen down at this loop's start */
 	struct rte_mbuf *tx[TX_QUEUE];
 };
 

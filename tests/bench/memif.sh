@@ -25,8 +25,12 @@ for _ in $(seq 50); do [ -S "$sock" ] && break; sleep 0.1; done
 "$teng" --quiet --role server --cpus 0 --port "memif:$sock:client" --json "$out/s.json" \
   "scenarios/$sc.lua" duration=$((secs + 30)) >"$out/s.log" 2>&1 &
 spid=$!
-wait "$cpid" || true
-kill -INT "$spid" 2>/dev/null || true; wait "$spid" || true; spid=""
+crc=0; wait "$cpid" || crc=$?
+kill -INT "$spid" 2>/dev/null || true
+src=0; wait "$spid" || src=$?
+spid=""
+# 0 or 1 (connections failed) are results; anything else is a crash.
+[ "$crc" -le 1 ] && [ "$src" -le 1 ] || echo "FAIL: exit codes client $crc, server $src"
 cat "$out/c.log" "$out/s.log" | grep -v "^ " | grep -iE "error|cannot|teng:" || true
 python3 - "$out/c.json" "$out/s.json" "$sc" <<'PY'
 import json, sys
