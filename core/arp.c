@@ -136,8 +136,18 @@ static void poll_for(struct worker *w, double seconds)
 		worker_clock(w, rte_rdtsc());
 		for (uint8_t s = 0; s < w->nports; s++) {
 			uint16_t n = rte_eth_rx_burst(w->port[s].dev, 0, pkts, RX_BURST);
-			for (uint16_t i = 0; i < n; i++)
-				worker_rx(w, s, pkts[i]);
+			for (uint16_t i = 0; i < n; i++) {
+				/* Only ARP before the run: a TCP segment now would
+				 * start a connection on a clock not yet running;
+				 * its sender will try again. */
+				struct rte_ether_hdr *eth =
+					rte_pktmbuf_mtod(pkts[i], struct rte_ether_hdr *);
+				if (rte_pktmbuf_data_len(pkts[i]) >= sizeof(*eth) &&
+				    eth->ether_type == rte_cpu_to_be_16(RTE_ETHER_TYPE_ARP))
+					worker_rx(w, s, pkts[i]);
+				else
+					rte_pktmbuf_free(pkts[i]);
+			}
 		}
 		worker_tx_flush(w);
 		struct timespec ts = { 0, 200000 };

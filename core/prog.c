@@ -23,7 +23,6 @@ enum {
 	H_BODY_EOF,    /* no Content-Length: body runs to the FIN */
 };
 
-#define TF_HTTP_CLEN 0x40
 static const char clen[] = "content-length:";
 #define CLEN_LEN (sizeof(clen) - 1)
 

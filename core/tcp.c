@@ -57,6 +57,8 @@ void tcp_progress(struct worker *w, struct tcb *t)
 int tcp_connect(struct worker *w)
 {
 	uint32_t slot = TCB_NIL;
+	if (unlikely(w->nslots == 0 || w->next_slot >= w->nslots))
+		return -1; /* this core owns no client tuple */
 	/* Next tuple not in use; a busy one is skipped. */
 	for (uint32_t tries = 0; tries < 8; tries++) {
 		uint32_t s = w->next_slot++;
@@ -178,35 +180,55 @@ static void tcb_release(struct worker *w, struct tcb *t)
 {
 	uint32_t id = tcb_id(w, t);
 	timer_cancel(&w->tw, id);
-	if (t->role == ROLE_CLIENT) {
+	if (t->role == ROLE_CLIENT)
 		conn_tuple_set(&w->ct, t->tuple, TCB_NIL);
-		w->st->c_active--;
-	} else {
+	else
 		conn_hash_remove(&w->ct, id);
-		w->st->s_active--;
+	/* A connection in TIME_WAIT was counted, and left the open
+	 * gauge, when it got there. */
+	if (!(t->flags & TF_COUNTED)) {
+		if (t->role == ROLE_CLIENT)
+			w->st->c_active--;
+		else
+			w->st->s_active--;
 	}
 	conn_free(&w->ct, id);
 }
 
-void tcp_finish(struct worker *w, struct tcb *t, int ok)
+/* Count the connection's outcome once, and take it off the open gauge. */
+static void tcb_count(struct worker *w, struct tcb *t, int ok)
 {
+	if (t->flags & TF_COUNTED)
+		return;
 	ok = ok && (t->flags & TF_PROG_DONE);
 	if (t->role == ROLE_CLIENT) {
 		if (ok)
 			w->ctr->c_completed++;
 		else
 			w->ctr->c_failed++;
+		w->st->c_active--;
 	} else {
 		if (ok)
 			w->ctr->s_completed++;
 		else
 			w->ctr->s_failed++;
+		w->st->s_active--;
 	}
+	t->flags |= TF_COUNTED;
+}
+
+void tcp_finish(struct worker *w, struct tcb *t, int ok)
+{
+	tcb_count(w, t, ok);
 	tcb_release(w, t);
 }
 
 void tcp_abort(struct worker *w, struct tcb *t)
 {
+	if (t->state == TCP_TIME_WAIT) {
+		tcb_release(w, t); /* done already: nothing to reset */
+		return;
+	}
 	if (t->state != TCP_SYN_SENT)
 		tcp_send_rst(w, t);
 	tcp_finish(w, t, 0);
@@ -215,8 +237,11 @@ void tcp_abort(struct worker *w, struct tcb *t)
 void tcp_time_wait(struct worker *w, struct tcb *t)
 {
 	t->state = TCP_TIME_WAIT;
+	/* The exchange is over: it counts as completed now, however long
+	 * the TIME_WAIT hold (RFC 9293 3.6) lasts. */
+	tcb_count(w, t, 1);
 	if (w->time_wait_ms == 0) {
-		tcp_finish(w, t, 1);
+		tcb_release(w, t);
 		return;
 	}
 	timer_reset(w, t, w->time_wait_ms);

@@ -78,6 +78,10 @@ static struct rte_mbuf *seg_alloc(struct worker *w, uint8_t slot,
 	uint32_t l4 = 20 + optlen + len;
 	uint32_t total = RTE_ETHER_HDR_LEN + 20 + l4;
 	char *b = rte_pktmbuf_append(m, (uint16_t)total);
+	if (unlikely(b == NULL)) {
+		rte_pktmbuf_free(m);
+		return NULL;
+	}
 	struct worker_port *p = &w->port[slot];
 	struct rte_ether_hdr *eth = (struct rte_ether_hdr *)b;
 	rte_ether_addr_copy(dst_mac, &eth->dst_addr);

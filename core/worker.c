@@ -48,7 +48,14 @@ int worker_init(struct worker *w, const struct teng_plan *plan, uint32_t index,
 	w->cport_lo = plan->client_port_lo;
 	w->cport_n = (uint32_t)plan->client_port_hi - plan->client_port_lo + 1;
 	uint64_t ntuples = (uint64_t)(w->cip_hi - w->cip_lo + 1) * w->cport_n;
-	w->nslots = (uint32_t)((ntuples - index + w->ncores - 1) / w->ncores);
+	uint64_t nslots = (ntuples - index + w->ncores - 1) / w->ncores;
+	if (w->client_on && nslots > (1u << 24)) {
+		snprintf(err, errlen,
+			 "client range too large: %llu address:port pairs per core (at most %u)",
+			 (unsigned long long)nslots, 1u << 24);
+		return -1;
+	}
+	w->nslots = (uint32_t)nslots;
 
 	memcpy(w->ops[ROLE_CLIENT], plan->client_prog.ops, sizeof(w->ops[0]));
 	memcpy(w->ops[ROLE_SERVER], plan->server_prog.ops, sizeof(w->ops[0]));
@@ -66,7 +73,9 @@ int worker_init(struct worker *w, const struct teng_plan *plan, uint32_t index,
 			prog_init_kmp(w->blob + plan->payloads[i].off,
 				      plan->payloads[i].len, w->kmp[i]);
 
-	w->mss = plan->tcp.mss;
+	/* A segment must fit one mbuf: headers plus MSS within its data room. */
+	uint32_t room = RTE_MBUF_DEFAULT_DATAROOM - HDR_LEN - 8;
+	w->mss = plan->tcp.mss < room ? plan->tcp.mss : (uint16_t)room;
 	w->wscale = plan->tcp.wscale;
 	w->rcv_wnd = plan->tcp.rcv_wnd;
 	w->idle_ms = plan->tcp.idle_timeout_ms;
@@ -350,7 +359,8 @@ static void abort_all(struct worker *w)
 		struct tcb *t = tcb_of(w, i);
 		if (t->state == TCP_CLOSED)
 			continue;
-		w->ctr->aborted++;
+		if (t->state != TCP_TIME_WAIT)
+			w->ctr->aborted++;
 		tcp_abort(w, t);
 	}
 	/* Give the device a moment to take the resets, then let go. */

@@ -86,7 +86,10 @@ static void test_time_wait_held(void **state)
 	check_seg(out1(CSLOT), TH_ACK, iss + 32, IRS + 52);
 	assert_int_equal(t->state, TCP_TIME_WAIT);
 	assert_ptr_equal(client_tcb(), t);
-	assert_int_equal(CTR->c_completed, 0);
+	/* the exchange is over: counted now, and no longer open, while the
+	 * tuple stays held */
+	assert_int_equal(CTR->c_completed, 1);
+	assert_int_equal(F.w->st->c_active, 0);
 	/* their FIN again (our ACK was lost): ACKed, the wait restarts */
 	set_ms(500);
 	TO_CLIENT(.seq = IRS + 51, .ack = iss + 32, .flags = TH_ACK | TH_FIN,
@@ -96,7 +99,7 @@ static void test_time_wait_held(void **state)
 	assert_int_equal(t->state, TCP_TIME_WAIT);
 	run_timers_at(1499);
 	assert_int_equal(t->state, TCP_TIME_WAIT);
-	assert_int_equal(CTR->c_completed, 0);
+	assert_int_equal(CTR->c_completed, 1);
 	run_timers_at(1500);
 	assert_null(client_tcb());
 	assert_int_equal(out(CSLOT), 0);
