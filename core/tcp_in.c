@@ -150,8 +150,11 @@ void tcp_input(struct worker *w, struct tcb *t, const struct seg *s)
 		if (t->snd_una != t->snd_max)
 			tcp_rtx_start(w, t);
 	}
-	if (SEQ_LT(t->snd_wl1, s->seq) ||
-	    (t->snd_wl1 == s->seq && SEQ_LEQ(t->snd_wl2, s->ack))) {
+	/* RFC 9293 3.10.7.4: only an ACK within SND.UNA..SND.NXT moves the
+	 * window, and only if the segment is newer than the last update. */
+	if (SEQ_LEQ(t->snd_una, s->ack) &&
+	    (SEQ_LT(t->snd_wl1, s->seq) ||
+	     (t->snd_wl1 == s->seq && SEQ_LEQ(t->snd_wl2, s->ack)))) {
 		t->snd_wnd = (uint32_t)s->wnd << t->snd_wscale;
 		t->snd_wl1 = s->seq;
 		t->snd_wl2 = s->ack;

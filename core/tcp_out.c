@@ -129,7 +129,8 @@ static void seg_finish(struct worker *w, uint8_t slot, struct rte_mbuf *m,
 
 static uint16_t adv_window(const struct tcb *t, const struct worker *w)
 {
-	uint32_t wnd = w->rcv_wnd >> t->rcv_wscale;
+	/* Rounded up, so a window smaller than one scale unit is not 0. */
+	uint32_t wnd = (w->rcv_wnd + (1u << t->rcv_wscale) - 1) >> t->rcv_wscale;
 	return (uint16_t)(wnd > 0xffff ? 0xffff : wnd);
 }
 
