@@ -74,7 +74,7 @@ struct tcb {
 	uint32_t rx_count;  /* bytes toward the current recv op */
 	uint32_t rx_left;   /* HTTP: body bytes still expected */
 	uint16_t http_status;
-	uint16_t port_id;   /* worker's port slot this connection uses */
+	uint16_t pad0;
 
 	/* 76: timers, tables, latency */
 	struct timer_node tn;
@@ -82,9 +82,8 @@ struct tcb {
 	uint32_t t_open_us; /* connection opened (SYN sent or received) */
 	uint32_t hnext;     /* server hash chain, or free list */
 	uint32_t tuple;     /* client tuple index */
-	uint8_t phase;      /* phase that opened it */
 	uint8_t retries;    /* retransmissions since the last progress */
-	uint8_t pad[2];
+	uint8_t pad[3];
 
 	/* 108: retransmission */
 	uint32_t snd_max;   /* highest sequence number sent + 1 */

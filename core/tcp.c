@@ -93,7 +93,6 @@ int tcp_connect(struct worker *w)
 	t->mss = 536; /* RFC 9293 3.7.1 default until the peer says */
 	t->rcv_wscale = w->wscale;
 	t->t_open_us = w->now_us;
-	t->phase = (uint8_t)w->phase;
 	conn_tuple_set(&w->ct, slot, id);
 	tcp_progress(w, t);
 	tcp_rtx_start(w, t);
@@ -150,7 +149,6 @@ void tcp_accept(struct worker *w, const struct seg *s)
 	t->snd_wl1 = s->seq;
 	t->snd_wl2 = t->iss;
 	t->t_open_us = w->now_us;
-	t->phase = (uint8_t)w->phase;
 	take_syn_options(t, s, w->mss, w->wscale);
 	conn_hash_insert(&w->ct, id);
 	tcp_progress(w, t);
