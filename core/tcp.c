@@ -289,6 +289,18 @@ void tcp_timer(struct worker *w, uint32_t id)
 		}
 		if (SEQ_LT(due, next))
 			next = due;
+	} else if (t->snd_wnd == 0 && SEQ_LT(t->snd_nxt, t->snd_end)) {
+		/* persist: probe the closed window, backing off like the RTO */
+		uint32_t due = t->rtx_ms + rto_of(w, t);
+		if (SEQ_GEQ(now, due)) {
+			if (t->retries < 20)
+				t->retries++;
+			t->rtx_ms = now;
+			tcp_send_probe(w, t);
+			due = now + rto_of(w, t);
+		}
+		if (SEQ_LT(due, next))
+			next = due;
 	}
 	timer_arm(&w->tw, id, next);
 }

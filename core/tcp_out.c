@@ -196,6 +196,13 @@ void tcp_send_ack(struct worker *w, struct tcb *t)
 	t->flags &= (uint8_t)~TF_ACK_NOW;
 }
 
+void tcp_send_probe(struct worker *w, struct tcb *t)
+{
+	/* An already acknowledged sequence number: the peer answers with
+	 * an ACK that carries its window. */
+	seg_send(w, t, t->snd_una - 1, TH_ACK, 0);
+}
+
 void tcp_send_rst(struct worker *w, struct tcb *t)
 {
 	seg_send(w, t, t->snd_nxt, TH_RST | TH_ACK, 0);
@@ -258,6 +265,11 @@ void tcp_output(struct worker *w, struct tcb *t)
 		sent = 1;
 	}
 	sent_upto(w, t, was_idle);
+	/* Data waits on a closed window with nothing in flight: probe it
+	 * later (RFC 9293 3.8.6.1), or a lost window update stalls us. */
+	if (t->snd_wnd == 0 && t->snd_una == t->snd_max &&
+	    SEQ_LT(t->snd_nxt, t->snd_end))
+		tcp_rtx_start(w, t);
 ack:
 	if (sent)
 		t->flags &= (uint8_t)~TF_ACK_NOW;
