@@ -281,6 +281,15 @@ function M.validate(scn, ctx, opts)
       ctx:fail({ "conns" }, "conns", "%d is fewer than the %d cores (each core needs one)", d.conns, opts.cores)
     end
   end
+  if d.client then
+    -- Each core opens connections from its own share of the client's
+    -- address:port pairs, so there must be one per core at least.
+    local pairs_ = (d.client_ip_hi - d.client_ip_lo + 1) * (d.client_port_hi - d.client_port_lo + 1)
+    if pairs_ < (opts.cores or 1) then
+      ctx:fail({ "client", "ports" }, "client",
+        "%d address:port pairs are fewer than the %d cores (each core needs one)", pairs_, opts.cores)
+    end
+  end
   d.drain = scn.drain == nil and 2 or ctx:number(scn.drain, { "drain" }, "drain", { min = 0, max = 3600 })
   d.max_open = scn.max_open == nil and 20000
     or ctx:number(scn.max_open, { "max_open" }, "max_open", { int = true, min = 1, max = 2 ^ 32 - 1 })

@@ -2,8 +2,7 @@
 # Regressions found in review, each a small loopback run:
 #   regress.sh TENG NAME [teng options]
 # big_mss and time_wait: exit 0, every connection completed on both
-# sides, no reset sent; few_tuples (--cores 2, one tuple): no crash, the
-# one tuple's core completes its connections, nothing fails.
+# sides, no reset sent.
 set -u
 teng=$1 name=$2
 shift 2

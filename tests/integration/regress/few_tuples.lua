@@ -1,5 +1,6 @@
 -- Regression: with fewer client address:port pairs than cores, a core
--- that owns none must open nothing (it wrote past its tuple table).
+-- owned none and wrote past its tuple table. Now the compiler refuses it
+-- (and the data plane opens nothing on such a core).
 local teng = require "teng"
 local args = teng.args { duration = 1, cps = 200 }
 return teng.scenario {
