@@ -83,11 +83,16 @@ struct tcb {
 	uint32_t hnext;     /* server hash chain, or free list */
 	uint32_t tuple;     /* client tuple index */
 	uint8_t retries;    /* retransmissions since the last progress */
-	uint8_t pad[3];
+	uint8_t own_mac;    /* reply to peer_mac below, not the port's */
+	uint8_t pad[2];
 
 	/* 108: retransmission */
 	uint32_t snd_max;   /* highest sequence number sent + 1 */
 	uint32_t rtx_ms;    /* when the retransmission clock last restarted */
+
+	/* 116: a server connection on a port with no next hop answers the
+	 * MAC its SYN came from, so clients behind different MACs work */
+	uint8_t peer_mac[6];
 };
 
 _Static_assert(sizeof(struct tcb) <= 128, "tcb must stay within 128 bytes");

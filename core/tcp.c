@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* Connection lifecycle: open, accept, finish, abort, timers. */
+#include <string.h>
+
 #include <rte_byteorder.h>
 #include <rte_random.h>
 
@@ -150,6 +152,11 @@ void tcp_accept(struct worker *w, const struct seg *s)
 	t->snd_wl2 = t->iss;
 	t->t_open_us = w->now_us;
 	take_syn_options(t, s, w->mss, w->wscale);
+	const struct worker_port *p = &w->port[s->slot];
+	if (!p->peer_fixed && p->nexthop_ip == 0) {
+		memcpy(t->peer_mac, s->eth->src_addr.addr_bytes, sizeof(t->peer_mac));
+		t->own_mac = 1;
+	}
 	conn_hash_insert(&w->ct, id);
 	tcp_progress(w, t);
 	tcp_rtx_start(w, t);

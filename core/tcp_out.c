@@ -141,7 +141,10 @@ static void seg_send(struct worker *w, struct tcb *t, uint32_t seq,
 	uint8_t slot = w->role_port[t->role];
 	uint32_t optlen = (flags & TH_SYN) ? 8 : 0;
 	struct rte_tcp_hdr *th;
-	struct rte_mbuf *m = seg_alloc(w, slot, &w->port[slot].peer_mac, t->lip,
+	const struct rte_ether_addr *dst =
+		t->own_mac ? (const struct rte_ether_addr *)t->peer_mac :
+			     &w->port[slot].peer_mac;
+	struct rte_mbuf *m = seg_alloc(w, slot, dst, t->lip,
 				       t->rip, t->lport, t->rport, optlen, len,
 				       &th);
 	if (unlikely(m == NULL)) {
