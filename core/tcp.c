@@ -281,29 +281,25 @@ void tcp_timer(struct worker *w, uint32_t id)
 		return;
 	}
 	uint32_t next = t->last_ms + w->idle_ms;
-	if (t->snd_una != t->snd_max) {
+	/* Unacknowledged data is retransmitted; data held by a closed window
+	 * is probed (persist, RFC 9293 3.8.6.1). Both back off on one clock. */
+	int waiting = t->snd_una != t->snd_max;
+	int probing = !waiting && t->snd_wnd == 0 && SEQ_LT(t->snd_nxt, t->snd_end);
+	if (waiting || probing) {
 		uint32_t due = t->rtx_ms + rto_of(w, t);
 		if (SEQ_GEQ(now, due)) {
-			if (t->retries >= w->max_retries) {
+			if (waiting && t->retries >= w->max_retries) {
 				w->ctr->timeouts++;
 				tcp_abort(w, t);
 				return;
 			}
-			t->retries++;
-			t->rtx_ms = now;
-			retransmit(w, t);
-			due = now + rto_of(w, t);
-		}
-		if (SEQ_LT(due, next))
-			next = due;
-	} else if (t->snd_wnd == 0 && SEQ_LT(t->snd_nxt, t->snd_end)) {
-		/* persist: probe the closed window, backing off like the RTO */
-		uint32_t due = t->rtx_ms + rto_of(w, t);
-		if (SEQ_GEQ(now, due)) {
-			if (t->retries < 20)
+			if (waiting || t->retries < 20) /* probes never give up */
 				t->retries++;
 			t->rtx_ms = now;
-			tcp_send_probe(w, t);
+			if (waiting)
+				retransmit(w, t);
+			else
+				tcp_send_probe(w, t);
 			due = now + rto_of(w, t);
 		}
 		if (SEQ_LT(due, next))
