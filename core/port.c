@@ -97,9 +97,23 @@ static int loopback_open(struct port_set *ps, uint16_t nq,
 	return 0;
 }
 
+/* memif:PATH:server|client -> PATH and the role ("server", "client").
+ * 0, or -1 when the spec is not a well-formed memif spec. */
+static int memif_parse(const char *s, char *path, size_t len, const char **role)
+{
+	const char *r = strrchr(s, ':');
+	if (strncmp(s, "memif:", 6) != 0 || r == s + 5 ||
+	    (strcmp(r, ":server") && strcmp(r, ":client")))
+		return -1;
+	snprintf(path, len, "%.*s", (int)(r - s - 6), s + 6);
+	*role = r + 1;
+	return 0;
+}
+
 int port_eal_arg(const struct teng_port_plan *pp, uint32_t i, uint32_t nq,
 		 char *buf, size_t len)
 {
+	const char *role;
 	const char *s = pp->spec;
 	char a[TENG_SPEC_LEN], b[TENG_SPEC_LEN];
 	if (strcmp(s, "loopback") == 0)
@@ -114,13 +128,11 @@ int port_eal_arg(const struct teng_port_plan *pp, uint32_t i, uint32_t nq,
 	if (sscanf(s, "tap:%255s", a) == 1)
 		return snprintf(buf, len, "--vdev=net_tap%u,iface=%s", i, a);
 	if (strncmp(s, "memif:", 6) == 0) {
-		const char *role = strrchr(s, ':');
-		if (role == s + 5 || (strcmp(role, ":server") && strcmp(role, ":client")))
+		if (memif_parse(s, a, sizeof(a), &role) < 0)
 			return -1;
-		snprintf(a, sizeof(a), "%.*s", (int)(role - s - 6), s + 6);
 		return snprintf(buf, len,
 				"--vdev=net_memif%u,role=%s,socket=%s,socket-abstract=no,id=0",
-				i, role + 1, a);
+				i, role, a);
 	}
 	if (sscanf(s, "pci:%255s", b) == 1)
 		return snprintf(buf, len, "-a %s", b);
@@ -129,13 +141,8 @@ int port_eal_arg(const struct teng_port_plan *pp, uint32_t i, uint32_t nq,
 
 /* A memif client must find its server's socket: DPDK's driver does
  * not recover from starting first, so say what to do. */
-static int memif_check_socket(const char *spec, char *err, size_t errlen)
+static int memif_check_socket(const char *path, char *err, size_t errlen)
 {
-	const char *role = strrchr(spec, ':');
-	if (strncmp(spec, "memif:", 6) != 0 || role == NULL || strcmp(role, ":client"))
-		return 0;
-	char path[TENG_SPEC_LEN];
-	snprintf(path, sizeof(path), "%.*s", (int)(role - spec - 6), spec + 6);
 	struct stat st;
 	if (stat(path, &st) == 0 && S_ISSOCK(st.st_mode))
 		return 0;
@@ -171,14 +178,14 @@ int port_open(struct port_set *ps, const struct teng_plan *plan, uint16_t nq,
 		return loopback_open(ps, nq, pools, err, errlen);
 	}
 	for (uint32_t i = 0; i < n; i++) {
-		char name[64];
-		if (memif_check_socket(plan->port[i].spec, err, errlen) < 0)
-			return -1;
-		const char *sp = plan->port[i].spec;
-		size_t sl = strlen(sp);
-		ps->memif[i] = strncmp(sp, "memif:", 6) == 0;
-		ps->memif_client[i] = ps->memif[i] && sl > 7 &&
-				      strcmp(sp + sl - 7, ":client") == 0;
+		char name[64], path[TENG_SPEC_LEN];
+		const char *role;
+		if (memif_parse(plan->port[i].spec, path, sizeof(path), &role) == 0) {
+			ps->memif[i] = 1;
+			ps->memif_client[i] = strcmp(role, "client") == 0;
+			if (ps->memif_client[i] && memif_check_socket(path, err, errlen) < 0)
+				return -1;
+		}
 		if (dev_of(&plan->port[i], i, &ps->dev[i], name, sizeof(name)) < 0) {
 			snprintf(err, errlen, "no device for port %s (is the interface there?)",
 				 plan->port[i].spec);
