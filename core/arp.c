@@ -12,12 +12,14 @@
 #include "csum.h"
 #include "tcp.h"
 
+/* Keep the next hop's MAC fresh. A port without a next hop needs none:
+ * its server connections answer the MAC their SYN came from. */
 static void learn(struct worker_port *p, uint32_t sip,
 		  const struct rte_ether_addr *mac)
 {
 	if (p->peer_fixed)
 		return;
-	if (sip == p->nexthop_ip || (!p->peer_known && p->nexthop_ip == 0)) {
+	if (p->nexthop_ip != 0 && sip == p->nexthop_ip) {
 		rte_ether_addr_copy(mac, &p->peer_mac);
 		p->peer_known = 1;
 	}

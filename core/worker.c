@@ -252,12 +252,6 @@ void worker_rx(struct worker *w, uint8_t slot, struct rte_mbuf *m)
 		w->ctr->drops_not_ours++;
 		goto out;
 	}
-	struct worker_port *p = &w->port[slot];
-	if (unlikely(!p->peer_known) && p->nexthop_ip == 0) {
-		/* A server-only port learns its peer from what arrives. */
-		rte_ether_addr_copy(&s.eth->src_addr, &p->peer_mac);
-		p->peer_known = 1;
-	}
 	if (s.ip->next_proto_id == IPPROTO_ICMP) {
 		if (icmp_input(w, slot, m, s.ip, ihl, tot))
 			return;

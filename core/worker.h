@@ -38,7 +38,7 @@ struct worker_port {
 	uint8_t tx_csum;     /* the device fills IPv4/TCP checksums */
 	uint8_t rx_csum;     /* the device verifies them */
 	struct rte_ether_addr mac, peer_mac;
-	uint32_t nexthop_ip; /* network order; 0: learn the peer from what arrives */
+	uint32_t nexthop_ip; /* network order; 0: none (server replies go to each SYN's MAC) */
 	uint8_t peer_known;  /* peer_mac holds an answer */
 	uint8_t peer_fixed;  /* peer_mac was given: never relearn */
 	uint8_t is_loopback;
