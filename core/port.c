@@ -119,9 +119,7 @@ int port_eal_arg(const struct teng_port_plan *pp, uint32_t i, uint32_t nq,
 	if (strcmp(s, "loopback") == 0)
 		return 0;
 	if (sscanf(s, "af_packet:%255s", a) == 1)
-		/* The driver's default ring: with framecnt=4096 it handed the
-		 * same inbound frame over twice about once in 10,000
-		 * connections (seen as duplicate ACKs on the wire). */
+		/* The driver's default ring. */
 		return snprintf(buf, len,
 				"--vdev=net_af_packet%u,iface=%s,qpairs=%u",
 				i, a, nq);

@@ -94,6 +94,13 @@ void tcp_input(struct worker *w, struct tcb *t, const struct seg *s)
 
 	/* first: sequence number */
 	if (!acceptable(t, s, wnd)) {
+		/* A bare ACK from before RCV.NXT - 1 is a duplicate the network
+		 * reordered (two CPUs feeding one veth do): answering it only
+		 * adds a duplicate ACK. One at RCV.NXT - 1 is a keep-alive or
+		 * window probe, which wants the answer. */
+		if (s->len == 0 && !(f & (TH_SYN | TH_FIN | TH_RST)) &&
+		    SEQ_LT(s->seq, t->rcv_nxt - 1))
+			return;
 		if (!(f & TH_RST)) {
 			/* A retransmitted FIN in TIME_WAIT restarts the wait. */
 			if (t->state == TCP_TIME_WAIT && (f & TH_FIN))

@@ -51,6 +51,31 @@ static void test_old_ack_keeps_window(void **state)
 	assert_int_equal(t->snd_wnd, 1000);
 }
 
+static void test_reordered_old_ack_not_answered(void **state)
+{
+	(void)state;
+	struct teng_plan *p = plan_new();
+	PROG(&p->client_prog, OP(RECV_BYTES, 100), OP(END, 0));
+	fx_start(p);
+	uint32_t iss = client_syn();
+	client_synack(IRS, iss, 1460, 0, 1000);
+	check_seg(out1(CSLOT), TH_ACK, iss + 1, IRS + 1);
+	TO_CLIENT(.seq = IRS + 1, .ack = iss + 1, .flags = TH_ACK, .wnd = 1000,
+		  .data = "0123456789", .len = 10);
+	check_seg(out1(CSLOT), TH_ACK, iss + 1, IRS + 11);
+	/* the peer's bare ACK from before that data, overtaken on the way:
+	 * a duplicate, not answered */
+	TO_CLIENT(.seq = IRS + 1, .ack = iss + 1, .flags = TH_ACK, .wnd = 1000);
+	assert_int_equal(out(CSLOT), 0);
+	/* a keep-alive or window probe (RCV.NXT - 1) is answered */
+	TO_CLIENT(.seq = IRS + 10, .ack = iss + 1, .flags = TH_ACK, .wnd = 1000);
+	check_seg(out1(CSLOT), TH_ACK, iss + 1, IRS + 11);
+	/* old data is still answered, so a peer that lost our ACK learns */
+	TO_CLIENT(.seq = IRS + 1, .ack = iss + 1, .flags = TH_ACK, .wnd = 1000,
+		  .data = "0123456789", .len = 10);
+	check_seg(out1(CSLOT), TH_ACK, iss + 1, IRS + 11);
+}
+
 static void test_zero_window_probe(void **state)
 {
 	(void)state;
@@ -96,6 +121,7 @@ int main(void)
 		FSM_TEST(test_tiny_rcv_window_not_zero),
 		FSM_TEST(test_old_ack_keeps_window),
 		FSM_TEST(test_zero_window_probe),
+		FSM_TEST(test_reordered_old_ack_not_answered),
 	};
 	FSM_MAIN(tests);
 }
