@@ -33,8 +33,11 @@ void teng_run_snapshot(struct teng_run *run, struct teng_snapshot *out);
 void teng_run_finish(struct teng_run *run, double drain_s);
 void teng_run_free(struct teng_run *run);
 
-/* Percentile p in [0, 100] of a latency histogram, in microseconds. */
+/* Percentile p in [0, 100] of a latency histogram, in microseconds:
+ * the midpoint of the bucket holding that rank, never above the max. */
 double teng_hist_percentile(const struct teng_hist *h, double p);
+/* Record one value (tests and tools; the workers use hist.h inline). */
+void teng_hist_record(struct teng_hist *h, uint64_t us);
 
 const char *teng_version(void);
 

@@ -5,6 +5,11 @@
  * file); C copies what each worker needs before the workers start.
  * Plain data only: fixed arrays, no pointers except the payload blob,
  * which C allocates (teng_plan_blob).
+ *
+ * Language v2: programs are a small compiled state machine. All programs
+ * (one per client template, one per listener) live in one op array; each
+ * template or listener names its first op. A connection keeps its
+ * program counter (an absolute op index) in its TCB.
  */
 #ifndef TENG_PLAN_H
 #define TENG_PLAN_H
@@ -13,64 +18,218 @@
 
 enum {
 	TENG_MAX_CORES = 16,
-	TENG_MAX_OPS = 32,
-	TENG_MAX_PAYLOADS = 32,
+	TENG_MAX_OPS = 1024,      /* ops of all programs together */
+	TENG_MAX_PAYLOADS = 512,  /* payload templates, delimiters, expected bytes, list values */
+	TENG_MAX_FIELDS = 256,    /* payload fields of all templates together */
 	TENG_MAX_PHASES = 16,
 	TENG_MAX_PORTS = 2,
+	TENG_MAX_TEMPLATES = 8,   /* client templates (a weighted mix) */
+	TENG_MAX_LISTENERS = 8,   /* server IP:port, each with its program */
+	TENG_MAX_POOLS = 8,       /* distinct client address:port ranges */
+	TENG_MAX_STEPS = 16,      /* named steps with their own latency */
+	TENG_MAX_REASONS = 32,    /* failure reasons: built-in, then named */
+	TENG_MAX_LOOP_DEPTH = 2,  /* nested loops */
+	TENG_MAX_LOOP_COUNT = 65535,
+	TENG_MAX_ALTS = 8,        /* alternatives of one expectation */
+	TENG_DELIM_MAX = 1024,    /* bytes of a recv delimiter */
+	TENG_ECHO_MAX = 65536,    /* bytes one connection may hold to echo */
 	TENG_NAME_LEN = 64,
 	TENG_SPEC_LEN = 256,
-	TENG_DELIM_MAX = 32,
+	TENG_GROUP_NAME_LEN = 32,
+	TENG_NO_JUMP = 0xffff,    /* teng_op.jump: none */
 };
 
-/* Program opcodes; a connection keeps its program counter in the TCB. */
+/* Program opcodes. Fields of struct teng_op not named are 0. */
 enum teng_opcode {
-	TENG_OP_END = 0,     /* program finished (implicit close) */
-	TENG_OP_SEND,        /* arg: payload id */
-	TENG_OP_RECV_BYTES,  /* arg: byte count */
-	TENG_OP_RECV_UNTIL,  /* arg: payload id of the delimiter */
-	TENG_OP_RECV_HTTP,   /* HTTP/1.1 response framed by Content-Length */
-	TENG_OP_RECV_EOF,    /* wait for the peer's FIN */
-	TENG_OP_CLOSE,       /* send FIN after everything queued before it */
+	TENG_OP_END = 0,    /* program finished: FIN after what is queued; the
+			     * connection completes when both sides closed */
+	TENG_OP_SEND,       /* a: payload id (a template, fields filled at send
+			     * time from connection, request, core) */
+	TENG_OP_SEND_BULK,  /* n: bytes of the generated pattern: byte i of the
+			     * send is "abcdefghijklmnopqrstuvwxyz"[i % 26] */
+	TENG_OP_SEND_ECHO,  /* send back what echoing recvs held */
+	TENG_OP_RECV,       /* mode: enum teng_recv_mode; see the modes for a, b,
+			     * n; expect: enum teng_expect; flags: TENG_OPF_*;
+			     * jump: on a failed check go there instead of
+			     * failing; reason: failure reason of a failed check
+			     * (0: the mode's built-in reason); timeout_ms: 0 none */
+	TENG_OP_CLOSE,      /* mode: enum teng_close_kind */
+	TENG_OP_THINK,      /* mode: enum teng_dist; n, m in microseconds */
+	TENG_OP_LOOP_INIT,  /* a: loop slot (0..TENG_MAX_LOOP_DEPTH-1); mode:
+			     * enum teng_loop_kind; n (, m): the count; jump: the
+			     * op after the loop's LOOP_NEXT, taken for a count of 0 */
+	TENG_OP_LOOP_NEXT,  /* a: loop slot; jump: first op of the body. Each
+			     * LOOP_NEXT adds one to the connection's request number */
+	TENG_OP_JUMP,       /* jump: target */
+	TENG_OP_STEP_BEGIN, /* a: step id: its latency clock starts */
+	TENG_OP_STEP_END,   /* a: step id: latency since STEP_BEGIN recorded */
+	TENG_OP_FAIL,       /* reason: fail the connection with this reason */
 };
 
+enum teng_recv_mode {
+	TENG_RECV_BYTES = 0, /* n bytes */
+	TENG_RECV_DELIM,     /* up to and including payload a (the delimiter) */
+	TENG_RECV_LINE,      /* up to "\n"; checks see the line without "\r\n" / "\n" */
+	TENG_RECV_LENGTH,    /* byte a (e.g. '$'), a decimal length N, "\r\n", N
+			      * bytes, then b trailer bytes (RESP bulk: a='$', b=2).
+			      * A length of -1 is a null: nothing follows */
+	TENG_RECV_RESP,      /* one RESP2 value: +simple, -error, :integer,
+			      * $bulk, *array (of non-array values) */
+	TENG_RECV_HTTP,      /* one HTTP/1.1 response: Content-Length, chunked,
+			      * no body (TENG_OPF_HEAD, 1xx, 204, 304), or to
+			      * the FIN */
+	TENG_RECV_EOF,       /* the peer's FIN */
+};
+
+enum teng_expect {
+	TENG_EXPECT_NONE = 0,
+	TENG_EXPECT_EXACT,   /* the framed message is one of payloads a .. a+b-1 */
+	TENG_EXPECT_PREFIX,  /* the framed message starts with one of them */
+	TENG_EXPECT_STATUS,  /* HTTP: status within n .. m (inclusive) */
+};
+
+/* teng_op.flags */
+#define TENG_OPF_ECHO 0x01 /* recv: hold the framed bytes for SEND_ECHO */
+#define TENG_OPF_HEAD 0x02 /* recv http: the request was HEAD: no body */
+
+enum teng_close_kind {
+	TENG_CLOSE_FIN = 0, /* FIN after what is queued; the program goes on */
+	TENG_CLOSE_RESET,   /* abortive: RST now; the connection completes */
+};
+
+enum teng_dist {
+	TENG_DIST_FIXED = 0, /* n */
+	TENG_DIST_UNIFORM,   /* uniform in n .. m */
+	TENG_DIST_EXP,       /* exponential with mean n, capped at m (0: 100 n) */
+};
+
+enum teng_loop_kind {
+	TENG_LOOP_COUNT = 0, /* n times */
+	TENG_LOOP_UNIFORM,   /* a count drawn per connection, uniform in n .. m */
+	TENG_LOOP_PHASE,     /* until the phase the connection opened in ends
+			      * (or the run drains) */
+};
+
+/* 24 bytes; the compiler fills every field. */
 struct teng_op {
-	uint8_t code; /* enum teng_opcode */
-	uint8_t pad[3];
-	uint32_t arg;
+	uint8_t code;   /* enum teng_opcode */
+	uint8_t mode;   /* per opcode */
+	uint8_t expect; /* recv: enum teng_expect */
+	uint8_t flags;  /* TENG_OPF_* */
+	uint16_t a, b;
+	uint32_t n, m;
+	uint16_t jump;  /* op index, or TENG_NO_JUMP */
+	uint8_t reason; /* enum teng_reason or a named one */
+	uint8_t pad;
+	uint32_t timeout_ms;
 };
 
-/* A payload is a byte range of the plan's blob. */
+/* A payload is a byte range of the plan's blob, with fields patched in
+ * at send (or check) time: fields[field0 .. field0 + nfields), sorted by
+ * offset, not overlapping, each inside the payload. */
 struct teng_payload {
 	uint32_t off;
 	uint32_t len;
+	uint16_t field0;
+	uint16_t nfields;
 };
 
-struct teng_program {
-	struct teng_op ops[TENG_MAX_OPS];
-	uint32_t nops;
-	uint32_t pad;
+enum teng_field_kind {
+	TENG_FIELD_CONN = 0,    /* connection number in the run, all cores */
+	TENG_FIELD_CORE_CONN,   /* connection number on this core */
+	TENG_FIELD_REQ,         /* request number inside the connection */
+	TENG_FIELD_RAND_DIGITS, /* random decimal digits */
+	TENG_FIELD_RAND_ALNUM,  /* random letters and digits */
+	TENG_FIELD_LIST_SEQ,    /* one of list payloads arg .. arg+count-1, in turn */
+	TENG_FIELD_LIST_RAND,   /* one of them at random */
+	TENG_FIELD_CLIENT_IP,   /* dotted quad, padded on the right with `pad` */
+	TENG_FIELD_CLIENT_PORT, /* decimal, zero-padded */
+};
+
+/* Numbers are decimal, zero-padded to width, taken modulo 10^width.
+ * Random values are a hash of (plan seed, connection number in the run,
+ * request number, salt): the same for a retransmission, and the same
+ * for a recv's expectation that uses the same field (same salt). A list
+ * value i is payload arg + i, each exactly width bytes (the compiler pads).
+ * LIST_SEQ takes value (connection number + request number) % count. */
+struct teng_field {
+	uint32_t off;   /* in the payload */
+	uint16_t width;
+	uint8_t kind;   /* enum teng_field_kind */
+	uint8_t pad;    /* padding byte (CLIENT_IP) */
+	uint32_t arg;   /* LIST_*: first value's payload id */
+	uint32_t count; /* LIST_*: number of values */
+	uint32_t salt;  /* RAND_*, LIST_RAND */
+};
+
+/* Built-in failure reasons; a scenario's named reasons follow from
+ * TENG_REASON_USER on (plan.reason_names has all names). */
+enum teng_reason {
+	TENG_REASON_NONE = 0,
+	TENG_REASON_REFUSED,       /* our SYN was answered with a RST */
+	TENG_REASON_RESET,         /* the peer reset the connection */
+	TENG_REASON_IDLE_TIMEOUT,  /* no progress for tcp.idle_timeout */
+	TENG_REASON_RETRIES,       /* retransmissions exhausted */
+	TENG_REASON_RECV_TIMEOUT,  /* a recv's own timeout */
+	TENG_REASON_PEER_CLOSED,   /* FIN before a recv completed */
+	TENG_REASON_MISMATCH,      /* the reply differs from the expectation */
+	TENG_REASON_HTTP_STATUS,   /* HTTP status outside the expected ones */
+	TENG_REASON_FRAMING,       /* malformed framing (length, HTTP, RESP) */
+	TENG_REASON_ECHO_OVERFLOW, /* more to echo than the echo buffer holds */
+	TENG_REASON_NO_BUFFER,     /* no echo buffer free on this core */
+	TENG_REASON_ABORTED,       /* still open at the end of the drain */
+	TENG_REASON_HANDSHAKE,     /* server: the handshake never completed */
+	TENG_REASON_RESP_ERROR,    /* a RESP error reply (-ERR ...) where none was expected */
+	TENG_REASON_USER = 16,
+};
+
+/* A client address:port range; templates with the same range share it. */
+struct teng_pool {
+	uint32_t ip_lo, ip_hi;     /* host order, inclusive */
+	uint16_t port_lo, port_hi; /* host order, inclusive */
+};
+
+/* A client template: a connection opened by the schedule picks one by
+ * weight (cum_weight: cumulative, scaled so the last is 2^32 - 1). */
+struct teng_template {
+	char name[TENG_GROUP_NAME_LEN];
+	uint32_t cum_weight;
+	uint16_t prog;     /* first op */
+	uint8_t pool;      /* address pool */
+	uint8_t pad;
+	uint32_t dst_ip;   /* host order */
+	uint16_t dst_port; /* host order */
+	uint16_t pad2;
+};
+
+/* A server listener: connections to ip:port run the program at prog. */
+struct teng_listener {
+	char name[TENG_GROUP_NAME_LEN];
+	uint32_t ip;   /* host order */
+	uint16_t port; /* host order */
+	uint16_t prog; /* first op */
 };
 
 enum teng_rate_kind {
-	TENG_RATE_CPS = 0,     /* constant: cps_from */
-	TENG_RATE_RAMP,        /* linear from cps_from to cps_to over the phase */
-	TENG_RATE_MAX,         /* as fast as possible, open connections capped */
-	TENG_RATE_CONCURRENCY, /* keep `concurrency` connections open */
+	TENG_RATE_CPS = 0,     /* constant: cps_from; open capped at conc_to */
+	TENG_RATE_RAMP,        /* linear from cps_from to cps_to; capped at conc_to */
+	TENG_RATE_MAX,         /* as fast as possible, open connections capped at conc_to */
+	TENG_RATE_CONCURRENCY, /* keep open: linear from conc_from to conc_to */
 };
 
 struct teng_phase {
 	char name[32];
 	double duration_s;
-	uint32_t kind; /* enum teng_rate_kind */
-	uint32_t pad;
+	uint32_t kind;        /* enum teng_rate_kind */
+	uint32_t duration_ms; /* the compiler's: >= 1, < 2^31 */
 };
 
 /* One phase's schedule for one core; the compiler splits rates. */
 struct teng_sched {
 	double cps_from;
 	double cps_to;
-	uint32_t concurrency; /* RATE_CONCURRENCY target, or RATE_MAX cap */
-	uint32_t pad;
+	uint32_t conc_from; /* CONCURRENCY: the target at the phase start */
+	uint32_t conc_to;   /* CONCURRENCY: at its end; others: the open cap */
 };
 
 struct teng_core_plan {
@@ -112,26 +271,33 @@ struct teng_plan {
 	uint8_t client_enabled;
 	uint8_t server_enabled;
 	uint8_t pad0[2];
+	uint32_t pad1;
+	uint64_t seed; /* random fields, think times, loop counts, the mix */
 
-	/* Client side: source addresses, host byte order, inclusive. */
-	uint32_t client_ip_lo, client_ip_hi;
-	uint16_t client_port_lo, client_port_hi;
-	/* Where the client role connects (host order). */
-	uint32_t dst_ip;
-	uint16_t dst_port;
-	uint16_t pad1;
-	/* Where the server role listens (host order). */
-	uint32_t server_ip;
-	uint16_t server_port;
-	uint16_t pad3;
-
-	struct teng_program client_prog;
-	struct teng_program server_prog;
+	/* Programs: ops of every template and listener. */
+	struct teng_op ops[TENG_MAX_OPS];
+	uint32_t nops;
+	uint32_t ntemplates;
+	struct teng_template templates[TENG_MAX_TEMPLATES];
+	uint32_t npools;
+	uint32_t nlisteners;
+	struct teng_pool pools[TENG_MAX_POOLS];
+	struct teng_listener listeners[TENG_MAX_LISTENERS];
 
 	struct teng_payload payloads[TENG_MAX_PAYLOADS];
+	struct teng_field fields[TENG_MAX_FIELDS];
 	uint32_t npayloads;
+	uint32_t nfields;
 	uint32_t blob_len;
+	uint32_t echo_bytes;   /* echo buffer per connection */
+	uint32_t echo_buffers; /* echo buffers per core */
+	uint32_t pad4;
 	uint8_t *blob; /* owned by C: teng_plan_blob() */
+
+	uint32_t nsteps;
+	uint32_t nreasons; /* TENG_REASON_USER + named ones */
+	char step_names[TENG_MAX_STEPS][TENG_GROUP_NAME_LEN];
+	char reason_names[TENG_MAX_REASONS][TENG_GROUP_NAME_LEN];
 
 	struct teng_phase phases[TENG_MAX_PHASES];
 	uint32_t nphases;

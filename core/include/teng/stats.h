@@ -9,17 +9,24 @@
 #include <stdint.h>
 #include "teng/plan.h"
 
-/* Log-linear latency histogram in microseconds: values below 64 have a
- * bucket each, above that 32 buckets per power of two. */
+/* Log-bucketed (HDR-style) latency histogram in microseconds, on TSC
+ * time: values below 128 have a bucket each; above, each power of two
+ * has 64 buckets, so a bucket spans at most 1/64 of its value and its
+ * midpoint is within 0.8% of any value in it. The last bucket starts at
+ * 2^27 us (134 s) and takes everything above. */
 enum {
-	TENG_HIST_BUCKETS = 1024,
+	TENG_HIST_LINEAR = 128,
+	TENG_HIST_SUB_BITS = 6,
+	TENG_HIST_BUCKETS = 128 + 20 * 64, /* 1408 */
 	TENG_PORT_DEVS = 4,
+	TENG_MAX_GROUPS = TENG_MAX_TEMPLATES + TENG_MAX_LISTENERS,
 };
 
 struct teng_hist {
 	uint64_t count[TENG_HIST_BUCKETS];
 	uint64_t max;
 	uint64_t total;
+	uint64_t sum; /* of all values, for the mean */
 };
 
 struct teng_counters {
@@ -58,6 +65,12 @@ struct teng_counters {
 	uint64_t arp_requests;     /* ARP requests received */
 	uint64_t arp_replies;      /* ARP replies received */
 	uint64_t icmp_echo;        /* pings answered */
+	uint64_t requests;         /* recv ops completed (client role) */
+	uint64_t s_requests;       /* recv ops completed (server role) */
+	uint64_t sched_lag_us;     /* worst lag of an opening behind its schedule */
+	/* failed connections by reason (enum teng_reason, then named ones) */
+	uint64_t c_fail[TENG_MAX_REASONS];
+	uint64_t s_fail[TENG_MAX_REASONS];
 };
 
 /* What the main lcore hands to Lua once a second and at the end. */
@@ -69,8 +82,18 @@ struct teng_snapshot {
 	uint64_t s_active;     /* open server connections */
 	struct teng_counters total;
 	struct teng_counters phase_counters[TENG_MAX_PHASES + 1];
+	/* per client template (0 ..), then per listener (TENG_MAX_TEMPLATES ..) */
+	struct teng_counters group_counters[TENG_MAX_GROUPS];
+	/* Latency: connect (SYN to established) and transaction (to the
+	 * program's end), both measured from the connection's intended start
+	 * under a rate schedule, so a generator that falls behind shows it. */
 	struct teng_hist lat_connect;
 	struct teng_hist lat_txn;
+	struct teng_hist phase_connect[TENG_MAX_PHASES + 1];
+	struct teng_hist phase_txn[TENG_MAX_PHASES + 1];
+	struct teng_hist group_connect[TENG_MAX_GROUPS];
+	struct teng_hist group_txn[TENG_MAX_GROUPS];
+	struct teng_hist step[TENG_MAX_STEPS];
 	uint32_t ndevs;
 	uint32_t pad;
 	struct {
