@@ -39,6 +39,28 @@ enum {
 	TENG_NO_JUMP = 0xffff,    /* teng_op.jump: none */
 };
 
+/* Defaults, in one place: the compiler (through the FFI) and C's
+ * teng_plan_new both take them from here. */
+enum {
+	TENG_DEFAULT_MSS = 1460,
+	TENG_DEFAULT_WSCALE = 7,
+	TENG_DEFAULT_RCV_WND = 262144,
+	TENG_DEFAULT_IDLE_TIMEOUT_MS = 5000,
+	TENG_DEFAULT_TIME_WAIT_MS = 0,
+	TENG_DEFAULT_RTO_MS = 200,
+	TENG_DEFAULT_MAX_RETRIES = 8,
+	TENG_DEFAULT_ARP_TIMEOUT_MS = 3000,
+	TENG_DEFAULT_MAX_OPEN = 20000,
+	TENG_DEFAULT_DRAIN_MS = 2000,
+	TENG_DEFAULT_ECHO_BYTES = 4096,
+	TENG_DEFAULT_ECHO_BUFFERS = 1024,
+	TENG_DEFAULT_SEED = 1,
+	/* What the C side can hold; the compiler refuses more. */
+	TENG_LIMIT_OPEN = 1 << 24,          /* max_open, concurrency (whole run) */
+	TENG_LIMIT_PHASE_MS = 1000000000,   /* one phase: about 11.5 days */
+	TENG_LIMIT_CPS = 100000000,         /* one phase's rate */
+};
+
 /* Program opcodes. Fields of struct teng_op not named are 0. */
 enum teng_opcode {
 	TENG_OP_END = 0,    /* program finished: FIN after what is queued; the
