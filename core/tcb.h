@@ -3,7 +3,9 @@
  * The transmission control block: one per connection, fixed size, kept
  * in a per-core array. No buffers: sent data is rebuilt from the
  * payload template, received data is consumed by the program as it
- * arrives.
+ * arrives. State only some connections need (echo buffers, step clocks,
+ * a server connection's peer MAC) lives in per-core side arrays keyed
+ * by the TCB's index.
  */
 #ifndef TENG_TCB_H
 #define TENG_TCB_H
@@ -35,8 +37,22 @@ enum tcb_role { ROLE_CLIENT = 0, ROLE_SERVER = 1 };
 #define TF_PEER_FIN 0x08    /* the peer's FIN arrived in order */
 #define TF_WSCALE 0x10      /* both sides sent window scale */
 #define TF_PROG_DONE 0x20   /* the program reached its end */
-#define TF_HTTP_CLEN 0x40   /* RECV_HTTP: a Content-Length was seen */
 #define TF_COUNTED 0x80     /* outcome counted (TIME_WAIT holds it on) */
+
+/* tcb.flags2 */
+#define TF2_OWN_MAC 0x01    /* reply to the side table's peer MAC, not the port's */
+#define TF2_THINKING 0x02   /* THINK: the program waits for wake_ms */
+#define TF2_DEADLINE 0x04   /* RECV with a timeout: fail at wake_ms */
+#define TF2_ECHO 0x08       /* holds an echo buffer (side table) */
+#define TF2_RESET 0x10      /* close{reset}: send RST, count completed */
+#define TF2_FAILED 0x20     /* the program failed: reason holds why */
+#define TF2_STEP 0x40       /* a step clock runs (side table) */
+#define TF2_HTTP_CLEN 0x80  /* RECV http: a Content-Length was seen */
+
+/* tcb.tpl beyond payload ids */
+#define TPL_NONE 0xffff
+#define TPL_BULK 0xfffe     /* the generated pattern */
+#define TPL_ECHO 0xfffd     /* the echo buffer */
 
 struct timer_node {
 	uint32_t next, prev;
@@ -47,52 +63,54 @@ struct tcb {
 	/* 0: identity, network byte order, as on the wire */
 	uint32_t lip, rip;
 	uint16_t lport, rport;
-	uint8_t state; /* enum tcp_state */
-	uint8_t role;  /* enum tcb_role */
-	uint8_t flags; /* TF_* */
-	uint8_t pc;    /* program counter */
+	uint8_t state;  /* enum tcp_state */
+	uint8_t role;   /* enum tcb_role */
+	uint8_t flags;  /* TF_* */
+	uint8_t flags2; /* TF2_* */
 
-	/* 16: send side */
-	uint32_t iss;
+	/* 16: send side. Before ESTABLISHED snd_una is our ISS. */
 	uint32_t snd_una;
 	uint32_t snd_nxt;
 	uint32_t snd_end;  /* one past the last queued data byte */
+	uint32_t snd_max;  /* highest sequence number sent + 1 */
 	uint32_t snd_wnd;  /* peer's window, bytes */
 	uint32_t snd_wl1, snd_wl2;
-	uint32_t tpl_seq;  /* sequence number of the template's first byte */
+	uint32_t tpl_seq;  /* sequence number of the sending template's first byte */
 
-	/* 48: receive side */
-	uint32_t irs;
+	/* 48: receive side. In SYN_RCVD the peer's ISS is rcv_nxt - 1. */
 	uint32_t rcv_nxt;
-	uint16_t tpl;      /* payload id being sent */
 	uint16_t mss;      /* what we may send per segment */
 	uint8_t snd_wscale, rcv_wscale;
-	uint8_t rx_state;  /* parser state of the current recv op */
-	uint8_t match;     /* delimiter bytes matched so far */
+	uint16_t tpl;      /* payload id being sent, or TPL_* */
+	uint16_t tpl_req;  /* the request number it renders with */
 
-	/* 64: program progress */
-	uint32_t rx_count;  /* bytes toward the current recv op */
-	uint32_t rx_left;   /* HTTP: body bytes still expected */
+	/* 60: program (prog.c) */
+	uint16_t pc;       /* absolute op index */
+	uint16_t req;      /* request number: LOOP_NEXTs passed */
+	uint16_t loop[2];  /* iterations left per loop slot */
+	uint16_t match;    /* delimiter bytes matched; check offset */
+	uint8_t rx_state;  /* framing state of the current recv */
+	uint8_t group;     /* client template or listener index */
+	uint32_t rx_count; /* bytes of the current message so far */
+	uint32_t rx_left;  /* bytes still expected (length, body, chunk) */
 	uint16_t http_status;
-	uint16_t pad0;
+	uint8_t xmask;     /* expectation alternatives still matching */
+	uint8_t reason;    /* failure reason (TF2_FAILED) */
+	uint32_t conn;     /* connection number on this core */
 
-	/* 76: timers, tables, latency */
+	/* 88: timers, tables, latency */
 	struct timer_node tn;
 	uint32_t last_ms;   /* last progress, ms tick */
-	uint32_t t_open_us; /* connection opened (SYN sent or received) */
-	uint32_t hnext;     /* server hash chain, or free list */
-	uint32_t tuple;     /* client tuple index */
-	uint8_t retries;    /* retransmissions since the last progress */
-	uint8_t own_mac;    /* reply to peer_mac below, not the port's */
-	uint8_t pad[2];
-
-	/* 108: retransmission */
-	uint32_t snd_max;   /* highest sequence number sent + 1 */
 	uint32_t rtx_ms;    /* when the retransmission clock last restarted */
-
-	/* 116: a server connection on a port with no next hop answers the
-	 * MAC its SYN came from, so clients behind different MACs work */
-	uint8_t peer_mac[6];
+	uint32_t wake_ms;   /* THINK end or RECV deadline (TF2_THINKING/DEADLINE) */
+	uint32_t t_open_us; /* intended start (the schedule's), us tick */
+	union {
+		uint32_t hnext; /* server hash chain, or the free list */
+		uint32_t tuple; /* client: tuple slot in its pool's table */
+	};
+	uint8_t retries;    /* retransmissions since the last progress */
+	uint8_t phase;      /* phase the connection opened in */
+	uint8_t pad[2];
 };
 
 _Static_assert(sizeof(struct tcb) <= 128, "tcb must stay within 128 bytes");

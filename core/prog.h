@@ -1,0 +1,79 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The program runner (the VM): a connection walks the ops of its
+ * template's or listener's program. The TCP side (tcp*.c) calls in here;
+ * framing of each protocol lives in its own file (proto_*.c), payload
+ * rendering in payload.c. Per-core state the VM needs (its copy of the
+ * ops and payloads, delimiter tables, echo buffers, step clocks, the
+ * random generator) is struct prog_core, embedded in struct worker.
+ */
+#ifndef TENG_PROG_H
+#define TENG_PROG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "teng/plan.h"
+#include "tcb.h"
+
+struct worker;
+
+/* Return codes of prog_step / prog_input / prog_wake. */
+enum {
+	PROG_OK = 0,    /* go on (possibly waiting for data, an ACK or time) */
+	PROG_FAIL = -1, /* failed: t->reason says why (TF2_FAILED set) */
+	PROG_RESET = 1, /* close{reset}: the TCP side sends RST, counts completed */
+};
+
+/* Per-core VM state; the VM alone reads and writes it (layout is the
+ * VM's business; the TCP side only embeds it). */
+struct prog_core {
+	struct teng_op ops[TENG_MAX_OPS];
+	struct teng_payload payloads[TENG_MAX_PAYLOADS];
+	struct teng_field fields[TENG_MAX_FIELDS];
+	uint8_t *blob;
+	uint16_t *kmp;          /* delimiter failure tables, kmp_off[payload] into it */
+	uint32_t kmp_off[TENG_MAX_PAYLOADS];
+	uint8_t *echo_mem;      /* echo_buffers x echo_bytes */
+	uint32_t *echo_len;     /* bytes held per buffer */
+	uint32_t *echo_free;    /* stack of free buffer indices */
+	uint32_t echo_nfree, echo_buffers, echo_bytes;
+	uint32_t *echo_of;      /* TCB index -> buffer index */
+	uint32_t *step_t0;      /* TCB index -> step start, us tick */
+	uint64_t seed;          /* plan seed, for field hashes */
+	uint32_t ncores, core;  /* for the connection number in the run */
+};
+
+/* Set up from the plan once the connection table exists (pool size in
+ * ntcb): 0, or -1 with a message in err. */
+int prog_init(struct worker *w, const struct teng_plan *plan, uint32_t ntcb,
+	      char *err, size_t errlen);
+void prog_fini(struct worker *w);
+
+/* A new connection starts its program at op pc (called by tcp_connect /
+ * tcp_accept on a zeroed TCB, before the handshake completes). */
+void prog_start(struct worker *w, struct tcb *t, uint16_t pc);
+/* Run ops that need no input (sends, closes, loops, think, ...). */
+int prog_step(struct worker *w, struct tcb *t);
+/* In-order payload for the program. */
+int prog_input(struct worker *w, struct tcb *t, const uint8_t *p, uint32_t n);
+/* The connection's timer reached t->wake_ms (TF2_THINKING or
+ * TF2_DEADLINE): wake up, or fail with TENG_REASON_RECV_TIMEOUT. */
+int prog_wake(struct worker *w, struct tcb *t);
+/* The connection is being freed: give back what it holds. */
+void prog_release(struct worker *w, struct tcb *t);
+
+/* Bytes [off, off + len) of what the connection is sending (t->tpl:
+ * a payload with its fields filled for t->conn and t->tpl_req, the
+ * bulk pattern, or the echo buffer); off counts from t->tpl_seq. Used
+ * for first sends and retransmissions alike. */
+void prog_render(struct worker *w, const struct tcb *t, uint32_t off,
+		 uint32_t len, uint8_t *dst);
+
+/* Called by the VM, implemented by the TCP side (tcp.c): */
+/* the connection wants its timer at t->wake_ms at the latest */
+void tcp_wake_at(struct worker *w, struct tcb *t);
+/* the program reached its end (transaction latency, counters) */
+void tcp_prog_done(struct worker *w, struct tcb *t);
+
+#endif
