@@ -172,23 +172,29 @@ int arp_start(struct worker *w, const struct teng_plan *plan,
 		if (p->is_loopback)
 			continue;
 		const struct teng_port_plan *pp = &plan->port[s < plan->nports ? s : 0];
-		uint32_t first = 0;
 		/* Gratuitous ARP for each local address (a range is capped). */
 		if (w->client_on && s == w->role_port[ROLE_CLIENT]) {
-			first = rte_cpu_to_be_32(w->cip_lo);
-			for (uint32_t ip = w->cip_lo; ip <= w->cip_hi && ip - w->cip_lo < 256; ip++)
-				arp_send(w, s, RTE_ARP_OP_REQUEST, rte_cpu_to_be_32(ip),
-					 rte_cpu_to_be_32(ip));
+			for (uint32_t k = 0; k < w->npools; k++) {
+				const struct worker_pool *wp = &w->pools[k];
+				for (uint32_t ip = wp->ip_lo; ip <= wp->ip_hi && ip - wp->ip_lo < 256; ip++)
+					arp_send(w, s, RTE_ARP_OP_REQUEST, rte_cpu_to_be_32(ip),
+						 rte_cpu_to_be_32(ip));
+			}
 		}
 		if (w->server_on && s == w->role_port[ROLE_SERVER]) {
-			if (first == 0)
-				first = w->server_ip;
-			arp_send(w, s, RTE_ARP_OP_REQUEST, w->server_ip, w->server_ip);
+			for (uint32_t k = 0; k < w->nlisteners; k++) {
+				uint32_t ip = w->listeners[k].ip;
+				int seen = 0; /* listeners may share an address */
+				for (uint32_t j = 0; j < k; j++)
+					seen |= w->listeners[j].ip == ip;
+				if (!seen)
+					arp_send(w, s, RTE_ARP_OP_REQUEST, ip, ip);
+			}
 		}
 		if (pp->gateway)
 			p->nexthop_ip = rte_cpu_to_be_32(pp->gateway);
-		else if (w->client_on && s == w->role_port[ROLE_CLIENT])
-			p->nexthop_ip = w->dst_ip;
+		else if (w->client_on && s == w->role_port[ROLE_CLIENT] && w->ntemplates)
+			p->nexthop_ip = w->templates[0].dst_ip;
 		if (pp->has_peer_mac) {
 			memcpy(p->peer_mac.addr_bytes, pp->peer_mac, RTE_ETHER_ADDR_LEN);
 			p->peer_known = p->peer_fixed = 1;
@@ -199,8 +205,9 @@ int arp_start(struct worker *w, const struct teng_plan *plan,
 		struct worker_port *p = &w->port[s];
 		if (p->is_loopback || p->peer_fixed || p->nexthop_ip == 0)
 			continue;
-		uint32_t sip = (w->client_on && s == w->role_port[ROLE_CLIENT]) ?
-				       rte_cpu_to_be_32(w->cip_lo) : w->server_ip;
+		uint32_t sip = (w->client_on && s == w->role_port[ROLE_CLIENT] && w->npools) ?
+				       rte_cpu_to_be_32(w->pools[0].ip_lo) :
+				       (w->nlisteners ? w->listeners[0].ip : 0);
 		double waited = 0, limit = plan->arp_timeout_ms / 1000.0;
 		while (!p->peer_known && waited < limit) {
 			arp_send(w, s, RTE_ARP_OP_REQUEST, sip, p->nexthop_ip);

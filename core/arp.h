@@ -18,10 +18,15 @@ static inline int addr_local(const struct worker *w, uint8_t slot, uint32_t ip)
 {
 	if (w->client_on && slot == w->role_port[0]) {
 		uint32_t h = rte_be_to_cpu_32(ip);
-		if (h >= w->cip_lo && h <= w->cip_hi)
-			return 1;
+		for (uint32_t i = 0; i < w->npools; i++)
+			if (h >= w->pools[i].ip_lo && h <= w->pools[i].ip_hi)
+				return 1;
 	}
-	return w->server_on && slot == w->role_port[1] && ip == w->server_ip;
+	if (w->server_on && slot == w->role_port[1])
+		for (uint32_t i = 0; i < w->nlisteners; i++)
+			if (ip == w->listeners[i].ip)
+				return 1;
+	return 0;
 }
 
 /* An ARP frame arrived. Returns 1 when m was reused for the answer. */

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
+/* Latency histograms (see teng_hist in stats.h for the bucket layout). */
 #ifndef TENG_HIST_H
 #define TENG_HIST_H
 
@@ -7,20 +8,22 @@
 
 static inline uint32_t hist_bucket(uint64_t v)
 {
-	if (v < 64)
+	if (v < TENG_HIST_LINEAR)
 		return (uint32_t)v;
-	uint32_t e = 63 - (uint32_t)__builtin_clzll(v); /* >= 6 */
-	uint32_t b = 64 + (e - 6) * 32 + (uint32_t)((v >> (e - 5)) & 31);
-	return b < TENG_HIST_BUCKETS ? b : TENG_HIST_BUCKETS - 1;
+	uint32_t e = 63 - (uint32_t)__builtin_clzll(v); /* >= 7 */
+	uint64_t b = TENG_HIST_LINEAR + (uint64_t)(e - 7) * 64 +
+		     ((v >> (e - TENG_HIST_SUB_BITS)) & 63);
+	return b < TENG_HIST_BUCKETS ? (uint32_t)b : TENG_HIST_BUCKETS - 1;
 }
 
 /* Smallest value that lands in bucket b. */
 uint64_t hist_bucket_low(uint32_t b);
 
-static inline void hist_add(struct teng_hist *h, uint32_t v)
+static inline void hist_add(struct teng_hist *h, uint64_t v)
 {
 	h->count[hist_bucket(v)]++;
 	h->total++;
+	h->sum += v;
 	if (v > h->max)
 		h->max = v;
 }

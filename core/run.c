@@ -191,21 +191,45 @@ static void snapshot(struct teng_run *r, struct teng_snapshot *out)
 	out->phase = r->nphases;
 	for (uint32_t i = 0; i < r->nworkers; i++) {
 		const struct worker_stats *st = r->w[i]->st;
+		uint64_t *tot = (uint64_t *)&out->total;
 		for (uint32_t p = 0; p <= r->nphases && p <= TENG_MAX_PHASES; p++) {
 			const uint64_t *src = (const uint64_t *)&st->phase[p];
 			uint64_t *dst = (uint64_t *)&out->phase_counters[p];
-			uint64_t *tot = (uint64_t *)&out->total;
 			for (size_t k = 0; k < sizeof(struct teng_counters) / 8; k++) {
 				dst[k] += src[k];
 				tot[k] += src[k];
 			}
+			hist_merge(&out->phase_connect[p], &st->phase_connect[p]);
+			hist_merge(&out->phase_txn[p], &st->phase_txn[p]);
+			hist_merge(&out->lat_connect, &st->phase_connect[p]);
+			hist_merge(&out->lat_txn, &st->phase_txn[p]);
 		}
+		for (uint32_t g = 0; g < TENG_MAX_GROUPS; g++) {
+			const uint64_t *src = (const uint64_t *)&st->group[g];
+			uint64_t *dst = (uint64_t *)&out->group_counters[g];
+			for (size_t k = 0; k < sizeof(struct teng_counters) / 8; k++)
+				dst[k] += src[k];
+			hist_merge(&out->group_connect[g], &st->group_connect[g]);
+			hist_merge(&out->group_txn[g], &st->group_txn[g]);
+		}
+		for (uint32_t k = 0; k < TENG_MAX_STEPS; k++)
+			hist_merge(&out->step[k], &st->step[k]);
 		out->c_active += st->c_active;
 		out->s_active += st->s_active;
 		if (st->phase_now < out->phase)
 			out->phase = st->phase_now;
-		hist_merge(&out->lat_connect, &st->lat_connect);
-		hist_merge(&out->lat_txn, &st->lat_txn);
+	}
+	/* sched_lag_us is the worst lag: take the maximum over workers and
+	 * phases instead of the sum the loop above made. */
+	out->total.sched_lag_us = 0;
+	for (uint32_t p = 0; p <= r->nphases && p <= TENG_MAX_PHASES; p++) {
+		uint64_t m = 0;
+		for (uint32_t i = 0; i < r->nworkers; i++)
+			if (r->w[i]->st->phase[p].sched_lag_us > m)
+				m = r->w[i]->st->phase[p].sched_lag_us;
+		out->phase_counters[p].sched_lag_us = m;
+		if (m > out->total.sched_lag_us)
+			out->total.sched_lag_us = m;
 	}
 	out->state = r->finished ? TENG_RUN_DONE :
 		     (out->phase >= r->nphases ? TENG_RUN_DRAINING : TENG_RUN_RUNNING);

@@ -56,17 +56,33 @@ void tcp_progress(struct worker *w, struct tcb *t)
 	t->last_ms = w->now_ms;
 }
 
-int tcp_connect(struct worker *w)
+/* The client template of the next connection, by weight. */
+static uint32_t pick_template(struct worker *w)
 {
+	if (w->ntemplates <= 1)
+		return 0;
+	uint32_t r = (uint32_t)(worker_rand(w) >> 32), k = 0;
+	while (k + 1 < w->ntemplates && r > w->templates[k].cum_weight)
+		k++;
+	return k;
+}
+
+int tcp_connect(struct worker *w, uint32_t t0_us)
+{
+	if (unlikely(w->ntemplates == 0))
+		return -1;
+	uint32_t k = pick_template(w);
+	const struct worker_template *tp = &w->templates[k];
+	struct worker_pool *wp = &w->pools[tp->pool];
 	uint32_t slot = TCB_NIL;
-	if (unlikely(w->nslots == 0 || w->next_slot >= w->nslots))
-		return -1; /* this core owns no client tuple */
+	if (unlikely(wp->nslots == 0))
+		return -1; /* this core owns no tuple of this pool */
 	/* Next tuple not in use; a busy one is skipped. */
 	for (uint32_t tries = 0; tries < 8; tries++) {
-		uint32_t s = w->next_slot++;
-		if (w->next_slot == w->nslots)
-			w->next_slot = 0;
-		if (conn_tuple_get(&w->ct, s) == TCB_NIL) {
+		uint32_t s = wp->next_slot++;
+		if (wp->next_slot == wp->nslots)
+			wp->next_slot = 0;
+		if (conn_tuple_get(&w->ct, wp->base + s) == TCB_NIL) {
 			slot = s;
 			break;
 		}
@@ -80,26 +96,31 @@ int tcp_connect(struct worker *w)
 	}
 	struct tcb *t = tcb_of(w, id);
 	uint32_t tuple = slot * w->ncores + w->index;
-	t->lip = rte_cpu_to_be_32(w->cip_lo + tuple / w->cport_n);
-	t->lport = rte_cpu_to_be_16((uint16_t)(w->cport_lo + tuple % w->cport_n));
-	t->rip = w->dst_ip;
-	t->rport = w->dst_port;
+	t->lip = rte_cpu_to_be_32(wp->ip_lo + tuple / wp->port_n);
+	t->lport = rte_cpu_to_be_16((uint16_t)(wp->port_lo + tuple % wp->port_n));
+	t->rip = tp->dst_ip;
+	t->rport = tp->dst_port;
 	t->role = ROLE_CLIENT;
 	t->state = TCP_SYN_SENT;
-	t->tuple = slot;
-	t->iss = tcp_iss(w, t);
-	t->snd_una = t->iss;
-	t->snd_nxt = t->iss + 1;
-	t->snd_max = t->iss + 1;
-	t->snd_end = t->iss + 1;
+	t->tuple = wp->base + slot;
+	t->group = (uint8_t)k;
+	t->phase = (uint8_t)w->phase;
+	t->conn = w->nconn++;
+	uint32_t iss = tcp_iss(w, t);
+	t->snd_una = iss;
+	t->snd_nxt = iss + 1;
+	t->snd_max = iss + 1;
+	t->snd_end = iss + 1;
 	t->mss = 536; /* RFC 9293 3.7.1 default until the peer says */
 	t->rcv_wscale = w->wscale;
-	t->t_open_us = w->now_us;
-	conn_tuple_set(&w->ct, slot, id);
+	t->t_open_us = t0_us;
+	prog_start(w, t, tp->prog);
+	conn_tuple_set(&w->ct, t->tuple, id);
 	tcp_progress(w, t);
 	tcp_rtx_start(w, t);
 	w->st->c_active++;
 	w->ctr->c_attempted++;
+	tcb_group(w, t)->c_attempted++;
 	tcp_send_syn(w, t);
 	return 0;
 }
@@ -126,7 +147,7 @@ static void take_syn_options(struct tcb *t, const struct seg *s,
 	}
 }
 
-void tcp_accept(struct worker *w, const struct seg *s)
+void tcp_accept(struct worker *w, const struct seg *s, uint32_t l)
 {
 	uint32_t id = conn_alloc(&w->ct);
 	if (id == TCB_NIL) {
@@ -140,23 +161,26 @@ void tcp_accept(struct worker *w, const struct seg *s)
 	t->rport = s->th->src_port;
 	t->role = ROLE_SERVER;
 	t->state = TCP_SYN_RCVD;
-	t->irs = s->seq;
 	t->rcv_nxt = s->seq + 1;
-	t->iss = tcp_iss(w, t);
-	t->snd_una = t->iss;
-	t->snd_nxt = t->iss + 1;
-	t->snd_max = t->iss + 1;
-	t->snd_end = t->iss + 1;
+	t->group = (uint8_t)l;
+	t->phase = (uint8_t)w->phase;
+	t->conn = w->nconn++;
+	uint32_t iss = tcp_iss(w, t);
+	t->snd_una = iss;
+	t->snd_nxt = iss + 1;
+	t->snd_max = iss + 1;
+	t->snd_end = iss + 1;
 	t->snd_wnd = s->wnd; /* never scaled in a SYN */
 	t->snd_wl1 = s->seq;
-	t->snd_wl2 = t->iss;
+	t->snd_wl2 = iss;
 	t->t_open_us = w->now_us;
 	take_syn_options(t, s, w->mss, w->wscale);
 	const struct worker_port *p = &w->port[s->slot];
 	if (!p->peer_fixed && p->nexthop_ip == 0) {
-		memcpy(t->peer_mac, s->eth->src_addr.addr_bytes, sizeof(t->peer_mac));
-		t->own_mac = 1;
+		rte_ether_addr_copy(&s->eth->src_addr, &w->peer_mac_of[id]);
+		t->flags2 |= TF2_OWN_MAC;
 	}
+	prog_start(w, t, w->listeners[l].prog);
 	conn_hash_insert(&w->ct, id);
 	tcp_progress(w, t);
 	tcp_rtx_start(w, t);
@@ -172,19 +196,41 @@ void tcp_synack_options(struct worker *w, struct tcb *t, const struct seg *s)
 void tcp_established(struct worker *w, struct tcb *t)
 {
 	t->state = TCP_ESTABLISHED;
+	uint32_t lat = w->now_us - t->t_open_us;
 	if (t->role == ROLE_CLIENT) {
 		w->ctr->c_connected++;
-		hist_add(&w->st->lat_connect, w->now_us - t->t_open_us);
+		hist_add(&w->st->phase_connect[w->phase], lat);
+		hist_add(&w->st->group_connect[t->group], lat);
 	} else {
 		w->ctr->s_accepted++;
+		tcb_group(w, t)->s_accepted++;
+		hist_add(&w->st->group_connect[TENG_MAX_TEMPLATES + t->group], lat);
 	}
-	t->t_open_us = w->now_us; /* the transaction starts here */
+}
+
+void tcp_prog_done(struct worker *w, struct tcb *t)
+{
+	uint32_t lat = w->now_us - t->t_open_us;
+	if (t->role == ROLE_CLIENT) {
+		hist_add(&w->st->phase_txn[w->phase], lat);
+		hist_add(&w->st->group_txn[t->group], lat);
+	} else {
+		hist_add(&w->st->group_txn[TENG_MAX_TEMPLATES + t->group], lat);
+	}
+}
+
+void tcp_wake_at(struct worker *w, struct tcb *t)
+{
+	uint32_t id = tcb_id(w, t);
+	if (!timer_armed(&w->tw, id) || SEQ_LT(t->wake_ms, timer_node(&w->tw, id)->expire))
+		timer_arm(&w->tw, id, t->wake_ms);
 }
 
 static void tcb_release(struct worker *w, struct tcb *t)
 {
 	uint32_t id = tcb_id(w, t);
 	timer_cancel(&w->tw, id);
+	prog_release(w, t);
 	if (t->role == ROLE_CLIENT)
 		conn_tuple_set(&w->ct, t->tuple, TCB_NIL);
 	else
@@ -200,23 +246,44 @@ static void tcb_release(struct worker *w, struct tcb *t)
 	conn_free(&w->ct, id);
 }
 
-/* Count the connection's outcome once, and take it off the open gauge. */
-static void tcb_count(struct worker *w, struct tcb *t, int ok)
+/* Count the connection's outcome once, and take it off the open gauge.
+ * A connection that closed before its program ended failed: with the
+ * program's own reason if it has one, else the peer closed early. */
+static void tcb_count(struct worker *w, struct tcb *t, int ok, uint8_t reason)
 {
 	if (t->flags & TF_COUNTED)
 		return;
-	ok = ok && (t->flags & TF_PROG_DONE);
+	if (ok && !(t->flags & TF_PROG_DONE)) {
+		ok = 0;
+		reason = (t->flags2 & TF2_FAILED) ? t->reason : TENG_REASON_PEER_CLOSED;
+	}
+	if (reason >= TENG_MAX_REASONS)
+		reason = TENG_REASON_NONE;
+	struct teng_counters *g = tcb_group(w, t);
 	if (t->role == ROLE_CLIENT) {
-		if (ok)
+		if (ok) {
 			w->ctr->c_completed++;
-		else
+			g->c_completed++;
+		} else {
 			w->ctr->c_failed++;
+			w->ctr->c_fail[reason]++;
+			g->c_failed++;
+			g->c_fail[reason]++;
+		}
 		w->st->c_active--;
 	} else {
-		if (ok)
+		if (ok) {
 			w->ctr->s_completed++;
-		else
+			g->s_completed++;
+		} else {
+			/* A handshake that never completed has its own reason. */
+			if (t->state == TCP_SYN_RCVD)
+				reason = TENG_REASON_HANDSHAKE;
 			w->ctr->s_failed++;
+			w->ctr->s_fail[reason]++;
+			g->s_failed++;
+			g->s_fail[reason]++;
+		}
 		w->st->s_active--;
 	}
 	t->flags |= TF_COUNTED;
@@ -224,11 +291,17 @@ static void tcb_count(struct worker *w, struct tcb *t, int ok)
 
 void tcp_finish(struct worker *w, struct tcb *t, int ok)
 {
-	tcb_count(w, t, ok);
+	tcb_count(w, t, ok, ok ? TENG_REASON_NONE : TENG_REASON_RESET);
 	tcb_release(w, t);
 }
 
-void tcp_abort(struct worker *w, struct tcb *t)
+void tcp_drop(struct worker *w, struct tcb *t, uint8_t reason)
+{
+	tcb_count(w, t, 0, reason);
+	tcb_release(w, t);
+}
+
+void tcp_abort(struct worker *w, struct tcb *t, uint8_t reason)
 {
 	if (t->state == TCP_TIME_WAIT) {
 		tcb_release(w, t); /* done already: nothing to reset */
@@ -236,7 +309,27 @@ void tcp_abort(struct worker *w, struct tcb *t)
 	}
 	if (t->state != TCP_SYN_SENT)
 		tcp_send_rst(w, t);
-	tcp_finish(w, t, 0);
+	tcb_count(w, t, 0, reason);
+	tcb_release(w, t);
+}
+
+int tcp_prog_result(struct worker *w, struct tcb *t, int rc)
+{
+	if (likely(rc == PROG_OK))
+		return 0;
+	if (rc == PROG_RESET) {
+		/* An abortive close the scenario asked for: it completed. */
+		if (!(t->flags & TF_PROG_DONE)) {
+			t->flags |= TF_PROG_DONE;
+			tcp_prog_done(w, t);
+		}
+		tcp_send_rst(w, t);
+		tcb_count(w, t, 1, TENG_REASON_NONE);
+		tcb_release(w, t);
+		return -1;
+	}
+	tcp_abort(w, t, t->reason ? t->reason : TENG_REASON_MISMATCH);
+	return -1;
 }
 
 void tcp_time_wait(struct worker *w, struct tcb *t)
@@ -244,7 +337,7 @@ void tcp_time_wait(struct worker *w, struct tcb *t)
 	t->state = TCP_TIME_WAIT;
 	/* The exchange is over: it counts as completed now, however long
 	 * the TIME_WAIT hold (RFC 9293 3.6) lasts. */
-	tcb_count(w, t, 1);
+	tcb_count(w, t, 1, TENG_REASON_NONE);
 	if (w->time_wait_ms == 0) {
 		tcb_release(w, t);
 		return;
@@ -275,12 +368,26 @@ void tcp_timer(struct worker *w, uint32_t id)
 		return;
 	}
 	uint32_t now = w->now_ms;
+	/* A program waiting for time: its think time ended, or a recv
+	 * ran out of time. Thinking is not idleness. */
+	if ((t->flags2 & (TF2_THINKING | TF2_DEADLINE)) && SEQ_GEQ(now, t->wake_ms)) {
+		int thinking = t->flags2 & TF2_THINKING;
+		if (tcp_prog_result(w, t, prog_wake(w, t)) < 0)
+			return;
+		if (thinking)
+			tcp_progress(w, t);
+		tcp_output(w, t);
+	}
+	if (t->flags2 & TF2_THINKING)
+		t->last_ms = now;
 	if (now - t->last_ms >= w->idle_ms) {
 		w->ctr->timeouts++;
-		tcp_abort(w, t);
+		tcp_abort(w, t, TENG_REASON_IDLE_TIMEOUT);
 		return;
 	}
 	uint32_t next = t->last_ms + w->idle_ms;
+	if ((t->flags2 & (TF2_THINKING | TF2_DEADLINE)) && SEQ_LT(t->wake_ms, next))
+		next = t->wake_ms;
 	/* Unacknowledged data is retransmitted; data held by a closed window
 	 * is probed (persist, RFC 9293 3.8.6.1). Both back off on one clock. */
 	int waiting = t->snd_una != t->snd_max;
@@ -290,7 +397,7 @@ void tcp_timer(struct worker *w, uint32_t id)
 		if (SEQ_GEQ(now, due)) {
 			if (waiting && t->retries >= w->max_retries) {
 				w->ctr->timeouts++;
-				tcp_abort(w, t);
+				tcp_abort(w, t, TENG_REASON_RETRIES);
 				return;
 			}
 			if (waiting || t->retries < 20) /* probes never give up */

@@ -11,6 +11,7 @@
 #include <rte_ip.h>
 #include <rte_tcp.h>
 
+#include "prog.h"
 #include "worker.h"
 
 #define TH_FIN RTE_TCP_FIN_FLAG
@@ -45,16 +46,28 @@ static inline uint32_t tcb_id(struct worker *w, const struct tcb *t)
 	return (uint32_t)(t - w->ct.tcb);
 }
 
+/* The per-template or per-listener counters of a connection. */
+static inline struct teng_counters *tcb_group(struct worker *w, const struct tcb *t)
+{
+	return &w->st->group[t->group + (t->role == ROLE_SERVER ? TENG_MAX_TEMPLATES : 0)];
+}
+
 /* tcp.c */
 uint32_t tcp_iss(struct worker *w, const struct tcb *t);
-/* Open a client connection on the next free tuple: 0, or -1 if none. */
-int tcp_connect(struct worker *w);
-/* A SYN for the server address: make a TCB in SYN_RCVD, answer. */
-void tcp_accept(struct worker *w, const struct seg *s);
+/* Open a client connection on the next free tuple of a template chosen
+ * by weight, intended to start at t0_us: 0, or -1 if none is free. */
+int tcp_connect(struct worker *w, uint32_t t0_us);
+/* A SYN for listener l: make a TCB in SYN_RCVD, answer. */
+void tcp_accept(struct worker *w, const struct seg *s, uint32_t l);
 /* Reached the end of the connection's life: count and free. */
 void tcp_finish(struct worker *w, struct tcb *t, int ok);
-/* Send RST, count as failed, free. */
-void tcp_abort(struct worker *w, struct tcb *t);
+/* Count as failed for `reason` and free, sending nothing. */
+void tcp_drop(struct worker *w, struct tcb *t, uint8_t reason);
+/* Send RST, count as failed for `reason` (enum teng_reason), free. */
+void tcp_abort(struct worker *w, struct tcb *t, uint8_t reason);
+/* What a prog_* call returned: fail, reset or go on. Returns 0 while
+ * the connection lives, -1 once it is freed. */
+int tcp_prog_result(struct worker *w, struct tcb *t, int rc);
 void tcp_timer(struct worker *w, uint32_t id);
 /* Something new is outstanding: (re)start the retransmission clock. */
 void tcp_rtx_start(struct worker *w, struct tcb *t);
@@ -78,12 +91,5 @@ void tcp_send_probe(struct worker *w, struct tcb *t);
 /* RST for a segment that matches no connection (RFC 9293 3.10.7.1). */
 void tcp_reply_rst(struct worker *w, const struct seg *s);
 void tx_push(struct worker *w, uint8_t slot, struct rte_mbuf *m);
-
-/* prog.c */
-void prog_init_kmp(const uint8_t *delim, uint32_t len, uint8_t *fail);
-/* Run ops that need no input; -1 when the program cannot go on. */
-int prog_step(struct worker *w, struct tcb *t);
-/* Feed in-order payload to the program; -1 on a protocol failure. */
-int prog_input(struct worker *w, struct tcb *t, const uint8_t *p, uint32_t n);
 
 #endif

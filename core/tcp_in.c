@@ -12,7 +12,8 @@ static void syn_sent(struct worker *w, struct tcb *t, const struct seg *s)
 {
 	uint8_t f = s->flags;
 	if (f & TH_ACK) {
-		if (SEQ_LEQ(s->ack, t->iss) || SEQ_GT(s->ack, t->snd_nxt)) {
+		/* snd_una is our ISS until the handshake completes */
+		if (SEQ_LEQ(s->ack, t->snd_una) || SEQ_GT(s->ack, t->snd_nxt)) {
 			if (!(f & TH_RST))
 				tcp_reply_rst(w, s);
 			return;
@@ -21,13 +22,12 @@ static void syn_sent(struct worker *w, struct tcb *t, const struct seg *s)
 	if (f & TH_RST) {
 		if (f & TH_ACK) { /* acceptable ACK: refused */
 			w->ctr->rst_rx++;
-			tcp_finish(w, t, 0);
+			tcp_drop(w, t, TENG_REASON_REFUSED);
 		}
 		return;
 	}
 	if (!(f & TH_SYN))
 		return;
-	t->irs = s->seq;
 	t->rcv_nxt = s->seq + 1;
 	tcp_synack_options(w, t, s);
 	t->snd_wnd = s->wnd; /* a SYN's window is never scaled */
@@ -46,10 +46,8 @@ static void syn_sent(struct worker *w, struct tcb *t, const struct seg *s)
 	/* The handshake's ACK goes on its own, as a kernel client sends it
 	 * before the application writes. */
 	tcp_send_ack(w, t);
-	if (prog_step(w, t) < 0) {
-		tcp_abort(w, t);
+	if (tcp_prog_result(w, t, prog_step(w, t)) < 0)
 		return;
-	}
 	tcp_output(w, t);
 }
 
@@ -86,7 +84,7 @@ void tcp_input(struct worker *w, struct tcb *t, const struct seg *s)
 	/* Our SYN-ACK was lost and the peer sent its SYN again: its
 	 * sequence number is below the window, so answer before the check. */
 	if (t->state == TCP_SYN_RCVD && (f & (TH_SYN | TH_ACK | TH_RST)) == TH_SYN &&
-	    s->seq == t->irs) {
+	    s->seq + 1 == t->rcv_nxt) {
 		w->ctr->retransmits++;
 		tcp_send_syn(w, t);
 		return;
@@ -113,7 +111,7 @@ void tcp_input(struct worker *w, struct tcb *t, const struct seg *s)
 	if (f & TH_RST) {
 		if (s->seq == t->rcv_nxt) {
 			w->ctr->rst_rx++;
-			tcp_finish(w, t, 0);
+			tcp_drop(w, t, TENG_REASON_RESET);
 		} else {
 			tcp_send_ack(w, t); /* challenge ACK, RFC 5961 3.2 */
 		}
@@ -137,10 +135,8 @@ void tcp_input(struct worker *w, struct tcb *t, const struct seg *s)
 		t->snd_wnd = s->wnd << t->snd_wscale;
 		t->snd_wl1 = s->seq;
 		t->snd_wl2 = s->ack;
-		if (prog_step(w, t) < 0) {
-			tcp_abort(w, t);
+		if (tcp_prog_result(w, t, prog_step(w, t)) < 0)
 			return;
-		}
 	}
 	if (SEQ_GT(s->ack, t->snd_max)) {
 		tcp_send_ack(w, t); /* acknowledges what we never sent */
@@ -226,7 +222,7 @@ void tcp_input(struct worker *w, struct tcb *t, const struct seg *s)
 	}
 
 	/* eighth: FIN, when everything before it has arrived */
-	if ((f & TH_FIN) && ok == 0 && seq + len == s->seq + s->len &&
+	if ((f & TH_FIN) && ok == PROG_OK && seq + len == s->seq + s->len &&
 	    !(t->flags & TF_PEER_FIN)) {
 		t->rcv_nxt++;
 		t->flags |= TF_PEER_FIN | TF_ACK_NOW;
@@ -247,14 +243,12 @@ void tcp_input(struct worker *w, struct tcb *t, const struct seg *s)
 		}
 		ok = prog_step(w, t);
 	}
-	if (ok < 0) {
-		tcp_abort(w, t);
+	if (tcp_prog_result(w, t, ok) < 0)
 		return;
-	}
-	if (SEQ_GEQ(t->snd_una, t->snd_end) && prog_step(w, t) < 0) {
-		tcp_abort(w, t); /* a send was waiting for this ACK */
+	/* a send may have been waiting for this ACK */
+	if (SEQ_GEQ(t->snd_una, t->snd_end) &&
+	    tcp_prog_result(w, t, prog_step(w, t)) < 0)
 		return;
-	}
 	tcp_output(w, t);
 	/* CLOSING may have been reached with our FIN already acked. */
 	if (t->state == TCP_CLOSING && fin_acked(t)) {

@@ -142,8 +142,8 @@ static void seg_send(struct worker *w, struct tcb *t, uint32_t seq,
 	uint32_t optlen = (flags & TH_SYN) ? 8 : 0;
 	struct rte_tcp_hdr *th;
 	const struct rte_ether_addr *dst =
-		t->own_mac ? (const struct rte_ether_addr *)t->peer_mac :
-			     &w->port[slot].peer_mac;
+		(t->flags2 & TF2_OWN_MAC) ? &w->peer_mac_of[tcb_id(w, t)] :
+					    &w->port[slot].peer_mac;
 	struct rte_mbuf *m = seg_alloc(w, slot, dst, t->lip,
 				       t->rip, t->lport, t->rport, optlen, len,
 				       &th);
@@ -171,9 +171,9 @@ static void seg_send(struct worker *w, struct tcb *t, uint32_t seq,
 		th->rx_win = rte_cpu_to_be_16(adv_window(t, w));
 	}
 	if (len) {
-		const struct teng_payload *pl = &w->payloads[t->tpl];
-		memcpy((uint8_t *)th + 20 + optlen,
-		       w->blob + pl->off + (seq - t->tpl_seq), len);
+		/* Rebuilt from the template every time: a retransmission
+		 * sends the same bytes without a send buffer. */
+		prog_render(w, t, seq - t->tpl_seq, len, (uint8_t *)th + 20 + optlen);
 		/* Bytes sent for the first time; a resend is a retransmit. */
 		uint32_t fresh = SEQ_GT(seq + len, t->snd_max) ?
 					 seq + len - (SEQ_GT(seq, t->snd_max) ? seq : t->snd_max) : 0;
@@ -190,7 +190,7 @@ static void seg_send(struct worker *w, struct tcb *t, uint32_t seq,
 void tcp_send_syn(struct worker *w, struct tcb *t)
 {
 	uint8_t f = t->state == TCP_SYN_RCVD ? (TH_SYN | TH_ACK) : TH_SYN;
-	seg_send(w, t, t->iss, f, 0);
+	seg_send(w, t, t->snd_una, f, 0); /* snd_una is the ISS until established */
 }
 
 void tcp_send_ack(struct worker *w, struct tcb *t)

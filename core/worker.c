@@ -5,6 +5,7 @@
  * tx flush. No locks, no atomics, no malloc on this path.
  */
 #include <stdio.h>
+#include <math.h>
 #include <string.h>
 
 #include <rte_byteorder.h>
@@ -22,6 +23,51 @@ static void *zalloc_socket(size_t n, size_t size, int socket)
 	return rte_zmalloc_socket("teng", n * size, RTE_CACHE_LINE_SIZE, socket);
 }
 
+/* Pools: each core owns every ncores-th tuple of each pool. */
+static int init_pools(struct worker *w, const struct teng_plan *plan, char *err,
+		      size_t errlen)
+{
+	uint32_t base = 0;
+	w->npools = plan->npools;
+	for (uint32_t i = 0; i < plan->npools; i++) {
+		const struct teng_pool *pp = &plan->pools[i];
+		struct worker_pool *wp = &w->pools[i];
+		wp->ip_lo = pp->ip_lo;
+		wp->ip_hi = pp->ip_hi;
+		wp->port_lo = pp->port_lo;
+		wp->port_n = (uint32_t)pp->port_hi - pp->port_lo + 1;
+		uint64_t ntuples = (uint64_t)(pp->ip_hi - pp->ip_lo + 1) * wp->port_n;
+		uint64_t nslots = ntuples > w->index ?
+					  (ntuples - w->index + w->ncores - 1) / w->ncores : 0;
+		if (nslots + base > (1u << 24)) {
+			snprintf(err, errlen,
+				 "client range too large: %llu address:port pairs per core (at most %u)",
+				 (unsigned long long)(nslots + base), 1u << 24);
+			return -1;
+		}
+		wp->base = base;
+		wp->nslots = (uint32_t)nslots;
+		base += (uint32_t)nslots;
+	}
+	w->ntemplates = plan->ntemplates;
+	for (uint32_t i = 0; i < plan->ntemplates; i++) {
+		const struct teng_template *pt = &plan->templates[i];
+		struct worker_template *wt = &w->templates[i];
+		wt->cum_weight = pt->cum_weight;
+		wt->prog = pt->prog;
+		wt->pool = pt->pool;
+		wt->dst_ip = rte_cpu_to_be_32(pt->dst_ip);
+		wt->dst_port = rte_cpu_to_be_16(pt->dst_port);
+	}
+	w->nlisteners = plan->nlisteners;
+	for (uint32_t i = 0; i < plan->nlisteners; i++) {
+		w->listeners[i].ip = rte_cpu_to_be_32(plan->listeners[i].ip);
+		w->listeners[i].port = rte_cpu_to_be_16(plan->listeners[i].port);
+		w->listeners[i].prog = plan->listeners[i].prog;
+	}
+	return (int)base;
+}
+
 int worker_init(struct worker *w, const struct teng_plan *plan, uint32_t index,
 		unsigned lcore, struct worker_ctl *ctl, char *err, size_t errlen)
 {
@@ -30,6 +76,7 @@ int worker_init(struct worker *w, const struct teng_plan *plan, uint32_t index,
 	w->lcore = lcore;
 	w->socket = (int)rte_lcore_to_socket_id(lcore);
 	w->ctl = ctl;
+	w->rng = (plan->seed ? plan->seed : 1) * 0x9E3779B97F4A7C15ull + index + 1;
 	w->st = rte_zmalloc_socket("teng_stats", sizeof(*w->st),
 				   RTE_CACHE_LINE_SIZE, w->socket);
 	if (w->st == NULL)
@@ -38,40 +85,9 @@ int worker_init(struct worker *w, const struct teng_plan *plan, uint32_t index,
 
 	w->client_on = plan->client_enabled;
 	w->server_on = plan->server_enabled;
-	w->server_ip = rte_cpu_to_be_32(plan->server_ip);
-	w->server_port = rte_cpu_to_be_16(plan->server_port);
-	/* The client connects to the server role's address unless told. */
-	w->dst_ip = rte_cpu_to_be_32(plan->dst_ip ? plan->dst_ip : plan->server_ip);
-	w->dst_port = rte_cpu_to_be_16(plan->dst_port ? plan->dst_port : plan->server_port);
-	w->cip_lo = plan->client_ip_lo;
-	w->cip_hi = plan->client_ip_hi;
-	w->cport_lo = plan->client_port_lo;
-	w->cport_n = (uint32_t)plan->client_port_hi - plan->client_port_lo + 1;
-	uint64_t ntuples = (uint64_t)(w->cip_hi - w->cip_lo + 1) * w->cport_n;
-	uint64_t nslots = (ntuples - index + w->ncores - 1) / w->ncores;
-	if (w->client_on && nslots > (1u << 24)) {
-		snprintf(err, errlen,
-			 "client range too large: %llu address:port pairs per core (at most %u)",
-			 (unsigned long long)nslots, 1u << 24);
+	int ntuples = init_pools(w, plan, err, errlen);
+	if (ntuples < 0)
 		return -1;
-	}
-	w->nslots = (uint32_t)nslots;
-
-	memcpy(w->ops[ROLE_CLIENT], plan->client_prog.ops, sizeof(w->ops[0]));
-	memcpy(w->ops[ROLE_SERVER], plan->server_prog.ops, sizeof(w->ops[0]));
-	w->prog[ROLE_CLIENT] = w->ops[ROLE_CLIENT];
-	w->prog[ROLE_SERVER] = w->ops[ROLE_SERVER];
-	memcpy(w->payloads, plan->payloads, sizeof(w->payloads));
-	w->blob = rte_malloc_socket("teng_blob", plan->blob_len ? plan->blob_len : 1,
-				    0, w->socket);
-	if (w->blob == NULL)
-		goto nomem;
-	if (plan->blob_len)
-		memcpy(w->blob, plan->blob, plan->blob_len);
-	for (uint32_t i = 0; i < plan->npayloads && i < TENG_MAX_PAYLOADS; i++)
-		if (plan->payloads[i].len <= TENG_DELIM_MAX && plan->payloads[i].len)
-			prog_init_kmp(w->blob + plan->payloads[i].off,
-				      plan->payloads[i].len, w->kmp[i]);
 
 	/* A segment must fit one mbuf: headers plus MSS within its data room. */
 	uint32_t room = RTE_MBUF_DEFAULT_DATAROOM - HDR_LEN - 8;
@@ -80,15 +96,18 @@ int worker_init(struct worker *w, const struct teng_plan *plan, uint32_t index,
 	w->rcv_wnd = plan->tcp.rcv_wnd;
 	w->idle_ms = plan->tcp.idle_timeout_ms;
 	w->time_wait_ms = plan->tcp.time_wait_ms;
-	w->rto_ms = plan->tcp.rto_ms ? plan->tcp.rto_ms : 200;
+	w->rto_ms = plan->tcp.rto_ms ? plan->tcp.rto_ms : TENG_DEFAULT_RTO_MS;
 	w->max_retries = plan->tcp.max_retries;
 
 	w->nphases = plan->nphases;
 	uint32_t end = 0;
 	for (uint32_t i = 0; i < plan->nphases; i++) {
-		end += (uint32_t)(plan->phases[i].duration_s * 1000.0 + 0.5);
+		uint32_t ms = plan->phases[i].duration_ms;
+		if (ms == 0) /* a plan filled by hand (tests): from the seconds */
+			ms = (uint32_t)(plan->phases[i].duration_s * 1000.0 + 0.5);
+		end += ms;
 		w->phase_end_ms[i] = end;
-		w->phase_dur_s[i] = plan->phases[i].duration_s;
+		w->phase_dur_s[i] = ms / 1000.0;
 		w->phase_kind[i] = plan->phases[i].kind;
 		w->sched[i] = plan->core[index].sched[i];
 	}
@@ -97,18 +116,31 @@ int worker_init(struct worker *w, const struct teng_plan *plan, uint32_t index,
 
 	/* Pool: the open-connection cap for clients plus room for the
 	 * server side and connections finishing. */
-	uint32_t size = 2 * w->max_open + 4096;
-	for (uint32_t i = 0; i < plan->nphases; i++)
-		if (2 * w->sched[i].concurrency + 4096 > size)
-			size = 2 * w->sched[i].concurrency + 4096;
-	if (conn_init(&w->ct, size, w->client_on ? w->nslots : 0, zalloc_socket,
-		      w->socket) < 0)
+	uint64_t size = 2 * (uint64_t)w->max_open + 4096;
+	for (uint32_t i = 0; i < plan->nphases; i++) {
+		uint32_t c = w->sched[i].conc_to > w->sched[i].conc_from ?
+				     w->sched[i].conc_to : w->sched[i].conc_from;
+		if (2 * (uint64_t)c + 4096 > size)
+			size = 2 * (uint64_t)c + 4096;
+	}
+	if (size > (1u << 26)) {
+		snprintf(err, errlen, "too many open connections for one core (%llu TCBs)",
+			 (unsigned long long)size);
+		return -1;
+	}
+	if (conn_init(&w->ct, (uint32_t)size, w->client_on ? (uint32_t)ntuples : 0,
+		      zalloc_socket, w->socket) < 0)
+		goto nomem;
+	w->peer_mac_of = zalloc_socket(size, sizeof(struct rte_ether_addr), w->socket);
+	if (w->peer_mac_of == NULL)
 		goto nomem;
 	if (timer_init(&w->tw, 4096, w->ct.tcb, sizeof(struct tcb),
 		       offsetof(struct tcb, tn), 0) < 0)
 		goto nomem;
 	for (uint32_t i = 0; i < size; i++)
 		timer_node_init(&w->tw, i);
+	if (prog_init(w, plan, (uint32_t)size, err, errlen) < 0)
+		return -1;
 	return 0;
 nomem:
 	snprintf(err, errlen, "out of memory setting up worker %u", index);
@@ -117,10 +149,11 @@ nomem:
 
 void worker_fini(struct worker *w)
 {
+	prog_fini(w);
 	timer_fini(&w->tw);
 	if (w->ct.tcb)
 		conn_fini(&w->ct, rte_free);
-	rte_free(w->blob);
+	rte_free(w->peer_mac_of);
 	rte_free(w->st);
 }
 
@@ -209,19 +242,33 @@ static uint32_t client_lookup(struct worker *w, const struct seg *s)
 {
 	uint32_t ip = rte_be_to_cpu_32(s->ip->dst_addr);
 	uint32_t port = rte_be_to_cpu_16(s->th->dst_port);
-	if (ip < w->cip_lo || ip > w->cip_hi || port < w->cport_lo ||
-	    port - w->cport_lo >= w->cport_n)
-		return TCB_NIL;
-	uint64_t tuple = (uint64_t)(ip - w->cip_lo) * w->cport_n + (port - w->cport_lo);
-	if (tuple % w->ncores != w->index)
-		return TCB_NIL;
-	uint32_t id = conn_tuple_get(&w->ct, (uint32_t)(tuple / w->ncores));
-	if (id == TCB_NIL)
-		return TCB_NIL;
-	const struct tcb *t = tcb_of(w, id);
-	if (t->rip != s->ip->src_addr || t->rport != s->th->src_port)
-		return TCB_NIL;
-	return id;
+	for (uint32_t i = 0; i < w->npools; i++) {
+		const struct worker_pool *wp = &w->pools[i];
+		if (ip < wp->ip_lo || ip > wp->ip_hi || port < wp->port_lo ||
+		    port - wp->port_lo >= wp->port_n)
+			continue;
+		uint64_t tuple = (uint64_t)(ip - wp->ip_lo) * wp->port_n + (port - wp->port_lo);
+		if (tuple % w->ncores != w->index)
+			return TCB_NIL;
+		uint32_t id = conn_tuple_get(&w->ct, wp->base + (uint32_t)(tuple / w->ncores));
+		if (id == TCB_NIL)
+			return TCB_NIL;
+		const struct tcb *t = tcb_of(w, id);
+		if (t->rip != s->ip->src_addr || t->rport != s->th->src_port)
+			return TCB_NIL;
+		return id;
+	}
+	return TCB_NIL;
+}
+
+/* The listener a segment is for, or -1. */
+static int listener_of(const struct worker *w, const struct seg *s)
+{
+	for (uint32_t i = 0; i < w->nlisteners; i++)
+		if (w->listeners[i].ip == s->ip->dst_addr &&
+		    w->listeners[i].port == s->th->dst_port)
+			return (int)i;
+	return -1;
 }
 
 void worker_rx(struct worker *w, uint8_t slot, struct rte_mbuf *m)
@@ -264,12 +311,13 @@ void worker_rx(struct worker *w, uint8_t slot, struct rte_mbuf *m)
 	if (parse_tcp(w, m, &s, ihl, tot) < 0)
 		goto out;
 	uint32_t id = TCB_NIL;
+	int l;
 	if (w->server_on && slot == w->role_port[ROLE_SERVER] &&
-	    s.ip->dst_addr == w->server_ip && s.th->dst_port == w->server_port) {
+	    (l = listener_of(w, &s)) >= 0) {
 		id = conn_hash_lookup(&w->ct, s.ip->src_addr, s.th->src_port,
 				      s.ip->dst_addr, s.th->dst_port);
 		if (id == TCB_NIL && (s.flags & (TH_SYN | TH_ACK | TH_RST)) == TH_SYN) {
-			tcp_accept(w, &s);
+			tcp_accept(w, &s, (uint32_t)l);
 			goto out;
 		}
 	} else if (w->client_on && slot == w->role_port[ROLE_CLIENT]) {
@@ -285,31 +333,62 @@ out:
 	rte_pktmbuf_free(m);
 }
 
+static double phase_elapsed(const struct worker *w)
+{
+	double el = (double)(w->now_tsc - w->ctl->tsc0) / (double)w->ctl->hz -
+		    w->phase_start_s;
+	return el > 0 ? el : 0;
+}
+
+/* Connections the rate schedule wants opened by el seconds into the phase. */
+static double rate_due(const struct worker *w, double el)
+{
+	const struct teng_sched *sc = &w->sched[w->phase];
+	double d = sc->cps_from * el;
+	if (w->phase_kind[w->phase] == TENG_RATE_RAMP && w->phase_dur_s[w->phase] > 0)
+		d += (sc->cps_to - sc->cps_from) * el * el / (2 * w->phase_dur_s[w->phase]);
+	return d;
+}
+
+/* When the schedule wanted opening number k (0-based) of the phase, in
+ * seconds into it: the inverse of rate_due at k + 1. */
+static double rate_intended(const struct worker *w, uint64_t k)
+{
+	const struct teng_sched *sc = &w->sched[w->phase];
+	double n = (double)(k + 1), a = sc->cps_from, D = w->phase_dur_s[w->phase];
+	if (w->phase_kind[w->phase] != TENG_RATE_RAMP || D <= 0 || sc->cps_to == a)
+		return a > 0 ? n / a : 0;
+	double c = (sc->cps_to - a) / (2 * D);
+	double disc = a * a + 4 * c * n;
+	if (disc < 0)
+		disc = 0;
+	return (-a + sqrt(disc)) / (2 * c);
+}
+
 /* How many connections the schedule wants opened now. */
 static uint32_t due(struct worker *w)
 {
 	const struct teng_sched *sc = &w->sched[w->phase];
 	uint64_t limit = OPEN_BURST;
 	uint64_t open = w->st->c_active;
-	uint32_t cap = w->max_open;
+	uint64_t cap = sc->conc_to ? sc->conc_to : w->max_open;
 	switch (w->phase_kind[w->phase]) {
 	case TENG_RATE_CPS:
 	case TENG_RATE_RAMP: {
-		double el = (double)(w->now_tsc - w->phase_start_tsc) / (double)w->ctl->hz;
-		double d = sc->cps_from * el;
-		if (w->phase_kind[w->phase] == TENG_RATE_RAMP && w->phase_dur_s[w->phase] > 0)
-			d += (sc->cps_to - sc->cps_from) * el * el /
-			     (2 * w->phase_dur_s[w->phase]);
-		uint64_t want = (uint64_t)d;
+		uint64_t want = (uint64_t)rate_due(w, phase_elapsed(w));
 		limit = want > w->opened_phase ? want - w->opened_phase : 0;
 		break;
 	}
 	case TENG_RATE_MAX:
-		cap = sc->concurrency ? sc->concurrency : w->max_open;
 		break;
-	case TENG_RATE_CONCURRENCY:
-		cap = sc->concurrency;
+	case TENG_RATE_CONCURRENCY: {
+		double D = w->phase_dur_s[w->phase];
+		double f = D > 0 ? phase_elapsed(w) / D : 1;
+		if (f > 1)
+			f = 1;
+		cap = (uint64_t)(sc->conc_from + ((double)sc->conc_to - sc->conc_from) * f + 0.5);
 		break;
+	}
 	}
 	if (limit > OPEN_BURST)
 		limit = OPEN_BURST;
@@ -328,7 +407,9 @@ static void set_phase(struct worker *w, uint32_t p)
 	w->st->phase_now = p;
 	w->ctr = &w->st->phase[p];
 	w->opened_phase = 0;
-	w->phase_start_tsc = w->now_tsc;
+	/* The planned start, not when this worker noticed: the schedule
+	 * (and the intended start of each opening) runs on plan time. */
+	w->phase_start_s = p == 0 ? 0 : w->phase_end_ms[p - 1 < w->nphases ? p - 1 : 0] / 1000.0;
 }
 
 static void schedule(struct worker *w)
@@ -339,8 +420,25 @@ static void schedule(struct worker *w)
 		set_phase(w, w->nphases);
 	if (w->phase >= w->nphases || !w->client_on)
 		return;
-	for (uint32_t n = due(w); n > 0; n--) {
-		if (tcp_connect(w) < 0)
+	uint32_t n = due(w);
+	int rated = w->phase_kind[w->phase] == TENG_RATE_CPS ||
+		    w->phase_kind[w->phase] == TENG_RATE_RAMP;
+	for (; n > 0; n--) {
+		/* Latency counts from when the schedule wanted the
+		 * connection, so falling behind shows (no coordinated
+		 * omission). */
+		uint32_t t0 = w->now_us;
+		if (rated) {
+			double at = w->phase_start_s + rate_intended(w, w->opened_phase);
+			uint32_t want = (uint32_t)(uint64_t)(at * 1e6);
+			int32_t lag = (int32_t)(w->now_us - want);
+			if (lag > 0) {
+				t0 = want;
+				if ((uint64_t)lag > w->ctr->sched_lag_us)
+					w->ctr->sched_lag_us = (uint64_t)lag;
+			}
+		}
+		if (tcp_connect(w, t0) < 0)
 			break;
 		w->opened_phase++;
 		w->opened_total++;
@@ -355,7 +453,7 @@ static void abort_all(struct worker *w)
 			continue;
 		if (t->state != TCP_TIME_WAIT)
 			w->ctr->aborted++;
-		tcp_abort(w, t);
+		tcp_abort(w, t, TENG_REASON_ABORTED);
 	}
 	/* Give the device a moment to take the resets, then let go. */
 	uint64_t until = rte_rdtsc() + w->ctl->hz / 100;
@@ -383,7 +481,6 @@ int worker_main(void *arg)
 	worker_clock(w, rte_rdtsc());
 	w->tw.now = w->now_ms;
 	set_phase(w, 0);
-	w->phase_start_tsc = w->ctl->tsc0;
 	while (!w->ctl->abort) {
 		worker_clock(w, rte_rdtsc());
 		for (uint8_t s = 0; s < w->nports; s++) {

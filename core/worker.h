@@ -14,6 +14,7 @@
 #include "teng/plan.h"
 #include "teng/stats.h"
 #include "conn.h"
+#include "prog.h"
 #include "tcb.h"
 #include "timer.h"
 
@@ -47,15 +48,47 @@ struct worker_port {
 	struct rte_mbuf *tx[TX_QUEUE];
 };
 
-/* Per-worker statistics: written by this worker alone. */
+/* Per-worker statistics: written by this worker alone. Whole-run
+ * histograms are merged from the per-phase ones when a snapshot is
+ * taken, so a connection records each latency twice, not three times. */
 struct worker_stats {
 	struct teng_counters phase[TENG_MAX_PHASES + 1];
+	struct teng_counters group[TENG_MAX_GROUPS];
 	uint64_t c_active;
 	uint64_t s_active;
 	uint32_t phase_now;
-	struct teng_hist lat_connect;
-	struct teng_hist lat_txn;
+	struct teng_hist phase_connect[TENG_MAX_PHASES + 1];
+	struct teng_hist phase_txn[TENG_MAX_PHASES + 1];
+	struct teng_hist group_connect[TENG_MAX_GROUPS];
+	struct teng_hist group_txn[TENG_MAX_GROUPS];
+	struct teng_hist step[TENG_MAX_STEPS];
 } __rte_cache_aligned;
+
+/* A client address pool at run time: tuple t of the pool (ip index x
+ * ports + port index) belongs to core t % ncores, at slot base + t / ncores
+ * of the connection table's tuple array. */
+struct worker_pool {
+	uint32_t ip_lo, ip_hi;  /* host order */
+	uint16_t port_lo;       /* host order */
+	uint32_t port_n;        /* ports per IP */
+	uint32_t base;          /* first slot in ct.tuple */
+	uint32_t nslots;        /* tuples owned here */
+	uint32_t next_slot;     /* cursor, 0 .. nslots - 1 */
+};
+
+struct worker_template {
+	uint32_t cum_weight;
+	uint16_t prog;
+	uint8_t pool;
+	uint32_t dst_ip;   /* network order */
+	uint16_t dst_port; /* network order */
+};
+
+struct worker_listener {
+	uint32_t ip;   /* network order */
+	uint16_t port; /* network order */
+	uint16_t prog;
+};
 
 struct worker {
 	/* hot: per packet */
@@ -66,31 +99,22 @@ struct worker {
 	uint64_t now_tsc;
 	uint64_t us_mult, ms_mult; /* tsc -> us, ms, 0.64 fixed point */
 	uint64_t isn_key;          /* secret of the ISN hash */
+	uint64_t rng;              /* worker_rand() state */
 	uint32_t now_ms, now_us;
 	uint16_t ip_id;
 	uint8_t nports;
 	uint8_t role_port[2];        /* port slot per tcb_role */
 	struct worker_port port[TENG_MAX_PORTS];
+	struct rte_ether_addr *peer_mac_of; /* TCB index -> MAC (TF2_OWN_MAC) */
 
-	/* addresses, network byte order where they meet the wire */
+	/* addresses and programs */
 	uint8_t client_on, server_on;
-	uint32_t server_ip;          /* network order */
-	uint16_t server_port;        /* network order */
-	uint32_t dst_ip;             /* where clients connect, network order */
-	uint16_t dst_port;
-	uint32_t cip_lo, cip_hi;     /* host order */
-	uint16_t cport_lo;           /* host order */
-	uint32_t cport_n;            /* ports per client IP */
+	uint32_t npools, ntemplates, nlisteners;
+	struct worker_pool pools[TENG_MAX_POOLS];
+	struct worker_template templates[TENG_MAX_TEMPLATES];
+	struct worker_listener listeners[TENG_MAX_LISTENERS];
 	uint32_t ncores, index;      /* tuple t belongs to core t % ncores */
-	uint32_t nslots;             /* tuples owned here */
-	uint32_t next_slot;
-
-	/* programs and payloads (copies owned by the worker) */
-	const struct teng_op *prog[2];
-	struct teng_op ops[2][TENG_MAX_OPS];
-	struct teng_payload payloads[TENG_MAX_PAYLOADS];
-	uint8_t kmp[TENG_MAX_PAYLOADS][TENG_DELIM_MAX]; /* delimiter failure tables */
-	uint8_t *blob;
+	uint32_t nconn;              /* connections opened here: the next's number */
 
 	/* tcp parameters */
 	uint16_t mss;
@@ -105,7 +129,7 @@ struct worker {
 	double phase_dur_s[TENG_MAX_PHASES];
 	uint32_t phase_kind[TENG_MAX_PHASES];
 	struct teng_sched sched[TENG_MAX_PHASES];
-	uint64_t phase_start_tsc;
+	double phase_start_s;          /* planned start of the current phase */
 	uint64_t opened_phase, opened_total, conn_limit;
 	uint32_t max_open;
 
@@ -113,7 +137,22 @@ struct worker {
 	struct worker_stats *st;
 	unsigned lcore;
 	int socket;
+
+	/* the program runner's own state (prog.h) */
+	struct prog_core prog;
 };
+
+/* xorshift64*: think times, loop counts, the template mix; seeded per
+ * core from the plan's seed, so a run is reproducible. */
+static inline uint64_t worker_rand(struct worker *w)
+{
+	uint64_t x = w->rng;
+	x ^= x >> 12;
+	x ^= x << 25;
+	x ^= x >> 27;
+	w->rng = x;
+	return x * 0x2545F4914F6CDD1Dull;
+}
 
 /* Set up a worker's tables from the plan; 0 or -1 (message in err). */
 int worker_init(struct worker *w, const struct teng_plan *plan, uint32_t index,

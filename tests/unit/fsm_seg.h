@@ -199,7 +199,7 @@ static struct tcb *server_tcb(void)
 /* Open a client connection; check its SYN; return its ISS. */
 static uint32_t client_syn(void)
 {
-	assert_int_equal(tcp_connect(F.w), 0);
+	assert_int_equal(tcp_connect(F.w, F.w->now_us), 0);
 	worker_tx_flush(F.w);
 	struct pkt *p = out1(CSLOT);
 	check_from_client(p);

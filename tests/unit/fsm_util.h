@@ -59,14 +59,35 @@
 #define POOL_N 4095
 #define MAXPKT 64
 
-#define OP(c, a)                                                        \
-	{                                                               \
-		.code = TENG_OP_##c, .arg = (a)                         \
-	}
-#define PROG(pr, ...)                                                   \
+/* Ops in the v1 shorthand the tests were written in: OP(SEND, payload),
+ * OP(RECV_BYTES, n), OP(RECV_UNTIL, delimiter payload), OP(RECV_HTTP, 0)
+ * (any status), OP(RECV_EOF, 0), OP(CLOSE, 0), OP(END, 0). */
+#define OP_SEND(x) { .code = TENG_OP_SEND, .a = (x), .jump = TENG_NO_JUMP }
+#define OP_RECV_BYTES(x)                                                \
+	{ .code = TENG_OP_RECV, .mode = TENG_RECV_BYTES, .n = (x),       \
+	  .jump = TENG_NO_JUMP }
+#define OP_RECV_UNTIL(x)                                                \
+	{ .code = TENG_OP_RECV, .mode = TENG_RECV_DELIM, .a = (x),       \
+	  .jump = TENG_NO_JUMP }
+#define OP_RECV_HTTP(x)                                                 \
+	{ .code = TENG_OP_RECV, .mode = TENG_RECV_HTTP, .jump = TENG_NO_JUMP }
+#define OP_RECV_EOF(x)                                                  \
+	{ .code = TENG_OP_RECV, .mode = TENG_RECV_EOF, .jump = TENG_NO_JUMP }
+#define OP_CLOSE(x) { .code = TENG_OP_CLOSE, .mode = TENG_CLOSE_FIN, .jump = TENG_NO_JUMP }
+#define OP_END(x) { .code = TENG_OP_END, .jump = TENG_NO_JUMP }
+#define OP(c, a) OP_##c(a)
+/* The program of the plan's one client template / one listener. */
+#define PROG_CLIENT(p, ...)                                             \
 	do {                                                            \
 		const struct teng_op o_[] = { __VA_ARGS__ };            \
-		plan_prog((pr), o_, sizeof(o_) / sizeof(o_[0]));        \
+		(p)->templates[0].prog = (uint16_t)plan_ops((p), o_,    \
+			sizeof(o_) / sizeof(o_[0]));                    \
+	} while (0)
+#define PROG_SERVER(p, ...)                                             \
+	do {                                                            \
+		const struct teng_op o_[] = { __VA_ARGS__ };            \
+		(p)->listeners[0].prog = (uint16_t)plan_ops((p), o_,    \
+			sizeof(o_) / sizeof(o_[0]));                    \
 	} while (0)
 
 struct fx {
@@ -174,11 +195,21 @@ static struct teng_plan *plan_new(void)
 {
 	struct teng_plan *p = teng_plan_new();
 	assert_non_null(p);
-	p->client_ip_lo = p->client_ip_hi = CLIENT_IP;
-	p->client_port_lo = CLIENT_PORT;
-	p->client_port_hi = CLIENT_PORT + 3;
-	p->server_ip = SERVER_IP;
-	p->server_port = SERVER_PORT;
+	p->npools = 1;
+	p->pools[0].ip_lo = p->pools[0].ip_hi = CLIENT_IP;
+	p->pools[0].port_lo = CLIENT_PORT;
+	p->pools[0].port_hi = CLIENT_PORT + 3;
+	p->ntemplates = 1;
+	p->templates[0].cum_weight = UINT32_MAX;
+	p->templates[0].dst_ip = SERVER_IP;
+	p->templates[0].dst_port = SERVER_PORT;
+	p->nlisteners = 1;
+	p->listeners[0].ip = SERVER_IP;
+	p->listeners[0].port = SERVER_PORT;
+	/* both programs start as an immediate END until a test sets one */
+	p->ops[0].code = TENG_OP_END;
+	p->ops[0].jump = TENG_NO_JUMP;
+	p->nops = 1;
 	p->max_open = 16;
 	return p;
 }
@@ -219,12 +250,14 @@ static const uint8_t *payload_of(uint32_t id)
 	return F.plan->blob + F.plan->payloads[id].off;
 }
 
-static void plan_prog(struct teng_program *pr, const struct teng_op *ops,
-		      uint32_t n)
+/* Appends ops to the plan's program space; returns the first one's index. */
+static uint32_t plan_ops(struct teng_plan *p, const struct teng_op *ops, uint32_t n)
 {
-	memset(pr, 0, sizeof(*pr));
-	memcpy(pr->ops, ops, n * sizeof(*ops));
-	pr->nops = n;
+	uint32_t first = p->nops;
+	assert_true(first + n <= TENG_MAX_OPS);
+	memcpy(&p->ops[first], ops, n * sizeof(*ops));
+	p->nops += n;
+	return first;
 }
 
 /* ---- the fixture ---- */

@@ -35,7 +35,7 @@ static void test_reply_to_each_client_mac(void **state)
 {
 	(void)state;
 	struct teng_plan *p = plan_new();
-	PROG(&p->server_prog, OP(RECV_BYTES, 10), OP(END, 0));
+	PROG_SERVER(p, OP(RECV_BYTES, 10), OP(END, 0));
 	fx_start(p);
 	/* a real port learning its peers: no static MAC, no next hop */
 	F.w->port[SSLOT].peer_fixed = 0;

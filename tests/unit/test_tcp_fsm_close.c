@@ -16,7 +16,7 @@ static uint32_t client_txn(uint32_t time_wait_ms, uint32_t idle_ms)
 	if (idle_ms)
 		p->tcp.idle_timeout_ms = idle_ms;
 	uint32_t req = plan_bytes(p, 30, 21);
-	PROG(&p->client_prog, OP(SEND, req), OP(RECV_BYTES, 50), OP(CLOSE, 0),
+	PROG_CLIENT(p, OP(SEND, req), OP(RECV_BYTES, 50), OP(CLOSE, 0),
 	     OP(END, 0));
 	fx_start(p);
 	uint32_t iss = client_syn();
@@ -67,8 +67,8 @@ static void test_active_close(void **state)
 	assert_int_equal(CTR->pkts_tx, 5); /* SYN, ACK, data, FIN, ACK */
 	assert_int_equal(CTR->pkts_rx, 4);
 	assert_int_equal(F.w->st->c_active, 0);
-	assert_int_equal(F.w->st->lat_connect.total, 1);
-	assert_int_equal(F.w->st->lat_txn.total, 1);
+	assert_int_equal(F.w->st->phase_connect[0].total, 1);
+	assert_int_equal(F.w->st->phase_txn[0].total, 1);
 	assert_int_equal(F.w->ct.nfree, F.w->ct.size);
 	assert_int_equal(F.w->tw.armed, 0);
 }
@@ -139,7 +139,7 @@ static void test_passive_close(void **state)
 	 * last data held back by the window meanwhile */
 	struct teng_plan *p = plan_new();
 	uint32_t req = plan_bytes(p, 300, 22);
-	PROG(&p->client_prog, OP(SEND, req), OP(CLOSE, 0), OP(END, 0));
+	PROG_CLIENT(p, OP(SEND, req), OP(CLOSE, 0), OP(END, 0));
 	fx_start(p);
 	uint32_t iss = client_syn();
 	client_synack(IRS, iss, 100, -1, 100);
@@ -178,7 +178,7 @@ static void test_server_close_paths(void **state)
 	 * closes, the server answers and closes: LAST_ACK */
 	struct teng_plan *p = plan_new();
 	uint32_t resp = plan_bytes(p, 40, 23);
-	PROG(&p->server_prog, OP(RECV_BYTES, 10), OP(RECV_EOF, 0),
+	PROG_SERVER(p, OP(RECV_BYTES, 10), OP(RECV_EOF, 0),
 	     OP(SEND, resp), OP(CLOSE, 0), OP(END, 0));
 	fx_start(p);
 	const uint32_t irs = 777;
@@ -259,7 +259,7 @@ static void test_idle_timeout_syn_sent(void **state)
 	(void)state;
 	struct teng_plan *p = plan_new();
 	p->tcp.idle_timeout_ms = 200;
-	PROG(&p->client_prog, OP(RECV_BYTES, 1), OP(END, 0));
+	PROG_CLIENT(p, OP(RECV_BYTES, 1), OP(END, 0));
 	fx_start(p);
 	client_syn();
 	run_timers_at(199);
@@ -280,7 +280,7 @@ static void test_idle_timeout_long_stall(void **state)
 	 * 4096-slot wheel: one RST, one timeout */
 	struct teng_plan *p = plan_new();
 	p->tcp.idle_timeout_ms = 300;
-	PROG(&p->server_prog, OP(RECV_BYTES, 1), OP(END, 0));
+	PROG_SERVER(p, OP(RECV_BYTES, 1), OP(END, 0));
 	fx_start(p);
 	const uint32_t irs = 4242;
 	uint32_t iss = server_syn(irs, 1460, 7, 65535);

@@ -13,7 +13,7 @@ static uint32_t client_sender(uint32_t len, uint32_t rx, uint32_t *req)
 {
 	struct teng_plan *p = plan_new();
 	*req = plan_bytes(p, len, 17);
-	PROG(&p->client_prog, OP(SEND, *req), OP(RECV_BYTES, rx), OP(CLOSE, 0),
+	PROG_CLIENT(p, OP(SEND, *req), OP(RECV_BYTES, rx), OP(CLOSE, 0),
 	     OP(END, 0));
 	fx_start(p);
 	return client_syn();
@@ -236,7 +236,7 @@ static void test_server_wraparound(void **state)
 	(void)state;
 	struct teng_plan *p = plan_new();
 	uint32_t resp = plan_bytes(p, 300, 6);
-	PROG(&p->server_prog, OP(RECV_BYTES, 100), OP(SEND, resp), OP(CLOSE, 0),
+	PROG_SERVER(p, OP(RECV_BYTES, 100), OP(SEND, resp), OP(CLOSE, 0),
 	     OP(END, 0));
 	fx_start(p);
 	const uint32_t cirs = 0xfffffff0u, siss = 0xffffffe0u;
@@ -285,7 +285,7 @@ static void test_server_segments_response(void **state)
 	(void)state;
 	struct teng_plan *p = plan_new();
 	uint32_t resp = plan_bytes(p, 3000, 8);
-	PROG(&p->server_prog, OP(RECV_BYTES, 10), OP(SEND, resp), OP(CLOSE, 0),
+	PROG_SERVER(p, OP(RECV_BYTES, 10), OP(SEND, resp), OP(CLOSE, 0),
 	     OP(END, 0));
 	fx_start(p);
 	const uint32_t irs = 12345;

@@ -36,7 +36,7 @@ static void test_no_connection_client_side(void **state)
 {
 	(void)state;
 	struct teng_plan *p = plan_new();
-	PROG(&p->client_prog, OP(RECV_BYTES, 10), OP(END, 0));
+	PROG_CLIENT(p, OP(RECV_BYTES, 10), OP(END, 0));
 	fx_start(p);
 	uint32_t iss = client_syn(); /* a live tuple at CLIENT_PORT */
 	struct tseg s;
@@ -107,7 +107,7 @@ static void test_no_connection_server_side(void **state)
 {
 	(void)state;
 	struct teng_plan *p = plan_new();
-	PROG(&p->server_prog, OP(RECV_BYTES, 10), OP(END, 0));
+	PROG_SERVER(p, OP(RECV_BYTES, 10), OP(END, 0));
 	fx_start(p);
 	struct tseg s = to_server(50, 60, TH_ACK);
 	expect_reset(SSLOT, &s, TH_RST, 60, 0);
@@ -138,7 +138,7 @@ static void test_server_disabled(void **state)
 	(void)state;
 	struct teng_plan *p = plan_new();
 	p->server_enabled = 0;
-	PROG(&p->client_prog, OP(RECV_BYTES, 10), OP(END, 0));
+	PROG_CLIENT(p, OP(RECV_BYTES, 10), OP(END, 0));
 	fx_start(p);
 	/* With the server role off its address is not teng's: dropped,
 	 * counted, and no reset sent on its behalf. */
@@ -319,11 +319,11 @@ static void test_tuples_and_pool_exhausted(void **state)
 	(void)state;
 	/* 4 client tuples: the fifth connect finds none free */
 	struct teng_plan *p = plan_new();
-	PROG(&p->client_prog, OP(RECV_BYTES, 1), OP(END, 0));
+	PROG_CLIENT(p, OP(RECV_BYTES, 1), OP(END, 0));
 	fx_start(p);
 	for (uint32_t i = 0; i < 4; i++)
-		assert_int_equal(tcp_connect(F.w), 0);
-	assert_int_equal(tcp_connect(F.w), -1);
+		assert_int_equal(tcp_connect(F.w, F.w->now_us), 0);
+	assert_int_equal(tcp_connect(F.w, F.w->now_us), -1);
 	worker_tx_flush(F.w);
 	assert_int_equal(out(CSLOT), 4);
 	for (uint32_t i = 0; i < 4; i++) {
@@ -336,12 +336,12 @@ static void test_tuples_and_pool_exhausted(void **state)
 
 	/* more tuples than TCBs: the pool runs out first */
 	p = plan_new();
-	p->client_port_hi = CLIENT_PORT + 4999;
-	PROG(&p->client_prog, OP(RECV_BYTES, 1), OP(END, 0));
+	p->pools[0].port_hi = CLIENT_PORT + 4999;
+	PROG_CLIENT(p, OP(RECV_BYTES, 1), OP(END, 0));
 	fx_start(p);
 	uint32_t size = F.w->ct.size, opened = 0;
 	assert_true(size < 5000);
-	while (tcp_connect(F.w) == 0) {
+	while (tcp_connect(F.w, F.w->now_us) == 0) {
 		opened++;
 		if (opened % 32 == 0) {
 			worker_tx_flush(F.w);

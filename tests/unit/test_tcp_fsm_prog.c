@@ -16,7 +16,7 @@ static const char REQ[] = "GET / HTTP/1.1\r\nHost: x\r\n\r\n";
 		struct teng_plan *p_ = plan_new();                      \
 		uint32_t r_ = plan_str(p_, REQ);                        \
 		(void)r_;                                               \
-		PROG(&p_->client_prog, __VA_ARGS__);                    \
+		PROG_CLIENT(p_, __VA_ARGS__);                    \
 		fx_start(p_);                                           \
 		uint32_t iss_ = client_syn();                           \
 		client_synack(IRS, iss_, 1460, 7, 65535);               \
@@ -135,10 +135,10 @@ static uint32_t until_server(const char *delim, uint32_t *resp, int twice)
 	uint32_t d = plan_str(p, delim);
 	*resp = plan_bytes(p, 25, 31);
 	if (twice)
-		PROG(&p->server_prog, OP(RECV_UNTIL, d), OP(RECV_UNTIL, d),
+		PROG_SERVER(p, OP(RECV_UNTIL, d), OP(RECV_UNTIL, d),
 		     OP(SEND, *resp), OP(CLOSE, 0), OP(END, 0));
 	else
-		PROG(&p->server_prog, OP(RECV_UNTIL, d), OP(SEND, *resp),
+		PROG_SERVER(p, OP(RECV_UNTIL, d), OP(SEND, *resp),
 		     OP(CLOSE, 0), OP(END, 0));
 	fx_start(p);
 	uint32_t iss = server_syn(IRS, 1460, 7, 65535);
@@ -203,7 +203,7 @@ static void test_send_waits_for_ack(void **state)
 	(void)state;
 	struct teng_plan *p = plan_new();
 	uint32_t a = plan_bytes(p, 50, 41), b = plan_bytes(p, 30, 42);
-	PROG(&p->client_prog, OP(SEND, a), OP(SEND, b), OP(RECV_BYTES, 10),
+	PROG_CLIENT(p, OP(SEND, a), OP(SEND, b), OP(RECV_BYTES, 10),
 	     OP(CLOSE, 0), OP(END, 0));
 	fx_start(p);
 	uint32_t iss = client_syn();
@@ -260,14 +260,14 @@ static void test_self_exchange(void **state)
 	struct teng_plan *p = plan_new();
 	uint32_t req = plan_str(p, REQ);
 	uint32_t resp = plan_bytes(p, 4000, 51);
-	PROG(&p->client_prog, OP(SEND, req), OP(RECV_BYTES, 4000), OP(CLOSE, 0),
+	PROG_CLIENT(p, OP(SEND, req), OP(RECV_BYTES, 4000), OP(CLOSE, 0),
 	     OP(END, 0));
-	PROG(&p->server_prog, OP(RECV_UNTIL, req), OP(SEND, resp), OP(CLOSE, 0),
+	PROG_SERVER(p, OP(RECV_UNTIL, req), OP(SEND, resp), OP(CLOSE, 0),
 	     OP(END, 0));
 	fx_start(p);
 	/* one small exchange: SYN, SYN-ACK, ACK, request, response+FIN...
 	 * with 4000 bytes at MSS 1460: three response segments */
-	assert_int_equal(tcp_connect(F.w), 0);
+	assert_int_equal(tcp_connect(F.w, F.w->now_us), 0);
 	worker_tx_flush(F.w);
 	uint32_t n = pump();
 	assert_int_equal(CTR->c_completed, 1);
@@ -279,7 +279,7 @@ static void test_self_exchange(void **state)
 	assert_int_equal(CTR->pkts_rx, 11);
 	/* four at once, on four tuples */
 	for (int i = 0; i < 4; i++)
-		assert_int_equal(tcp_connect(F.w), 0);
+		assert_int_equal(tcp_connect(F.w, F.w->now_us), 0);
 	assert_int_equal(F.w->st->c_active, 4);
 	worker_tx_flush(F.w);
 	pump();

@@ -53,7 +53,7 @@ static struct teng_plan *client_plan(uint32_t len, uint32_t rx, uint32_t *req)
 {
 	struct teng_plan *p = plan_new();
 	*req = plan_bytes(p, len, 31);
-	PROG(&p->client_prog, OP(SEND, *req), OP(RECV_BYTES, rx), OP(CLOSE, 0),
+	PROG_CLIENT(p, OP(SEND, *req), OP(RECV_BYTES, rx), OP(CLOSE, 0),
 	     OP(END, 0));
 	return p;
 }
@@ -83,7 +83,7 @@ static uint32_t client_waiting(uint32_t rto_ms, uint32_t max_retries,
 	p->tcp.rto_ms = rto_ms;
 	p->tcp.max_retries = max_retries;
 	p->tcp.idle_timeout_ms = idle_ms;
-	PROG(&p->client_prog, OP(RECV_BYTES, 1), OP(END, 0));
+	PROG_CLIENT(p, OP(RECV_BYTES, 1), OP(END, 0));
 	fx_start(p);
 	return client_syn();
 }
@@ -114,7 +114,7 @@ static void test_syn_lost(void **state)
 	assert_int_equal(t->state, TCP_ESTABLISHED);
 	assert_int_equal(t->retries, 0);
 	assert_int_equal(CTR->c_connected, 1);
-	assert_int_equal(F.w->st->lat_connect.total, 1);
+	assert_int_equal(F.w->st->phase_connect[0].total, 1);
 	/* the request's clock starts afresh at rto_ms, not at 800 */
 	FIRES_AT(CSLOT, 900);
 	check_data(out1(CSLOT), TH_ACK | TH_PSH, iss + 1, IRS + 1, 30, req, iss + 1);
@@ -133,7 +133,7 @@ static void test_synack_lost(void **state)
 {
 	(void)state;
 	struct teng_plan *p = plan_new();
-	PROG(&p->server_prog, OP(RECV_BYTES, 10), OP(END, 0));
+	PROG_SERVER(p, OP(RECV_BYTES, 10), OP(END, 0));
 	fx_start(p);
 	const uint32_t irs = 9000;
 	uint32_t iss = server_syn(irs, 1460, 7, 1000);
@@ -288,7 +288,7 @@ static void test_fin_lost_last_ack(void **state)
 	(void)state;
 	struct teng_plan *p = plan_new();
 	uint32_t resp = plan_bytes(p, 40, 23);
-	PROG(&p->server_prog, OP(RECV_BYTES, 10), OP(RECV_EOF, 0),
+	PROG_SERVER(p, OP(RECV_BYTES, 10), OP(RECV_EOF, 0),
 	     OP(SEND, resp), OP(CLOSE, 0), OP(END, 0));
 	fx_start(p);
 	const uint32_t irs = 777;
@@ -377,7 +377,7 @@ static void test_abort_syn_rcvd(void **state)
 	(void)state;
 	struct teng_plan *p = plan_new();
 	p->tcp.max_retries = 2;
-	PROG(&p->server_prog, OP(RECV_BYTES, 10), OP(END, 0));
+	PROG_SERVER(p, OP(RECV_BYTES, 10), OP(END, 0));
 	fx_start(p);
 	const uint32_t irs = 4242;
 	uint32_t iss = server_syn(irs, 1460, -1, 1000);

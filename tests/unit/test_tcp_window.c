@@ -15,7 +15,7 @@ static void test_tiny_rcv_window_not_zero(void **state)
 	struct teng_plan *p = plan_new();
 	p->tcp.rcv_wnd = 100; /* below one unit of the shift 7 */
 	p->tcp.wscale = 7;
-	PROG(&p->client_prog, OP(RECV_BYTES, 10), OP(END, 0));
+	PROG_CLIENT(p, OP(RECV_BYTES, 10), OP(END, 0));
 	fx_start(p);
 	uint32_t iss = client_syn();
 	client_synack(IRS, iss, 1460, 2, 1000);
@@ -30,7 +30,7 @@ static void test_old_ack_keeps_window(void **state)
 	(void)state;
 	struct teng_plan *p = plan_new();
 	uint32_t req = plan_bytes(p, 300, 3);
-	PROG(&p->client_prog, OP(SEND, req), OP(RECV_BYTES, 10), OP(CLOSE, 0),
+	PROG_CLIENT(p, OP(SEND, req), OP(RECV_BYTES, 10), OP(CLOSE, 0),
 	     OP(END, 0));
 	fx_start(p);
 	uint32_t iss = client_syn();
@@ -55,7 +55,7 @@ static void test_reordered_old_ack_not_answered(void **state)
 {
 	(void)state;
 	struct teng_plan *p = plan_new();
-	PROG(&p->client_prog, OP(RECV_BYTES, 100), OP(END, 0));
+	PROG_CLIENT(p, OP(RECV_BYTES, 100), OP(END, 0));
 	fx_start(p);
 	uint32_t iss = client_syn();
 	client_synack(IRS, iss, 1460, 0, 1000);
@@ -81,7 +81,7 @@ static void test_zero_window_probe(void **state)
 	(void)state;
 	struct teng_plan *p = plan_new();
 	uint32_t req = plan_bytes(p, 300, 5);
-	PROG(&p->client_prog, OP(SEND, req), OP(RECV_BYTES, 10), OP(CLOSE, 0),
+	PROG_CLIENT(p, OP(SEND, req), OP(RECV_BYTES, 10), OP(CLOSE, 0),
 	     OP(END, 0));
 	fx_start(p);
 	set_ms(0);
