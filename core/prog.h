@@ -26,22 +26,33 @@ enum {
 };
 
 /* Per-core VM state; the VM alone reads and writes it (layout is the
- * VM's business; the TCP side only embeds it). */
+ * VM's business; the TCP side only embeds it). The pure parts (payload
+ * rendering, framing) take it without the worker, so unit tests can
+ * build one by hand. */
 struct prog_core {
 	struct teng_op ops[TENG_MAX_OPS];
 	struct teng_payload payloads[TENG_MAX_PAYLOADS];
 	struct teng_field fields[TENG_MAX_FIELDS];
+	uint32_t nops, npayloads;
 	uint8_t *blob;
 	uint16_t *kmp;          /* delimiter failure tables, kmp_off[payload] into it */
 	uint32_t kmp_off[TENG_MAX_PAYLOADS];
-	uint8_t *echo_mem;      /* echo_buffers x echo_bytes */
-	uint32_t *echo_len;     /* bytes held per buffer */
+	/* Echo buffers: echo_buffers of echo_bytes each. echo_len: bytes a
+	 * buffer holds, from its connection's tpl_seq on; echo_sent: how
+	 * many of them are queued for sending (snd_end covers them). */
+	uint8_t *echo_mem;
+	uint32_t *echo_len;
+	uint32_t *echo_sent;
 	uint32_t *echo_free;    /* stack of free buffer indices */
 	uint32_t echo_nfree, echo_buffers, echo_bytes;
-	uint32_t *echo_of;      /* TCB index -> buffer index */
-	uint32_t *step_t0;      /* TCB index -> step start, us tick */
+	uint32_t *echo_of;      /* TCB index -> buffer index (TF2_ECHO) */
+	uint32_t *step_t0;      /* TCB index -> step start, us tick (TF2_STEP) */
 	uint64_t seed;          /* plan seed, for field hashes */
 	uint32_t ncores, core;  /* for the connection number in the run */
+	/* Set by prog_input: payload bytes a recv took. Fewer than were
+	 * given means the program was not receiving (sending, thinking,
+	 * done) when they came; they are counted in rx_unexpected. */
+	uint32_t rx_taken;
 };
 
 /* Set up from the plan once the connection table exists (pool size in
