@@ -1,247 +1,492 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * The program runner: a connection walks its role's op array. Sends
- * queue a payload template (the bytes are read from the template when
- * a segment is built); receives consume in-order payload as it arrives,
- * without buffering it.
+ * The program runner (the VM): a connection walks the ops of its
+ * template's or listener's program (plan.h, enum teng_opcode). Sends
+ * queue a payload template, rendered when a segment is built; receives
+ * hand in-order data to the mode's framer (proto_*.c) without buffering
+ * it, and check the framed message as it streams. Echo buffers and step
+ * clocks are per-core side arrays keyed by the TCB's index.
  */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
 #include <rte_branch_prediction.h>
+#include <rte_malloc.h>
 
 #include "hist.h"
+#include "payload.h"
+#include "proto.h"
+#include "seq.h"
 #include "tcp.h"
 
-/* rx_state of RECV_HTTP */
-enum {
-	H_VERSION = 0, /* "HTTP/1.1 " */
-	H_CODE,        /* status digits */
-	H_LINE,        /* rest of a line */
-	H_HDR_START,   /* first byte of a header line */
-	H_NAME,        /* matching "content-length:" */
-	H_VALUE,       /* Content-Length digits */
-	H_END_LF,      /* "\r" of the empty line seen */
-	H_BODY,        /* rx_left body bytes to go */
-	H_BODY_EOF,    /* no Content-Length: body runs to the FIN */
-};
+/* tcb.loop[] of a LOOP_PHASE; counted loops hold iterations left - 1 */
+#define LOOP_PHASE_MARK 0xffff
+/* Ops one prog_step may run without waiting; a program that loops
+ * without sending, receiving or thinking yields for a millisecond. */
+#define STEP_BUDGET 4096
+/* recv_reached: the recv waits for data */
+#define RECV_WAIT 2
 
-static const char clen[] = "content-length:";
-#define CLEN_LEN (sizeof(clen) - 1)
-
-void prog_init_kmp(const uint8_t *d, uint32_t len, uint8_t *fail)
+static inline struct payload_ctx ctx_of(const struct prog_core *vm,
+					const struct tcb *t, uint16_t req)
 {
-	uint32_t k = 0;
-	fail[0] = 0;
-	for (uint32_t i = 1; i < len; i++) {
-		while (k > 0 && d[i] != d[k])
-			k = fail[k - 1];
-		if (d[i] == d[k])
-			k++;
-		fail[i] = (uint8_t)k;
+	struct payload_ctx c;
+	c.conn_run = (uint64_t)t->conn * vm->ncores + vm->core;
+	c.conn = t->conn;
+	c.req = req;
+	/* the client's address, on either side */
+	c.ip = t->role == ROLE_CLIENT ? t->lip : t->rip;
+	c.port = t->role == ROLE_CLIENT ? t->lport : t->rport;
+	return c;
+}
+
+static inline int fail(struct tcb *t, uint8_t reason)
+{
+	t->reason = reason;
+	t->flags2 |= TF2_FAILED;
+	return PROG_FAIL;
+}
+
+/* Leave a recv for op pc: its framing state and deadline go. */
+static inline void recv_leave(struct tcb *t, uint16_t pc)
+{
+	t->pc = pc;
+	proto_reset(t);
+	t->flags2 &= (uint8_t)~TF2_DEADLINE;
+}
+
+/* ---- echo buffers ---- */
+
+static inline uint8_t *echo_buf(const struct prog_core *vm, uint32_t b)
+{
+	return vm->echo_mem + (size_t)b * vm->echo_bytes;
+}
+
+static void echo_give_back(struct worker *w, struct tcb *t)
+{
+	struct prog_core *vm = &w->prog;
+	vm->echo_free[vm->echo_nfree++] = vm->echo_of[tcb_id(w, t)];
+	t->flags2 &= (uint8_t)~TF2_ECHO;
+}
+
+static int echo_append(struct worker *w, struct tcb *t, const uint8_t *p,
+		       uint32_t n)
+{
+	struct prog_core *vm = &w->prog;
+	uint32_t id = tcb_id(w, t);
+	if (!(t->flags2 & TF2_ECHO)) {
+		if (vm->echo_nfree == 0)
+			return fail(t, TENG_REASON_NO_BUFFER);
+		uint32_t b = vm->echo_free[--vm->echo_nfree];
+		vm->echo_of[id] = b;
+		vm->echo_len[b] = 0;
+		vm->echo_sent[b] = 0;
+		t->flags2 |= TF2_ECHO;
+	}
+	uint32_t b = vm->echo_of[id];
+	if (n > vm->echo_bytes - vm->echo_len[b])
+		return fail(t, TENG_REASON_ECHO_OVERFLOW);
+	memcpy(echo_buf(vm, b) + vm->echo_len[b], p, n);
+	vm->echo_len[b] += n;
+	return PROG_OK;
+}
+
+/* The echoed bytes sent so far are acknowledged (nothing of the echo is
+ * in flight): drop them, and give the buffer back once it is empty. */
+static void echo_settle(struct worker *w, struct tcb *t)
+{
+	if (t->tpl == TPL_ECHO && SEQ_LT(t->snd_una, t->snd_end))
+		return;
+	struct prog_core *vm = &w->prog;
+	uint32_t b = vm->echo_of[tcb_id(w, t)];
+	uint32_t sent = vm->echo_sent[b], left = vm->echo_len[b] - sent;
+	if (left == 0) {
+		echo_give_back(w, t);
+	} else if (sent) {
+		uint8_t *m = echo_buf(vm, b);
+		memmove(m, m + sent, left);
+		vm->echo_len[b] = left;
+		vm->echo_sent[b] = 0;
 	}
 }
 
-static void op_next(struct tcb *t)
+/* SEND_ECHO: 1 when queued (or nothing to send), 0 to wait for an ACK. */
+static int echo_send(struct worker *w, struct tcb *t)
 {
-	t->pc++;
-	t->rx_count = 0;
-	t->rx_left = 0;
-	t->rx_state = 0;
-	t->match = 0;
-	t->flags &= (uint8_t)~TF_HTTP_CLEN;
+	struct prog_core *vm = &w->prog;
+	if (!(t->flags2 & TF2_ECHO))
+		return 1;
+	if (t->snd_una != t->snd_end) {
+		/* What is in flight is echo too: the new bytes follow it in
+		 * the same buffer, so they go out without waiting. */
+		if (t->tpl != TPL_ECHO)
+			return 0;
+	} else {
+		echo_settle(w, t);
+		if (!(t->flags2 & TF2_ECHO))
+			return 1;
+		t->tpl = TPL_ECHO;
+		t->tpl_seq = t->snd_end; /* buffer byte 0 */
+	}
+	uint32_t b = vm->echo_of[tcb_id(w, t)];
+	t->snd_end += vm->echo_len[b] - vm->echo_sent[b];
+	vm->echo_sent[b] = vm->echo_len[b];
+	return 1;
 }
 
-static void http_done(struct worker *w, struct tcb *t)
+/* ---- receiving ---- */
+
+/* A recv's message is complete: check it, count it, go on (or jump, or
+ * fail). */
+static int recv_done(struct worker *w, struct tcb *t, const struct teng_op *op)
 {
-	if (t->http_status >= 200 && t->http_status < 300)
-		w->ctr->http_2xx++;
+	int ok = 1;
+	uint8_t why = TENG_REASON_MISMATCH;
+	if (op->expect == TENG_EXPECT_EXACT || op->expect == TENG_EXPECT_PREFIX) {
+		struct chk c = { .vm = &w->prog, .op = op };
+		ok = chk_ok(&c, t);
+	}
+	if (op->mode == TENG_RECV_HTTP) {
+		uint16_t s = t->http_status;
+		if (s >= 200 && s < 300)
+			w->ctr->http_2xx++;
+		else
+			w->ctr->http_other++;
+		/* a status range applies beside a body expectation too */
+		if ((op->expect == TENG_EXPECT_STATUS || op->m) &&
+		    (s < op->n || s > op->m)) {
+			ok = 0;
+			why = TENG_REASON_HTTP_STATUS;
+		}
+	} else if (op->mode == TENG_RECV_RESP && proto_resp_error(t) &&
+		   (op->expect == TENG_EXPECT_NONE || !ok)) {
+		ok = 0;
+		why = TENG_REASON_RESP_ERROR;
+	}
+	if (unlikely(!ok)) {
+		if (op->jump != TENG_NO_JUMP) {
+			recv_leave(t, op->jump);
+			return PROG_OK;
+		}
+		return fail(t, op->reason ? op->reason : why);
+	}
+	if (t->role == ROLE_CLIENT)
+		w->ctr->requests++;
 	else
-		w->ctr->http_other++;
+		w->ctr->s_requests++;
+	recv_leave(t, (uint16_t)(t->pc + 1));
+	return PROG_OK;
 }
 
-/* Returns bytes consumed; sets *done when the response is complete. */
-static uint32_t http_input(struct tcb *t, const uint8_t *p, uint32_t n,
-			   int *done)
+static int frame(const struct chk *c, struct tcb *t, const uint8_t *p,
+		 uint32_t n, uint32_t *used)
 {
-	uint32_t i = 0;
-	while (i < n) {
-		uint8_t c = p[i];
-		switch (t->rx_state) {
-		case H_BODY: {
-			uint32_t k = n - i < t->rx_left ? n - i : t->rx_left;
-			t->rx_left -= k;
-			i += k;
-			if (t->rx_left == 0) {
-				*done = 1;
-				return i;
-			}
-			continue;
-		}
-		case H_BODY_EOF:
-			return n;
-		case H_VERSION:
-			if (c == ' ') {
-				t->rx_state = H_CODE;
-				t->http_status = 0; /* this response's own */
-			}
-			break;
-		case H_CODE:
-			if (c >= '0' && c <= '9' && t->http_status < 1000)
-				t->http_status = (uint16_t)(t->http_status * 10 + (c - '0'));
-			else
-				t->rx_state = c == '\n' ? H_HDR_START : H_LINE;
-			break;
-		case H_LINE:
-			if (c == '\n')
-				t->rx_state = H_HDR_START;
-			break;
-		case H_HDR_START:
-			if (c == '\r') {
-				t->rx_state = H_END_LF;
-				break;
-			}
-			if (c == '\n')
-				goto headers_done;
-			t->match = 0;
-			t->rx_state = H_NAME;
-			/* fall through */
-		case H_NAME:
-			if (c == '\n') {
-				t->rx_state = H_HDR_START;
-			} else if ((c | 0x20) == (uint8_t)clen[t->match] ||
-				   (c == ':' && clen[t->match] == ':')) {
-				if (++t->match == CLEN_LEN) {
-					t->rx_state = H_VALUE;
-					t->rx_left = 0;
-					t->flags |= TF_HTTP_CLEN;
-				}
-			} else {
-				t->rx_state = H_LINE;
-			}
-			break;
-		case H_VALUE:
-			if (c >= '0' && c <= '9') {
-				if (t->rx_left < 100000000u)
-					t->rx_left = t->rx_left * 10 + (uint32_t)(c - '0');
-			} else if (c == '\n') {
-				t->rx_state = H_HDR_START;
-			}
-			break;
-		case H_END_LF:
-			if (c != '\n') {
-				t->rx_state = H_LINE;
-				break;
-			}
-		headers_done:
-			i++;
-			if (!(t->flags & TF_HTTP_CLEN)) {
-				t->rx_state = H_BODY_EOF;
-				return n;
-			}
-			if (t->rx_left == 0) {
-				*done = 1;
-				return i;
-			}
-			t->rx_state = H_BODY;
-			continue;
-		}
-		i++;
+	switch (c->op->mode) {
+	case TENG_RECV_BYTES:
+		return proto_bytes(c, t, p, n, used);
+	case TENG_RECV_DELIM:
+		return proto_delim(c, t, p, n, used);
+	case TENG_RECV_LINE:
+		return proto_line(c, t, p, n, used);
+	case TENG_RECV_LENGTH:
+		return proto_length(c, t, p, n, used);
+	case TENG_RECV_RESP:
+		return proto_resp(c, t, p, n, used);
+	case TENG_RECV_HTTP:
+		return proto_http(c, t, p, n, used);
+	default:
+		*used = 0;
+		return FR_ERROR;
 	}
-	return i;
 }
 
 int prog_input(struct worker *w, struct tcb *t, const uint8_t *p, uint32_t n)
 {
-	const struct teng_op *prog = w->prog[t->role];
+	struct prog_core *vm = &w->prog;
+	uint32_t n0 = n;
+	int rc = PROG_OK;
 	while (n > 0) {
-		const struct teng_op *op = &prog[t->pc];
-		uint32_t used;
-		int done = 0;
-		switch (op->code) {
-		case TENG_OP_RECV_BYTES: {
-			uint32_t need = op->arg - t->rx_count;
-			used = n < need ? n : need;
-			t->rx_count += used;
-			done = t->rx_count == op->arg;
-			break;
-		}
-		case TENG_OP_RECV_UNTIL: {
-			const struct teng_payload *d = &w->payloads[op->arg];
-			const uint8_t *delim = w->blob + d->off;
-			const uint8_t *fail = w->kmp[op->arg];
-			uint32_t m = t->match;
-			for (used = 0; used < n && !done;) {
-				uint8_t c = p[used++];
-				while (m > 0 && delim[m] != c)
-					m = fail[m - 1];
-				if (delim[m] == c && ++m == d->len)
-					done = 1;
-			}
-			t->match = (uint8_t)m;
-			break;
-		}
-		case TENG_OP_RECV_HTTP:
-			used = http_input(t, p, n, &done);
-			if (done)
-				http_done(w, t);
-			break;
-		default:
-			/* Nothing in the program wants these bytes now. */
-			w->ctr->rx_unexpected += n;
-			return 0;
+		const struct teng_op *op = &vm->ops[t->pc];
+		if (op->code != TENG_OP_RECV || op->mode == TENG_RECV_EOF)
+			break; /* nothing in the program wants these bytes now */
+		struct chk c = { .vm = vm, .op = op };
+		if (op->expect == TENG_EXPECT_EXACT || op->expect == TENG_EXPECT_PREFIX)
+			c.ctx = ctx_of(vm, t, t->req);
+		uint32_t used = 0;
+		int r = frame(&c, t, p, n, &used);
+		if (unlikely(op->flags & TENG_OPF_ECHO) && used && r != FR_ERROR) {
+			rc = echo_append(w, t, p, used);
+			if (rc != PROG_OK)
+				break;
 		}
 		p += used;
 		n -= used;
-		if (done) {
-			op_next(t);
-			if (prog_step(w, t) < 0)
-				return -1;
+		if (unlikely(r == FR_ERROR)) {
+			rc = fail(t, TENG_REASON_FRAMING);
+			break;
 		}
+		if (r == FR_MORE) {
+			if (used == 0)
+				break;
+			continue;
+		}
+		rc = recv_done(w, t, op);
+		if (rc == PROG_OK)
+			rc = prog_step(w, t);
+		if (rc != PROG_OK)
+			break;
 	}
-	return 0;
+	vm->rx_taken = n0 - n;
+	if (n && rc == PROG_OK)
+		w->ctr->rx_unexpected += n;
+	return rc;
+}
+
+/* ---- the ops that need no input ---- */
+
+static uint32_t think_us(struct worker *w, const struct teng_op *op)
+{
+	switch (op->mode) {
+	case TENG_DIST_UNIFORM:
+		if (op->m <= op->n)
+			return op->n;
+		return op->n + (uint32_t)(worker_rand(w) % ((uint64_t)op->m - op->n + 1));
+	case TENG_DIST_EXP: {
+		/* u in (0, 1] */
+		double u = (double)((worker_rand(w) >> 11) + 1) * 0x1.0p-53;
+		double d = -log(u) * op->n;
+		double cap = op->m ? (double)op->m : 100.0 * op->n;
+		if (d > cap)
+			d = cap;
+		return d < 4e9 ? (uint32_t)d : 4000000000u;
+	}
+	default:
+		return op->n;
+	}
+}
+
+static uint32_t loop_count(struct worker *w, const struct teng_op *op)
+{
+	uint32_t n = op->n;
+	if (op->mode == TENG_LOOP_UNIFORM && op->m > op->n)
+		n += (uint32_t)(worker_rand(w) % ((uint64_t)op->m - op->n + 1));
+	return n > TENG_MAX_LOOP_COUNT ? TENG_MAX_LOOP_COUNT : n;
+}
+
+static inline int in_phase(const struct worker *w, const struct tcb *t)
+{
+	return w->phase == t->phase && !w->ctl->draining;
+}
+
+/* A recv the program reached: complete at once, fail, or wait. */
+static int recv_reached(struct worker *w, struct tcb *t, const struct teng_op *op)
+{
+	if (op->mode == TENG_RECV_EOF) {
+		if (t->flags & TF_PEER_FIN)
+			return recv_done(w, t, op);
+	} else if (op->mode == TENG_RECV_BYTES && op->n == 0) {
+		return recv_done(w, t, op);
+	} else if (t->flags & TF_PEER_FIN) {
+		if (op->mode == TENG_RECV_HTTP && proto_http_fin(t))
+			return recv_done(w, t, op); /* the body ran to the FIN */
+		return fail(t, TENG_REASON_PEER_CLOSED);
+	}
+	if (op->timeout_ms && !(t->flags2 & TF2_DEADLINE)) {
+		t->flags2 |= TF2_DEADLINE;
+		t->wake_ms = w->now_ms + op->timeout_ms;
+		tcp_wake_at(w, t);
+	}
+	return RECV_WAIT;
 }
 
 int prog_step(struct worker *w, struct tcb *t)
 {
-	const struct teng_op *prog = w->prog[t->role];
-	for (;;) {
-		const struct teng_op *op = &prog[t->pc];
+	struct prog_core *vm = &w->prog;
+	if (unlikely(t->flags2 & (TF2_THINKING | TF2_ECHO))) {
+		if (t->flags2 & TF2_THINKING)
+			return PROG_OK;
+		echo_settle(w, t);
+	}
+	for (uint32_t budget = 0;; budget++) {
+		const struct teng_op *op = &vm->ops[t->pc];
+		if (unlikely(budget >= STEP_BUDGET) && op->code != TENG_OP_RECV &&
+		    op->code != TENG_OP_THINK) {
+			t->wake_ms = w->now_ms + 1;
+			t->flags2 |= TF2_THINKING;
+			tcp_wake_at(w, t);
+			return PROG_OK;
+		}
 		switch (op->code) {
 		case TENG_OP_SEND:
-			/* One template in flight at a time: the previous send
+			/* One template in flight at a time: what was sent before
 			 * must be acknowledged before the next starts. */
 			if (t->snd_una != t->snd_end)
-				return 0;
-			t->tpl = (uint16_t)op->arg;
+				return PROG_OK;
+			t->tpl = op->a;
 			t->tpl_seq = t->snd_end;
-			t->snd_end += w->payloads[op->arg].len;
-			op_next(t);
+			t->tpl_req = t->req;
+			t->snd_end += vm->payloads[op->a].len;
+			t->pc++;
 			continue;
+		case TENG_OP_SEND_BULK:
+			if (t->snd_una != t->snd_end)
+				return PROG_OK;
+			t->tpl = TPL_BULK;
+			t->tpl_seq = t->snd_end;
+			t->snd_end += op->n;
+			t->pc++;
+			continue;
+		case TENG_OP_SEND_ECHO:
+			if (!echo_send(w, t))
+				return PROG_OK;
+			t->pc++;
+			continue;
+		case TENG_OP_RECV: {
+			int r = recv_reached(w, t, op);
+			if (r != PROG_OK)
+				return r == RECV_WAIT ? PROG_OK : r;
+			continue;
+		}
 		case TENG_OP_CLOSE:
+			if (op->mode == TENG_CLOSE_RESET) {
+				t->flags2 |= TF2_RESET;
+				return PROG_RESET;
+			}
 			t->flags |= TF_FIN_QUEUED;
-			op_next(t);
+			t->pc++;
 			continue;
+		case TENG_OP_THINK: {
+			uint64_t ms = ((uint64_t)think_us(w, op) + 999) / 1000;
+			if (ms == 0) {
+				t->pc++;
+				continue;
+			}
+			/* prog_wake steps past it */
+			t->wake_ms = w->now_ms + (uint32_t)ms;
+			t->flags2 |= TF2_THINKING;
+			tcp_wake_at(w, t);
+			return PROG_OK;
+		}
+		case TENG_OP_LOOP_INIT: {
+			uint16_t *l = &t->loop[op->a & 1];
+			if (op->mode == TENG_LOOP_PHASE) {
+				if (!in_phase(w, t)) {
+					t->pc = op->jump;
+					continue;
+				}
+				*l = LOOP_PHASE_MARK;
+			} else {
+				uint32_t n = loop_count(w, op);
+				if (n == 0) {
+					t->pc = op->jump;
+					continue;
+				}
+				*l = (uint16_t)(n - 1);
+			}
+			t->pc++;
+			continue;
+		}
+		case TENG_OP_LOOP_NEXT: {
+			uint16_t *l = &t->loop[op->a & 1];
+			t->req++;
+			if (*l == LOOP_PHASE_MARK) {
+				t->pc = in_phase(w, t) ? op->jump : (uint16_t)(t->pc + 1);
+			} else if (*l) {
+				(*l)--;
+				t->pc = op->jump;
+			} else {
+				t->pc++;
+			}
+			continue;
+		}
+		case TENG_OP_JUMP:
+			t->pc = op->jump;
+			continue;
+		case TENG_OP_STEP_BEGIN:
+			vm->step_t0[tcb_id(w, t)] = w->now_us;
+			t->flags2 |= TF2_STEP;
+			t->pc++;
+			continue;
+		case TENG_OP_STEP_END:
+			if (t->flags2 & TF2_STEP) {
+				hist_add(&w->st->step[op->a],
+					 (uint32_t)(w->now_us - vm->step_t0[tcb_id(w, t)]));
+				t->flags2 &= (uint8_t)~TF2_STEP;
+			}
+			t->pc++;
+			continue;
+		case TENG_OP_FAIL:
+			return fail(t, op->reason);
 		case TENG_OP_END:
 			if (!(t->flags & TF_PROG_DONE)) {
 				t->flags |= TF_PROG_DONE | TF_FIN_QUEUED;
-				if (t->role == ROLE_CLIENT)
-					hist_add(&w->st->lat_txn,
-						 w->now_us - t->t_open_us);
+				t->flags2 &= (uint8_t)~TF2_STEP;
+				tcp_prog_done(w, t);
 			}
-			return 0;
-		case TENG_OP_RECV_EOF:
-			if (!(t->flags & TF_PEER_FIN))
-				return 0;
-			op_next(t);
-			continue;
-		case TENG_OP_RECV_HTTP:
-			if (!(t->flags & TF_PEER_FIN))
-				return 0;
-			if (t->rx_state != H_BODY_EOF)
-				return -1;
-			http_done(w, t);
-			op_next(t);
-			continue;
-		default: /* RECV_BYTES, RECV_UNTIL */
-			return (t->flags & TF_PEER_FIN) ? -1 : 0;
+			return PROG_OK;
+		default:
+			return fail(t, TENG_REASON_ABORTED);
 		}
+	}
+}
+
+int prog_wake(struct worker *w, struct tcb *t)
+{
+	if (t->flags2 & TF2_THINKING) {
+		if (SEQ_LT(w->now_ms, t->wake_ms)) {
+			tcp_wake_at(w, t);
+			return PROG_OK;
+		}
+		t->flags2 &= (uint8_t)~TF2_THINKING;
+		if (w->prog.ops[t->pc].code == TENG_OP_THINK)
+			t->pc++; /* else a yield: go on where it stopped */
+		return prog_step(w, t);
+	}
+	if (t->flags2 & TF2_DEADLINE) {
+		if (SEQ_LT(w->now_ms, t->wake_ms)) {
+			tcp_wake_at(w, t);
+			return PROG_OK;
+		}
+		return fail(t, TENG_REASON_RECV_TIMEOUT);
+	}
+	return PROG_OK;
+}
+
+void prog_start(struct worker *w, struct tcb *t, uint16_t pc)
+{
+	(void)w;
+	t->pc = pc;
+	t->req = 0;
+	t->tpl = TPL_NONE;
+	proto_reset(t);
+}
+
+void prog_release(struct worker *w, struct tcb *t)
+{
+	if (t->flags2 & TF2_ECHO)
+		echo_give_back(w, t);
+	t->flags2 &= (uint8_t)~(TF2_STEP | TF2_THINKING | TF2_DEADLINE);
+}
+
+void prog_render(struct worker *w, const struct tcb *t, uint32_t off,
+		 uint32_t len, uint8_t *dst)
+{
+	const struct prog_core *vm = &w->prog;
+	uint16_t tpl = t->tpl;
+	if (likely(tpl < TPL_ECHO)) {
+		const struct teng_payload *p = &vm->payloads[tpl];
+		if (likely(p->nfields == 0)) {
+			memcpy(dst, vm->blob + p->off + off, len);
+			return;
+		}
+		struct payload_ctx c = ctx_of(vm, t, t->tpl_req);
+		payload_render_fields(vm, tpl, &c, off, len, dst);
+	} else if (tpl == TPL_BULK) {
+		payload_bulk(off, len, dst);
+	} else if (tpl == TPL_ECHO && (t->flags2 & TF2_ECHO)) {
+		memcpy(dst, echo_buf(vm, vm->echo_of[tcb_id(w, t)]) + off, len);
+	} else {
+		memset(dst, 0, len); /* nothing is being sent: never asked */
 	}
 }
