@@ -100,6 +100,10 @@ static int check_op(const struct teng_plan *plan, uint32_t i, char *err,
 		if ((op->expect == TENG_EXPECT_EXACT || op->expect == TENG_EXPECT_PREFIX) &&
 		    (op->b == 0 || op->b > TENG_MAX_ALTS || (uint32_t)op->a + op->b > np))
 			return ERR("plan: op %u: expectation payloads out of range", i);
+		/* a, b are the delimiter, the length byte and the trailer */
+		if ((op->mode == TENG_RECV_DELIM || op->mode == TENG_RECV_LENGTH) &&
+		    (op->expect == TENG_EXPECT_EXACT || op->expect == TENG_EXPECT_PREFIX))
+			return ERR("plan: op %u: no expectation on a delimiter or length recv", i);
 		if (op->expect > TENG_EXPECT_STATUS)
 			return ERR("plan: op %u: unknown expectation %u", i, op->expect);
 		if ((op->flags & TENG_OPF_ECHO) &&
