@@ -149,10 +149,13 @@ static int recv_done(struct worker *w, struct tcb *t, const struct teng_op *op)
 	}
 	if (op->mode == TENG_RECV_HTTP) {
 		uint16_t s = t->http_status;
-		if (s >= 200 && s < 300)
+		if (s >= 200 && s < 300) {
 			w->ctr->http_2xx++;
-		else
+			tcb_group(w, t)->http_2xx++;
+		} else {
 			w->ctr->http_other++;
+			tcb_group(w, t)->http_other++;
+		}
 		/* a status range applies beside a body expectation too */
 		if ((op->expect == TENG_EXPECT_STATUS || op->m) &&
 		    (s < op->n || s > op->m)) {
@@ -171,10 +174,13 @@ static int recv_done(struct worker *w, struct tcb *t, const struct teng_op *op)
 		}
 		return fail(t, op->reason ? op->reason : why);
 	}
-	if (t->role == ROLE_CLIENT)
+	if (t->role == ROLE_CLIENT) {
 		w->ctr->requests++;
-	else
+		tcb_group(w, t)->requests++;
+	} else {
 		w->ctr->s_requests++;
+		tcb_group(w, t)->s_requests++;
+	}
 	recv_leave(t, (uint16_t)(t->pc + 1));
 	return PROG_OK;
 }
