@@ -296,6 +296,15 @@ static int recv_reached(struct worker *w, struct tcb *t, const struct teng_op *o
 	} else if (t->flags & TF_PEER_FIN) {
 		if (op->mode == TENG_RECV_HTTP && proto_http_fin(t))
 			return recv_done(w, t, op); /* the body ran to the FIN */
+		/* A client that closes between two requests is done with a
+		 * server's loop (keep-alive, echo): the server goes on after
+		 * it. Anywhere else, the peer closed too early. */
+		uint16_t out = w->prog.loop_exit[t->pc];
+		if (t->role == ROLE_SERVER && out != TENG_NO_JUMP &&
+		    t->rx_count == 0 && t->rx_state == 0 && t->match == 0) {
+			recv_leave(t, out);
+			return PROG_OK;
+		}
 		return fail(t, TENG_REASON_PEER_CLOSED);
 	}
 	if (op->timeout_ms && !(t->flags2 & TF2_DEADLINE)) {

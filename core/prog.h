@@ -34,6 +34,10 @@ struct prog_core {
 	struct teng_payload payloads[TENG_MAX_PAYLOADS];
 	struct teng_field fields[TENG_MAX_FIELDS];
 	uint32_t nops, npayloads;
+	/* op index -> the op after the innermost loop around it, or
+	 * TENG_NO_JUMP: where a server leaves a loop when its client closes
+	 * between two messages */
+	uint16_t loop_exit[TENG_MAX_OPS];
 	uint8_t *blob;
 	uint16_t *kmp;          /* delimiter failure tables, kmp_off[payload] into it */
 	uint32_t kmp_off[TENG_MAX_PAYLOADS];
@@ -66,7 +70,9 @@ void prog_fini(struct worker *w);
 void prog_start(struct worker *w, struct tcb *t, uint16_t pc);
 /* Run ops that need no input (sends, closes, loops, think, ...). */
 int prog_step(struct worker *w, struct tcb *t);
-/* In-order payload for the program. */
+/* In-order payload for the program. Bytes that arrive while the program
+ * is not at a recv (sending, thinking, done) are counted in
+ * rx_unexpected; prog.rx_taken says how many a recv took. */
 int prog_input(struct worker *w, struct tcb *t, const uint8_t *p, uint32_t n);
 /* The connection's timer reached t->wake_ms (TF2_THINKING or
  * TF2_DEADLINE): wake up, or fail with TENG_REASON_RECV_TIMEOUT. */

@@ -153,6 +153,16 @@ int prog_init(struct worker *w, const struct teng_plan *plan, uint32_t ntcb,
 	memcpy(vm->ops, plan->ops, plan->nops * sizeof(plan->ops[0]));
 	memcpy(vm->payloads, plan->payloads, sizeof(vm->payloads));
 	memcpy(vm->fields, plan->fields, sizeof(vm->fields));
+	/* Loops in order: an inner loop's body overwrites its outer one's. */
+	for (uint32_t i = 0; i < TENG_MAX_OPS; i++)
+		vm->loop_exit[i] = TENG_NO_JUMP;
+	for (uint32_t i = 0; i < plan->nops; i++) {
+		const struct teng_op *op = &plan->ops[i];
+		if (op->code != TENG_OP_LOOP_INIT)
+			continue;
+		for (uint32_t k = i + 1; k + 1 < op->jump; k++)
+			vm->loop_exit[k] = op->jump;
+	}
 	vm->nops = plan->nops;
 	vm->npayloads = plan->npayloads;
 	vm->seed = plan->seed;

@@ -526,6 +526,36 @@ static void test_peer_fin(void **state)
 	assert_int_equal(W->ctr->s_requests, 2);
 	conn_end(t);
 	vm_down();
+
+	/* a server's loop ends when its client closes between messages */
+	plan_begin();
+	pc = PROG(O(LOOP_INIT, .mode = TENG_LOOP_COUNT, .n = 100, .jump = 4),
+		  R(LINE), R(BYTES, .n = 2), O(LOOP_NEXT, .jump = 1), O(CLOSE), O(END));
+	vm_up();
+	t = conn_new(ROLE_SERVER, pc, 0);
+	prog_step(W, t);
+	assert_int_equal(input(t, "a\nbbc\ndd"), PROG_OK);
+	t->flags |= TF_PEER_FIN;
+	assert_int_equal(prog_step(W, t), PROG_OK);
+	assert_true(t->flags & TF_PROG_DONE);
+	assert_int_equal(t->req, 2);
+	conn_end(t);
+	/* ... not in the middle of one */
+	t = conn_new(ROLE_SERVER, pc, 0);
+	prog_step(W, t);
+	assert_int_equal(input(t, "a\nb"), PROG_OK);
+	t->flags |= TF_PEER_FIN;
+	assert_int_equal(prog_step(W, t), PROG_FAIL);
+	assert_int_equal(t->reason, TENG_REASON_PEER_CLOSED);
+	conn_end(t);
+	/* ... and a client's never: it expected more */
+	t = conn_new(ROLE_CLIENT, pc, 0);
+	prog_step(W, t);
+	t->flags |= TF_PEER_FIN;
+	assert_int_equal(prog_step(W, t), PROG_FAIL);
+	assert_int_equal(t->reason, TENG_REASON_PEER_CLOSED);
+	conn_end(t);
+	vm_down();
 }
 
 static void test_close_reset_fail(void **state)
