@@ -495,6 +495,40 @@ static void test_close_reset(void **state)
 	assert_int_equal(CTR->c_failed, 0);
 }
 
+/* An echo server in a keep-alive loop: two lines in one segment go back
+ * in one; the client's FIN between lines ends the loop, not in failure. */
+static void test_echo_loop_close(void **state)
+{
+	(void)state;
+	struct teng_plan *p = plan_new();
+	uint16_t b0 = (uint16_t)p->nops;
+	PROG_SERVER(p, X_OP(LOOP_INIT, .mode = TENG_LOOP_PHASE, .jump = (uint16_t)(b0 + 4)),
+		    R_OP(LINE, .flags = TENG_OPF_ECHO), X_OP(SEND_ECHO),
+		    X_OP(LOOP_NEXT, .jump = (uint16_t)(b0 + 1)), OP(CLOSE, 0), OP(END, 0));
+	fx_start(p);
+	uint32_t iss = server_syn(IRS, 1460, 7, 65535);
+	TO_SERVER(.seq = IRS + 1, .ack = iss + 1, .flags = TH_ACK, .wnd = 1000);
+	assert_int_equal(out(SSLOT), 0);
+	request(iss, 0, "one\ntwo\r\nth");
+	struct pkt *e = out1(SSLOT);
+	check_seg(e, TH_ACK | TH_PSH, iss + 1, IRS + 12);
+	assert_int_equal(e->len, 9);
+	assert_memory_equal(e->data, "one\ntwo\r\n", 9);
+	request(iss, 11, "ree\n");
+	e = out1(SSLOT);
+	check_seg(e, TH_ACK | TH_PSH, iss + 10, IRS + 16);
+	assert_memory_equal(e->data, "three\n", 6);
+	TO_SERVER(.seq = IRS + 16, .ack = iss + 16, .flags = TH_ACK | TH_FIN, .wnd = 1000);
+	check_seg(out1(SSLOT), TH_ACK | TH_FIN, iss + 16, IRS + 17);
+	TO_SERVER(.seq = IRS + 17, .ack = iss + 17, .flags = TH_ACK, .wnd = 1000);
+	assert_null(server_tcb());
+	assert_int_equal(CTR->s_completed, 1);
+	assert_int_equal(CTR->s_failed, 0);
+	assert_int_equal(CTR->s_requests, 3);
+	assert_int_equal(CTR->s_bytes_tx, 15);
+	assert_int_equal(F.w->prog.echo_nfree, F.w->prog.echo_buffers);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -513,6 +547,7 @@ int main(void)
 		FSM_TEST(test_think),
 		FSM_TEST(test_keepalive_loop),
 		FSM_TEST(test_close_reset),
+		FSM_TEST(test_echo_loop_close),
 	};
 	FSM_MAIN(tests);
 }
