@@ -64,7 +64,8 @@ static void render_list(const struct prog_core *vm, const struct teng_field *f,
 {
 	const struct teng_payload *v = &vm->payloads[f->arg + (uint32_t)(k % f->count)];
 	for (uint32_t i = 0; i < n; i++)
-		dst[i] = from + i < v->len ? vm->blob[v->off + from + i] : f->pad;
+		dst[i] = from + i < v->len ? vm->blob[v->off + from + i] :
+		         f->pad ? f->pad : ' ';
 }
 
 /* Bytes [from, from + n) of field f. */
@@ -101,7 +102,7 @@ static void render_field(const struct prog_core *vm, const struct teng_field *f,
 				    from, n, dst);
 		break;
 	case TENG_FIELD_CLIENT_IP:
-		render_ip(c->ip, f->pad, from, n, dst);
+		render_ip(c->ip, f->pad ? f->pad : ' ', from, n, dst);
 		break;
 	default: /* the template's own bytes stay */
 		break;
