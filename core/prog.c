@@ -296,6 +296,13 @@ static int recv_reached(struct worker *w, struct tcb *t, const struct teng_op *o
 	} else if (t->flags & TF_PEER_FIN) {
 		if (op->mode == TENG_RECV_HTTP && proto_http_fin(t))
 			return recv_done(w, t, op); /* the body ran to the FIN */
+		/* A FIN between messages may be where on_fail goes (a line
+		 * echo server ends when its client closes). */
+		if (op->jump != TENG_NO_JUMP && t->rx_count == 0 &&
+		    t->rx_state == 0 && t->match == 0) {
+			recv_leave(t, op->jump);
+			return PROG_OK;
+		}
 		/* A client that closes between two requests is done with a
 		 * server's loop (keep-alive, echo): the server goes on after
 		 * it. Anywhere else, the peer closed too early. */

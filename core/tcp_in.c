@@ -235,6 +235,10 @@ void tcp_input(struct worker *w, struct tcb *t, const struct seg *s)
 			t->state = TCP_CLOSING;
 			break;
 		case TCP_FIN_WAIT_2:
+			/* The program may be waiting for this FIN (a
+			 * close{half}'s recv{eof}): let it end first. */
+			if (tcp_prog_result(w, t, prog_step(w, t)) < 0)
+				return;
 			tcp_send_ack(w, t);
 			tcp_time_wait(w, t);
 			return;

@@ -285,7 +285,7 @@ static void server_force_iss(uint32_t iss)
 static uint32_t client_quiet(uint32_t irs)
 {
 	struct teng_plan *p = plan_new();
-	PROG(&p->client_prog, OP(RECV_BYTES, 10), OP(CLOSE, 0), OP(END, 0));
+	PROG_CLIENT(p, OP(RECV_BYTES, 10), OP(CLOSE, 0), OP(END, 0));
 	fx_start(p);
 	uint32_t iss = client_syn();
 	client_synack(irs, iss, 1460, 7, 1000);

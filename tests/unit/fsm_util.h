@@ -211,6 +211,7 @@ static struct teng_plan *plan_new(void)
 	p->ops[0].jump = TENG_NO_JUMP;
 	p->nops = 1;
 	p->max_open = 16;
+	p->tcp.rcv_wnd = 1 << 20; /* the window the tests were written for */
 	return p;
 }
 

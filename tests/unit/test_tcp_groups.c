@@ -166,7 +166,8 @@ static void test_intended_start(void **state)
 	assert_in_range(h->max, 31900, 32100);
 	assert_int_equal(F.w->st->group_connect[0].total, 1);
 	tcp_abort(F.w, client_tcb(), TENG_REASON_ABORTED);
-	out(CSLOT);
+	worker_tx_flush(F.w);
+	assert_int_equal(out1(CSLOT)->flags, TH_RST | TH_ACK);
 	assert_int_equal(CTR->c_fail[TENG_REASON_ABORTED], 1);
 }
 
@@ -175,12 +176,15 @@ static void test_idle_reason(void **state)
 {
 	(void)state;
 	struct teng_plan *p = plan_new();
-	p->tcp.idle_timeout_ms = 100;
-	p->tcp.rto_ms = 1000;
+	p->tcp.idle_timeout_ms = 300;
+	p->tcp.rto_ms = 100;
+	p->tcp.max_retries = 50;
 	fx_start(p);
 	client_syn();
-	run_timers_at(150);
-	out(CSLOT);
+	run_timers_at(100); /* the SYN again */
+	assert_int_equal(out1(CSLOT)->flags, TH_SYN);
+	run_timers_at(301); /* 300 ms without progress */
+	assert_int_equal(out(CSLOT), 0);
 	assert_null(client_tcb());
 	assert_int_equal(CTR->c_fail[TENG_REASON_IDLE_TIMEOUT], 1);
 	assert_int_equal(CTR->c_failed, 1);
