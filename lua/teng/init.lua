@@ -23,12 +23,17 @@ local function caller()
     local i = debug.getinfo(level, "Sl")
     if not i then return nil end
     if i.what ~= "C" and not ours(i.source) then
+      -- While a script runs, a frame outside its sandbox means the
+      -- script tail-called us and its own frame is gone.
+      if M.running and not M.sandboxed[getfenv(debug.getinfo(level, "f").func)] then return nil end
       if i.currentline <= 0 then return nil end
       return i.source:sub(1, 1) == "@" and i.source:sub(2) or nil, i.currentline
     end
   end
 end
 M.caller = caller
+M.sandboxed = setmetatable({}, { __mode = "k" }) -- environments of scripts (teng.sandbox)
+M.running = false
 
 local function node(kind, t)
   local file, line = caller()

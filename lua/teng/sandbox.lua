@@ -137,6 +137,7 @@ function M.env(dir)
     return env.loadstring(x, name)
   end
   env._G = env
+  teng.sandboxed[env] = true
   for _, k in ipairs { "string", "table", "math", "bit", "coroutine" } do loaded[k] = env[k] end
 
   -- require: teng and teng.* (teng's own modules, run outside the
@@ -181,10 +182,11 @@ function M.run(fn, limit)
   jit.off()
   jit.flush()
   state = { deadline = now() + limit, limit = limit }
+  teng.running = true
   debug.sethook(hook, "", COUNT)
   local ok, r = pcall(fn)
   debug.sethook()
-  state = nil
+  state, teng.running = nil, false
   if was_on then jit.on() end
   return ok, r
 end
