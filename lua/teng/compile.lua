@@ -229,20 +229,20 @@ function Ctx:pools(d, cores)
       end
     end
     t.pool = found - 1
-    local function inside(ip)
-      for _, p in ipairs(d.pools) do if ip >= p.ip_lo and ip <= p.ip_hi then return true end end
-    end
-    if inside(a.dst_ip) then
-      self:fail(t.name == "default" and { "client", "dst" } or t.where, t.name == "default" and "client.dst" or t.path,
-        "%s lies inside the client range", check.ip_string(a.dst_ip))
-    end
+  end
+  local function inside(ip)
+    for _, p in ipairs(d.pools) do if ip >= p.ip_lo and ip <= p.ip_hi then return true end end
   end
   for _, l in ipairs(d.listeners_) do
-    for _, p in ipairs(d.pools) do
-      if l.ip >= p.ip_lo and l.ip <= p.ip_hi then
-        self:fail(l.name == "default" and { "server", "ip" } or l.where, l.name == "default" and "server.ip" or l.path,
-          "%s lies inside the client range", check.ip_string(l.ip))
-      end
+    if inside(l.ip) then
+      self:fail(l.name == "default" and { "server", "ip" } or l.where, l.name == "default" and "server.ip" or l.path,
+        "%s lies inside the client range", check.ip_string(l.ip))
+    end
+  end
+  for _, t in ipairs(d.templates_) do
+    if inside(t.addr.dst_ip) then
+      self:fail(t.name == "default" and { "client", "dst" } or t.where, t.name == "default" and "client.dst" or t.path,
+        "%s lies inside the client range", check.ip_string(t.addr.dst_ip))
     end
   end
 end
