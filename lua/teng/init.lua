@@ -191,17 +191,17 @@ function M.field.list(t)
   only(what, t, { "values", "order", "pad" })
   local v = t.values
   if type(v) ~= "table" or #v == 0 then raise("%s: values must be a non-empty list of strings", what) end
-  local width, uneven = 0, false
+  local width, shortest, uneven = 0, math.huge, false
   for i, s in ipairs(v) do
     if type(s) ~= "string" then raise("%s: values[%d] must be a string, got %s", what, i, type(s)) end
     if #s ~= #v[1] then uneven = true end
-    if #s > width then width = #s end
+    width, shortest = math.max(width, #s), math.min(shortest, #s)
   end
   if width == 0 then raise("%s: the values are all empty", what) end
   if width > 1024 then raise("%s: a value is longer than 1024 bytes", what) end
   local pad = pad_of(what, t, nil)
   if uneven and not pad then
-    raise("%s: the values differ in length (1..%d): give pad = \" \" to pad them to %d", what, width, width)
+    raise("%s: the values differ in length (%d..%d): give pad = \" \" to pad them to %d", what, shortest, width, width)
   end
   local order = t.order or "turn"
   if order ~= "turn" and order ~= "random" then
