@@ -182,9 +182,14 @@ function OPS.recv(st, op, at, path)
   if op.expect ~= nil and op.prefix ~= nil then ctx:fail(at, path, "give expect = or prefix =, not both") end
   for _, k in ipairs { "expect", "prefix" } do
     if op[k] ~= nil then
+      -- plan.h: the delimiter (until_) and the length byte and trailer
+      -- (length) live in a and b, where an expectation's payloads go too.
+      if mode == "until_" or mode == "length" then
+        ctx:fail(at, path .. "." .. k, "not with %s yet (use line = true, bytes = N or resp = true)",
+          mode == "until_" and "until_ = DELIM" or "length =")
+      end
       r.a, r.b = payload.alternatives(ctx, d, op[k], at, path .. "." .. k)
       r.expect = k == "expect" and C.TENG_EXPECT_EXACT or C.TENG_EXPECT_PREFIX
-      if mode == "length" then r.n = op.length:byte() ; r.a, r.b, r.n = r.a, r.b, r.n end
     end
   end
   if flag("echo") then r.flags = r.flags and bit.bor(r.flags, OPF_ECHO) or OPF_ECHO; st.echo = true end
