@@ -202,6 +202,13 @@ local bad = {
   { 6, "client_program%[1%]: teng.close takes nothing", 'teng.close "now"', P, "" },
   { 6, "teng.field.conn: needs width = N", 'teng.send { "a", teng.field.conn {} }', P, "" },
   { 6, "teng.lines: cannot open 'nope.txt'", 'teng.send(teng.lines("nope.txt")[1])', P, "" },
+  { 6, "client_program%[1%].expect: not with until_ = DELIM yet", 'teng.recv { until_ = "\\r\\n", expect = "x" }', P, "" },
+  { 6, "client_program%[1%]: teng.recv needs exactly one of", 'teng.recv { line = true, bytes = 3 }', P, "" },
+  { 6, "client_program%[1%].trailer: only with length", 'teng.recv { line = true, trailer = 2 }', P, "" },
+  { 6, "client_program%[1%]: teng.close: give reset = true or half = true, not both", 'teng.close { reset = true, half = true }', P, "" },
+  { 6, "client_program%[1%]: teng.loop: the body is empty", 'teng.loop(2, {})', P, "" },
+  { 6, "client_program%[2%]: teng.label: label 'a' is already defined", 'teng.label "a", teng.label "a"', P, "" },
+  { 6, "client_program%[1%]: teng.send: expected a string or a payload, got number 5", 'teng.send(5)', P, "" },
   { 9, "criteria.max_latency.put: unknown latency 'put'", PROG, P, 'criteria = { max_latency = { put = { p99 = 1 } } },' },
   { 9, "criteria.max_failures.bogus: unknown failure reason 'bogus'", PROG, P, 'criteria = { max_failures = { bogus = 1 } },' },
   { 9, "seed: expected an integer", PROG, P, 'seed = 1.5,' },
@@ -242,8 +249,13 @@ end
 os.getenv = old_getenv
 check(jit.status(), "the JIT is back on after the script")
 
+-- A constructor error inside a proto module names the script's line.
+local okc, err = compile_text(script('local resp = require "teng.proto.resp"\nlocal c = resp.command {}'))
+check(not okc and err:match("^" .. (dir .. "/s.lua"):gsub("%p", "%%%0") .. ":3: resp.command: expected a list"),
+  "proto module errors name the script: " .. tostring(err))
+
 write("broken.lua", "local M = {}\n\nM.x = nil + 1\nreturn M\n")
-local okc, err = compile_text(script('local b = require "broken"'))
+okc, err = compile_text(script('local b = require "broken"'))
 check(not okc and err:match("^" .. (dir .. "/broken.lua"):gsub("%p", "%%%0") .. ":3: attempt to perform arithmetic"),
   "an error in a module names the module: " .. tostring(err))
 write("usesteng.lua", "local teng = require 'teng'\nlocal M = {}\n\nM.p = teng.bytes(-1)\nreturn M\n")
