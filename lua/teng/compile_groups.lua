@@ -176,6 +176,8 @@ function Ctx:roles(d, scn)
   end
   d.templates_ = d.client and self:templates(d, scn, caddr) or {}
   for _, t in ipairs(d.templates_) do
+    local l1 = d.listeners_[1]
+    if not t.addr.dst_ip and l1 then t.addr.dst_ip, t.addr.dst_port = l1.ip, l1.port end
     if not t.addr.dst_ip then
       self:fail(t.where, t.path:gsub("%.program$", "") .. ".dst", 'missing (where to connect, "IP:PORT")')
     end
