@@ -1,21 +1,24 @@
--- The scenario compiler: checks the scenario a script returns against the
--- spec and fills a struct teng_plan for the data plane. Every problem is
--- an error naming the script line (teng.error; see teng.source).
+-- The scenario compiler: checks the scenario a script returns and fills a
+-- struct teng_plan for the data plane. Every problem is an error naming
+-- the script line (teng.error; see teng.source). Here: the scenario, its
+-- templates and listeners, phases and criteria; ops are compiled by
+-- teng.compile_ops, payloads by teng.compile_payload.
 local ffi = require "ffi"
 local teng = require "teng"
 local source = require "teng.source"
 local check = require "teng.check"
 local ports = require "teng.ports"
+local defaults = require "teng.defaults"
+local ops = require "teng.compile_ops"
+local payload = require "teng.compile_payload"
+local criteria = require "teng.compile_criteria"
 require "teng.cdef"
 local C = ffi.C
 
 local M = {}
 
-local MAX_OPS, MAX_PAYLOADS = C.TENG_MAX_OPS, C.TENG_MAX_PAYLOADS
 local MAX_PHASES, MAX_CORES = C.TENG_MAX_PHASES, C.TENG_MAX_CORES
-local MAX_BLOB = 64 * 1024 * 1024
-local TCP_DEFAULTS = { mss = 1460, wscale = 7, rcv_wnd = 262144, idle_timeout = 5, time_wait = 0,
-  rto = 0.2, max_retries = 8 }
+local LIMIT = defaults.limit
 
 -- Plan memory comes from C; tests without the teng binary swap these.
 function M.new_plan()
@@ -25,125 +28,46 @@ function M.new_plan()
 end
 function M.plan_blob(plan, len) return C.teng_plan_blob(plan, len) end
 
--- The checks are methods of the source context (teng.check, teng.source),
--- so they can blame the right line.
 local Ctx = setmetatable({}, { __index = check.Ctx })
 Ctx.__index = Ctx
 local describe = source.describe
-local parse_ip, parse_port = check.parse_ip, check.parse_port
-M.parse_ip, M.ip_string = check.parse_ip, check.ip_string
+M.parse_ip, M.ip_string, M.quote = check.parse_ip, check.ip_string, ops.quote
 
--- Parts of the scenario --------------------------------------------------
+for k, f in pairs(require "teng.compile_groups") do Ctx[k] = f end
 
-local escapes = { ["\r"] = "\\r", ["\n"] = "\\n", ["\t"] = "\\t", ['"'] = '\\"', ["\\"] = "\\\\" }
-function M.quote(s)
-  return '"' .. s:gsub('[%c"\\\128-\255]', function(c)
-    return escapes[c] or ("\\%03d"):format(c:byte())
-  end) .. '"'
+-- Phases -------------------------------------------------------------------
+
+local function rate_number(self, v, at, path, what)
+  self:number(v, at, path, { min = 0, what = what })
+  if v > LIMIT.cps then
+    self:fail(at, path, "%s %g is above the %d connections per second a phase can hold", what, v, LIMIT.cps)
+  end
+  return v
 end
 
-local function payload_of(x)
-  if type(x) == "string" then return x end
-  if teng.kind(x) == "payload" then return x.data end
-end
-
-local RECV_MODES = { "bytes", "until_", "http", "eof" }
-
-function Ctx:program(d, role, prog)
-  local path, steps = role .. "_program", { role .. "_program" }
-  if prog == nil then self:fail(self.line, path, "missing (a list of teng.send/recv/close ops)") end
-  self:table(prog, steps, path, "a list of teng.send/recv/close ops")
-  if #prog == 0 then self:fail(steps, path, "the program is empty") end
-  local allowed = {}
-  for i = 1, #prog do allowed[i] = i end
-  self:only(prog, allowed, path, steps)
-  if #prog > MAX_OPS - 1 then
-    self:fail(steps, path, "too many ops (%d, at most %d)", #prog, MAX_OPS - 1)
+local function open_number(self, v, at, path, what, min)
+  self:number(v, at, path, { int = true, min = min or 0, what = what })
+  if v > LIMIT.open then
+    self:fail(at, path, "%s %.0f is above the %d open connections C can hold", what, v, LIMIT.open)
   end
-  local ops, tx = {}, 0
-  for i, op in ipairs(prog) do
-    local p, kind = ("%s[%d]"):format(path, i), teng.kind(op)
-    local at = teng.line(op) or steps
-    local function id(data)
-      if not d.payload_ids[data] then
-        if #d.payloads == MAX_PAYLOADS then
-          self:fail(at, p, "too many distinct payloads (at most %d)", MAX_PAYLOADS)
-        end
-        d.payloads[#d.payloads + 1] = data
-        d.payload_ids[data] = #d.payloads - 1
-        d.blob_len = d.blob_len + #data
-        if d.blob_len > MAX_BLOB then
-          self:fail(at, p, "payloads exceed %d bytes in total", MAX_BLOB)
-        end
-      end
-      return d.payload_ids[data]
-    end
-    if kind == "send" then
-      local data = payload_of(op.payload)
-      if not data then
-        self:fail(at, p, "teng.send: expected a string or a payload, got %s", describe(op.payload))
-      end
-      if #data == 0 then self:fail(at, p, "teng.send: the payload is empty") end
-      ops[i] = { code = C.TENG_OP_SEND, arg = id(data), name = ("send %d B"):format(#data) }
-      tx = tx + #data
-    elseif kind == "recv" then
-      if op.bad ~= nil then
-        self:fail(at, p, "teng.recv: expected a table, got %s", describe(op.bad))
-      end
-      self:only(op, RECV_MODES, p, at)
-      local n = 0
-      for _, m in ipairs(RECV_MODES) do if op[m] ~= nil then n = n + 1 end end
-      if n ~= 1 then
-        self:fail(at, p, "teng.recv needs exactly one of bytes=N, until_=DELIM, http=true, eof=true")
-      end
-      if op.bytes ~= nil then
-        self:number(op.bytes, at, p .. ".bytes", { int = true, min = 1, max = 2 ^ 32 - 1 })
-        ops[i] = { code = C.TENG_OP_RECV_BYTES, arg = op.bytes, name = "recv bytes=" .. op.bytes }
-      elseif op.until_ ~= nil then
-        local delim = op.until_
-        if type(delim) ~= "string" then
-          self:fail(at, p .. ".until_", "expected a string, got %s", describe(delim))
-        end
-        if #delim < 1 or #delim > C.TENG_DELIM_MAX then
-          self:fail(at, p .. ".until_", "the delimiter must be 1..%d bytes, got %d", C.TENG_DELIM_MAX, #delim)
-        end
-        ops[i] = { code = C.TENG_OP_RECV_UNTIL, arg = id(delim), name = "recv until=" .. M.quote(delim) }
-      else
-        local m = op.http ~= nil and "http" or "eof"
-        if op[m] ~= true then
-          self:fail(at, p .. "." .. m, "expected true, got %s", describe(op[m]))
-        end
-        local code = m == "http" and C.TENG_OP_RECV_HTTP or C.TENG_OP_RECV_EOF
-        ops[i] = { code = code, arg = 0, name = "recv " .. m }
-      end
-    elseif kind == "close" then
-      if op.nargs > 0 then self:fail(at, p, "teng.close takes no arguments") end
-      ops[i] = { code = C.TENG_OP_CLOSE, arg = 0, name = "close" }
-    else
-      self:fail(at, p, "expected teng.send, teng.recv or teng.close, got %s", describe(op))
-    end
-  end
-  d.programs[role] = ops
-  d.tx_per_conn[role] = tx
+  return v
 end
 
 function Ctx:rate(v, at, path)
   local kind = teng.kind(v)
   if type(v) == "number" then
-    self:number(v, at, path, { min = 0, what = "rate" })
+    rate_number(self, v, at, path, "rate")
     return C.TENG_RATE_CPS, v, v
   elseif kind == "ramp" then
-    self:number(v.from, v, path, { min = 0, what = "teng.ramp start" })
-    self:number(v.to, v, path, { min = 0, what = "teng.ramp end" })
+    rate_number(self, v.from, v, path, "teng.ramp start")
+    rate_number(self, v.to, v, path, "teng.ramp end")
     return C.TENG_RATE_RAMP, v.from, v.to
   elseif kind == "max" or v == "max" then
     if kind and v.bad ~= nil then
       self:fail(v, path, "teng.max: expected a table like { open = N }")
     end
     local open = kind and v.open
-    if open ~= nil then
-      self:number(open, v, path .. ".open", { int = true, min = 1, max = 2 ^ 32 - 1 })
-    end
+    if open ~= nil then open_number(self, open, v, path .. ".open", "teng.max open", 1) end
     return C.TENG_RATE_MAX, 0, 0, open
   end
   self:fail(at, path, "expected a rate (a number, teng.ramp(a, b) or teng.max{open = N}), got %s",
@@ -166,7 +90,7 @@ function Ctx:phases(d, phases)
   for i, ph in ipairs(phases) do
     local path, at = ("phases[%d]"):format(i), { "phases", i }
     self:table(ph, at, path, 'a phase like { "name", duration = S, cps = N }')
-    self:only(ph, { 1, "duration", "cps", "concurrency" }, path, at)
+    self:only(ph, { 1, "duration", "cps", "concurrency", "criteria" }, path, at)
     local name = ph[1]
     if type(name) ~= "string" or #name == 0 or #name > 31 then
       self:fail(at, path, "the first element must be the phase name (1..31 characters), got %s",
@@ -174,76 +98,71 @@ function Ctx:phases(d, phases)
     end
     local function f(k) return { "phases", i, k } end
     if ph.duration == nil then self:fail(at, path, "missing duration = seconds") end
-    self:number(ph.duration, f("duration"), path .. ".duration", { gt = true, min = 0, what = "duration" })
-    local p = { name = name, duration = ph.duration }
-    if ph.cps ~= nil and ph.concurrency ~= nil then
-      self:fail(at, path, "give either cps= or concurrency=, not both")
-    elseif ph.cps ~= nil then
+    local dur = self:number(ph.duration, f("duration"), path .. ".duration", { gt = true, min = 0, what = "duration" })
+    if dur < 0.001 then
+      self:fail(f("duration"), path .. ".duration", "%g s is shorter than 1 ms (phases last whole milliseconds)", dur)
+    end
+    if dur > LIMIT.phase_s then
+      self:fail(f("duration"), path .. ".duration", "%g s is longer than a phase can last (%d s)", dur, LIMIT.phase_s)
+    end
+    local p = { name = name, duration = dur, duration_ms = math.floor(dur * 1000 + 0.5) }
+    local conc = ph.concurrency
+    if ph.cps ~= nil then
       p.kind, p.from, p.to, p.open = self:rate(ph.cps, f("cps"), path .. ".cps")
-    elseif ph.concurrency ~= nil then
+      if conc ~= nil then
+        if teng.kind(conc) == "ramp" then
+          self:fail(f("concurrency"), path .. ".concurrency", "a concurrency ramp takes no cps= (give a number to cap a rate)")
+        end
+        if p.kind == C.TENG_RATE_MAX then
+          self:fail(at, path, "teng.max caps open connections itself; give concurrency = N without cps, or teng.max { open = N }")
+        end
+        p.open = open_number(self, conc, f("concurrency"), path .. ".concurrency", "concurrency", 1)
+      end
+    elseif conc ~= nil then
       p.kind = C.TENG_RATE_CONCURRENCY
-      p.open = self:number(ph.concurrency, f("concurrency"), path .. ".concurrency",
-        { int = true, min = 0, max = 2 ^ 32 - 1 })
+      if teng.kind(conc) == "ramp" then
+        p.conc_from = open_number(self, conc.from, conc, path .. ".concurrency", "teng.ramp start")
+        p.conc_to = open_number(self, conc.to, conc, path .. ".concurrency", "teng.ramp end")
+      else
+        p.conc_from = open_number(self, conc, f("concurrency"), path .. ".concurrency", "concurrency")
+        p.conc_to = p.conc_from
+      end
     elseif d.client then
       self:fail(at, path, "needs cps = N or concurrency = N")
     else -- server role only: nothing to open
       p.kind, p.from, p.to = C.TENG_RATE_CPS, 0, 0
     end
+    p.criteria = ph.criteria
     d.phases[i] = p
   end
 end
 
-local FIELDS = { "name", "port", "client", "server", "client_program", "server_program",
-  "phases", "conns", "tcp", "drain", "max_open", "arp_timeout" }
+function Ctx:all_criteria(d, scn)
+  d.criteria = { list = {} }
+  for i, p in ipairs(d.phases) do
+    if p.criteria ~= nil then
+      criteria.add(self, d, p.criteria, { "phases", i, "criteria" }, ("phases[%d].criteria"):format(i), i)
+    end
+  end
+  if scn.criteria ~= nil then criteria.add(self, d, scn.criteria, { "criteria" }, "criteria", nil) end
+  d.criteria.default = scn.criteria == nil and #d.criteria.list == 0
+end
 
--- The roles: the client role iff client_program, the server role iff
--- server_program; where the client connects and the server listens.
-function Ctx:roles(d, scn)
-  d.client, d.server = scn.client_program ~= nil, scn.server_program ~= nil
-  if not d.client and not d.server then
-    self:fail(self.line, "scenario", "needs a client_program, a server_program or both")
-  end
-  local client, server = scn.client, scn.server
-  if d.client then
-    if client == nil then self:fail(self.line, "client", 'missing (a table like { ip = "A-B", ports = "lo-hi" })') end
-    self:table(client, { "client" }, "client", "a table")
-    self:only(client, { "ip", "ports", "dst" }, "client", { "client" })
-    if client.ip == nil then
-      self:fail({ "client" }, "client.ip", "missing (an IP address or range \"A-B\")")
-    end
-    d.client_ip_lo, d.client_ip_hi = self:range(client.ip, { "client", "ip" }, "client.ip", "IP range", parse_ip)
-    d.client_port_lo, d.client_port_hi = self:range(client.ports or "1024-65535", { "client", "ports" },
-      "client.ports", "port range", parse_port)
-  elseif client ~= nil then
-    self:fail({ "client" }, "client", "there is no client_program (this scenario runs the server role only)")
-  end
-  if server == nil and (d.server or client.dst == nil) then
-    self:fail(self.line, "server", "missing (a table like { ip = A, port = N }%s)",
-      d.server and "" or ', or give client.dst = "IP:PORT"')
-  end
-  if server ~= nil then
-    self:table(server, { "server" }, "server", "a table")
-    self:only(server, { "ip", "port" }, "server", { "server" })
-    d.server_ip = self:ip(server.ip, { "server", "ip" }, "server.ip")
-    if server.port == nil then self:fail({ "server" }, "server.port", "missing (a port number)") end
-    d.server_port = self:number(server.port, { "server", "port" }, "server.port",
-      { int = true, min = 1, max = 65535 })
-    if not d.server and client.dst ~= nil then
-      self:fail({ "server" }, "server", "not used: client.dst is the destination and there is no server_program")
-    end
-  end
-  if d.client then
-    if client.dst ~= nil then
-      d.dst_ip, d.dst_port = self:endpoint(client.dst, { "client", "dst" }, "client.dst")
-    else
-      d.dst_ip, d.dst_port = d.server_ip, d.server_port
-    end
-    local function inside(ip) return ip >= d.client_ip_lo and ip <= d.client_ip_hi end
-    if d.server and inside(d.server_ip) then
-      self:fail({ "server", "ip" }, "server.ip", "%s lies inside the client range", server.ip)
-    end
-    if inside(d.dst_ip) then
-      self:fail({ "client", "dst" }, "client.dst", "%s lies inside the client range", check.ip_string(d.dst_ip))
+-- The scenario -------------------------------------------------------------
+
+local FIELDS = { "name", "port", "client", "server", "client_program", "server_program",
+  "clients", "listeners", "phases", "criteria", "seed", "echo", "on_second",
+  "conns", "tcp", "drain", "max_open", "arp_timeout" }
+
+local function loopback_dst(self, d)
+  for _, t in ipairs(d.templates_) do
+    local ok = false
+    for _, l in ipairs(d.listeners_) do ok = ok or (l.ip == t.addr.dst_ip and l.port == t.addr.dst_port) end
+    if not ok then
+      if t.name == "default" then
+        self:fail({ "client", "dst" }, "client.dst", "on the loopback the client connects to its own server; leave dst out")
+      end
+      self:fail(t.where, t.path:gsub("%.program$", "") .. ".dst", "on the loopback a template connects to one of the listeners")
     end
   end
 end
@@ -252,8 +171,11 @@ end
 -- opts: cores, ports (or port): --port overrides.
 function M.validate(scn, ctx, opts)
   opts = opts or {}
+  local cores = opts.cores or 1
   ctx = setmetatable(ctx or source.context("", scn), Ctx)
-  local d = { payloads = {}, payload_ids = {}, blob_len = 0, programs = {}, tx_per_conn = {}, phases = {} }
+  local d = { programs = {}, tx_per_conn = {}, phases = {} }
+  payload.init(d)
+  ops.init(d)
   ctx:only(scn, FIELDS, "", {})
   if scn.name == nil then ctx:fail(ctx.line, "name", "missing (a string)") end
   local name = scn.name
@@ -264,36 +186,60 @@ function M.validate(scn, ctx, opts)
   d.name = name
   ctx:roles(d, scn)
   d.ports = ports.resolve(ctx, scn.port, opts, d)
-  if d.ports[1].driver == "loopback" and d.client and scn.client.dst ~= nil
-      and (d.dst_ip ~= d.server_ip or d.dst_port ~= d.server_port) then
-    ctx:fail({ "client", "dst" }, "client.dst", "on the loopback the client connects to its own server; leave dst out")
-  end
+  if d.ports[1].driver == "loopback" and d.client and d.server then loopback_dst(ctx, d) end
 
-  for _, role in ipairs { "client", "server" } do
-    if d[role] then ctx:program(d, role, scn[role .. "_program"]) end
+  d.echo_used = false
+  local function program(g, role)
+    local first, tx, names, echo = ops.program(ctx, d, g.program, g.where, g.path)
+    g.prog, g.tx = first, tx
+    d.echo_used = d.echo_used or echo or false
+    if not d.programs[role] then d.programs[role], d.tx_per_conn[role] = names, tx end
   end
+  for _, t in ipairs(d.templates_) do program(t, "client") end
+  for _, l in ipairs(d.listeners_) do program(l, "server") end
   ctx:phases(d, scn.phases)
+  ctx:pools(d, cores)
+
+  d.templates, d.listeners = {}, {}
+  for i, t in ipairs(d.templates_) do d.templates[i] = { name = t.name, weight = t.weight, tx_per_conn = t.tx } end
+  for i, l in ipairs(d.listeners_) do
+    d.listeners[i] = { name = l.name, ip = check.ip_string(l.ip) .. ":" .. l.port, tx_per_conn = l.tx }
+  end
+  -- Today's report reads the first template and listener.
+  local t1, l1 = d.templates_[1], d.listeners_[1]
+  if t1 then
+    local p = d.pools[t1.pool + 1]
+    d.client_ip_lo, d.client_ip_hi, d.client_port_lo, d.client_port_hi = p.ip_lo, p.ip_hi, p.port_lo, p.port_hi
+    d.dst_ip, d.dst_port = t1.addr.dst_ip, t1.addr.dst_port
+  end
+  if l1 then d.server_ip, d.server_port = l1.ip, l1.port end
+
+  ctx:all_criteria(d, scn)
+  if scn.on_second ~= nil and type(scn.on_second) ~= "function" then
+    ctx:fail({ "on_second" }, "on_second", "expected a function (called each second with the stats), got %s",
+      describe(scn.on_second))
+  end
+  d.hook = scn.on_second
+  d.seed = scn.seed == nil and defaults.seed
+    or ctx:number(scn.seed, { "seed" }, "seed", { int = true, min = 0, max = 2 ^ 53 })
+  local echo = scn.echo == nil and {} or ctx:table(scn.echo, { "echo" }, "echo", "a table like { bytes = N, buffers = N }")
+  ctx:only(echo, { "bytes", "buffers" }, "echo", { "echo" })
+  d.echo_bytes = echo.bytes == nil and defaults.echo_bytes
+    or ctx:number(echo.bytes, { "echo", "bytes" }, "echo.bytes", { int = true, min = 1, max = C.TENG_ECHO_MAX })
+  d.echo_buffers = echo.buffers == nil and defaults.echo_buffers
+    or ctx:number(echo.buffers, { "echo", "buffers" }, "echo.buffers", { int = true, min = 1, max = LIMIT.open })
 
   if scn.conns ~= nil then
     if not d.client then ctx:fail({ "conns" }, "conns", "there is no client_program to count connections of") end
-    d.conns = ctx:number(scn.conns, { "conns" }, "conns", { int = true, min = 1, max = 2 ^ 53 })
-    if d.conns < (opts.cores or 1) then
-      ctx:fail({ "conns" }, "conns", "%d is fewer than the %d cores (each core needs one)", d.conns, opts.cores)
+    d.conns = ctx:number(scn.conns, { "conns" }, "conns", { int = true, min = 1, max = LIMIT.conns })
+    if d.conns < cores then
+      ctx:fail({ "conns" }, "conns", "%d is fewer than the %d cores (each core needs one)", d.conns, cores)
     end
   end
-  if d.client then
-    -- Each core opens connections from its own share of the client's
-    -- address:port pairs, so there must be one per core at least.
-    local pairs_ = (d.client_ip_hi - d.client_ip_lo + 1) * (d.client_port_hi - d.client_port_lo + 1)
-    if pairs_ < (opts.cores or 1) then
-      ctx:fail({ "client", "ports" }, "client",
-        "%d address:port pairs are fewer than the %d cores (each core needs one)", pairs_, opts.cores)
-    end
-  end
-  d.drain = scn.drain == nil and 2 or ctx:number(scn.drain, { "drain" }, "drain", { min = 0, max = 3600 })
-  d.max_open = scn.max_open == nil and 20000
-    or ctx:number(scn.max_open, { "max_open" }, "max_open", { int = true, min = 1, max = 2 ^ 32 - 1 })
-  d.arp_timeout = scn.arp_timeout == nil and 3
+  d.drain = scn.drain == nil and defaults.drain or ctx:number(scn.drain, { "drain" }, "drain", { min = 0, max = 3600 })
+  d.max_open = scn.max_open == nil and defaults.max_open
+    or open_number(ctx, scn.max_open, { "max_open" }, "max_open", "max_open", 1)
+  d.arp_timeout = scn.arp_timeout == nil and defaults.arp_timeout
     or ctx:number(scn.arp_timeout, { "arp_timeout" }, "arp_timeout", { gt = true, min = 0, max = 3600 })
 
   local tcp = scn.tcp == nil and {} or ctx:table(scn.tcp, { "tcp" }, "tcp", "a table")
@@ -301,7 +247,7 @@ function M.validate(scn, ctx, opts)
   d.tcp = {}
   local function t(k, o)
     local v = tcp[k]
-    if v == nil then v = TCP_DEFAULTS[k] end
+    if v == nil then v = defaults.tcp[k] end
     d.tcp[k] = ctx:number(v, { "tcp", k }, "tcp." .. k, o)
   end
   t("mss", { int = true, min = 64, max = 9000 })
@@ -326,6 +272,63 @@ local function put_string(dst, size, s, what)
   ffi.copy(dst, s)
 end
 
+local OP_FIELDS = { "code", "mode", "expect", "flags", "a", "b", "n", "m", "jump", "reason", "timeout_ms" }
+
+local function fill_groups(plan, d)
+  for i, op in ipairs(d.ops) do
+    local o = plan.ops[i - 1]
+    for _, k in ipairs(OP_FIELDS) do o[k] = op[k] end
+  end
+  plan.nops = #d.ops
+  local total = 0
+  for _, t in ipairs(d.templates_) do total = total + t.weight end
+  local cum = 0
+  for i, t in ipairs(d.templates_) do
+    local pt = plan.templates[i - 1]
+    put_string(pt.name, C.TENG_GROUP_NAME_LEN, t.name, "template name")
+    cum = cum + t.weight
+    pt.cum_weight = i == #d.templates_ and 4294967295 or math.floor(cum / total * 4294967295)
+    pt.prog, pt.pool = t.prog, t.pool
+    pt.dst_ip, pt.dst_port = t.addr.dst_ip, t.addr.dst_port
+  end
+  plan.ntemplates = #d.templates_
+  for i, p in ipairs(d.pools or {}) do
+    local pp = plan.pools[i - 1]
+    pp.ip_lo, pp.ip_hi, pp.port_lo, pp.port_hi = p.ip_lo, p.ip_hi, p.port_lo, p.port_hi
+  end
+  plan.npools = #(d.pools or {})
+  for i, l in ipairs(d.listeners_) do
+    local pl = plan.listeners[i - 1]
+    put_string(pl.name, C.TENG_GROUP_NAME_LEN, l.name, "listener name")
+    pl.ip, pl.port, pl.prog = l.ip, l.port, l.prog
+  end
+  plan.nlisteners = #d.listeners_
+  for i, s in ipairs(d.steps) do put_string(plan.step_names[i - 1], C.TENG_GROUP_NAME_LEN, s, "step name") end
+  plan.nsteps = #d.steps
+  for i, s in ipairs(d.reasons) do put_string(plan.reason_names[i - 1], C.TENG_GROUP_NAME_LEN, s, "reason") end
+  plan.nreasons = #d.reasons
+end
+
+local function fill_phases(plan, d, cores)
+  for i, p in ipairs(d.phases) do
+    local ph = plan.phases[i - 1]
+    ffi.copy(ph.name, p.name)
+    ph.duration_s, ph.kind, ph.duration_ms = p.duration, p.kind, p.duration_ms
+    for c = 0, cores - 1 do
+      local s = plan.core[c].sched[i - 1]
+      s.cps_from, s.cps_to = (p.from or 0) / cores, (p.to or 0) / cores
+      if p.kind == C.TENG_RATE_CONCURRENCY then
+        s.conc_from, s.conc_to = split(p.conc_from, cores, c), split(p.conc_to, cores, c)
+      else
+        s.conc_from, s.conc_to = 0, split(p.open or d.max_open, cores, c)
+      end
+    end
+  end
+  plan.nphases = #d.phases
+  for c = 0, cores - 1 do plan.core[c].conn_limit = d.conns and split(d.conns, cores, c) or 0 end
+  plan.max_open = math.ceil(d.max_open / cores)
+end
+
 function M.build(d, opts)
   local cores = opts.cores or 1
   assert(cores >= 1 and cores <= MAX_CORES and cores % 1 == 0, "cores out of range")
@@ -345,48 +348,15 @@ function M.build(d, opts)
   plan.cores = cores
   plan.arp_timeout_ms = math.floor(d.arp_timeout * 1000 + 0.5)
   plan.client_enabled, plan.server_enabled = d.client and 1 or 0, d.server and 1 or 0
-  if d.client then
-    plan.client_ip_lo, plan.client_ip_hi = d.client_ip_lo, d.client_ip_hi
-    plan.client_port_lo, plan.client_port_hi = d.client_port_lo, d.client_port_hi
-    plan.dst_ip, plan.dst_port = d.dst_ip, d.dst_port
-  end
-  -- Only a server role listens: server_ip is a local address then.
-  if d.server then plan.server_ip, plan.server_port = d.server_ip, d.server_port end
-
-  for role, prog in pairs { client = plan.client_prog, server = plan.server_prog } do
-    local ops = d.programs[role] or {}
-    for i, op in ipairs(ops) do
-      prog.ops[i - 1].code, prog.ops[i - 1].arg = op.code, op.arg
-    end
-    prog.ops[#ops].code, prog.ops[#ops].arg = C.TENG_OP_END, 0
-    prog.nops = d[role] and #ops + 1 or 0
-  end
+  plan.seed = d.seed
+  fill_groups(plan, d)
 
   local blob = d.blob_len > 0 and M.plan_blob(plan, d.blob_len)
   if d.blob_len > 0 and blob == nil then error("teng_plan_blob: out of memory", 0) end
-  local off = 0
-  for i, data in ipairs(d.payloads) do
-    plan.payloads[i - 1].off, plan.payloads[i - 1].len = off, #data
-    ffi.copy(blob + off, data, #data)
-    off = off + #data
-  end
-  plan.npayloads, plan.blob_len = #d.payloads, d.blob_len
+  payload.fill(plan, d, blob)
+  plan.echo_bytes, plan.echo_buffers = d.echo_bytes, d.echo_buffers
 
-  for i, p in ipairs(d.phases) do
-    local ph = plan.phases[i - 1]
-    ffi.copy(ph.name, p.name)
-    ph.duration_s, ph.kind = p.duration, p.kind
-    local open = p.open or (p.kind == C.TENG_RATE_MAX and d.max_open) or 0
-    for c = 0, cores - 1 do
-      local s = plan.core[c].sched[i - 1]
-      s.cps_from, s.cps_to = (p.from or 0) / cores, (p.to or 0) / cores
-      s.concurrency = split(open, cores, c)
-    end
-  end
-  plan.nphases = #d.phases
-  for c = 0, cores - 1 do plan.core[c].conn_limit = d.conns and split(d.conns, cores, c) or 0 end
-  plan.max_open = math.ceil(d.max_open / cores)
-
+  fill_phases(plan, d, cores)
   plan.tcp.mss, plan.tcp.wscale, plan.tcp.rcv_wnd = d.tcp.mss, d.tcp.wscale, d.tcp.rcv_wnd
   plan.tcp.idle_timeout_ms = math.floor(d.tcp.idle_timeout * 1000 + 0.5)
   plan.tcp.time_wait_ms = math.floor(d.tcp.time_wait * 1000 + 0.5)
@@ -409,9 +379,9 @@ end
 local function keep_role(scn, role)
   if not role or type(scn) ~= "table" then return end
   if role == "client" then
-    scn.server_program = nil
+    scn.server_program, scn.listeners = nil, nil
   elseif role == "server" then
-    scn.client_program, scn.client, scn.conns = nil, nil, nil
+    scn.client_program, scn.clients, scn.client, scn.conns = nil, nil, nil, nil
   end
 end
 
@@ -436,6 +406,8 @@ function M.selftest()
   local d = M.validate(server_only(teng.tap("t0", { gateway = "10.0.0.1" })), nil, {})
   assert(not d.client and d.server and d.ports[1].spec == "tap:t0" and d.ports[1].gateway == 0x0a000001)
   assert(d.phases[1].kind == C.TENG_RATE_CPS and d.phases[1].from == 0 and d.server_port == 80)
+  assert(#d.listeners == 1 and d.listeners[1].ip == "10.0.0.2:80" and d.listeners[1].tx_per_conn == 1)
+  assert(#d.ops == 4 and d.criteria.default and #d.reasons == 16 and #d.templates == 0)
   local ok, e = pcall(M.validate, server_only(), nil, {})
   assert(not ok and e.msg:match("^client_program: missing %(the loopback port runs both roles"), tostring(e))
   ok, e = pcall(M.validate, server_only("af_packet:x"), nil, { cores = 2 })

@@ -1,6 +1,7 @@
 -- The scenario script as text: loading and running it, and finding the
 -- line that a field of the scenario comes from, so errors can name it.
 local teng = require "teng"
+local sandbox = require "teng.sandbox"
 
 local M = {}
 
@@ -71,10 +72,15 @@ end
 
 -- `at` is a line, a node (its recorded line) or a list of steps.
 function Ctx:fail(at, path, fmt, ...)
+  local msg = fmt:format(...)
+  if path and path ~= "" then msg = path .. ": " .. msg end
+  if teng.kind(at) and teng.line(at) then
+    local file = teng.file(at)
+    teng.error_in(file ~= self.path and file or nil, teng.line(at), "%s", msg)
+  end
   local line = type(at) == "number" and at
-    or (teng.kind(at) and (teng.line(at) or self.line))
-    or (type(at) == "table" and self:locate(at)) or self.line
-  teng.error(line, "%s: %s", path, fmt:format(...))
+    or (type(at) == "table" and not teng.kind(at) and self:locate(at)) or self.line
+  teng.error(line, "%s", msg)
 end
 
 function M.describe(v)
@@ -97,24 +103,31 @@ local function full_path(msg, path)
 end
 
 -- Turns any error from loading or compiling into "FILE:LINE: message".
+-- A teng error names its file when it is not the scenario (a module).
 function M.error_text(path, e)
-  if teng.is_error(e) then return ("%s:%d: %s"):format(path, e.line or 1, e.msg) end
+  if teng.is_error(e) then return ("%s:%d: %s"):format(e.file or path, e.line or 1, e.msg) end
   local msg = tostring(e):gsub("\nstack traceback:.*", "")
   if not msg:match("^.-:%d+: ") then msg = path .. ":1: " .. msg end
-  return full_path(msg, path)
+  msg = full_path(msg, path)
+  for _, f in ipairs(sandbox.files) do msg = full_path(msg, f) end
+  return msg
 end
 
--- Runs the script with the CLI's key=value pairs ({ {key, value}, ... });
--- returns the scenario and its context. Errors are "FILE:LINE: message".
+-- Runs the script with the CLI's key=value pairs ({ {key, value}, ... })
+-- in the sandbox (teng.sandbox), bounded in time; returns the scenario and
+-- its context. Errors are "FILE:LINE: message".
 function M.load(path, args)
   local f, err = io.open(path, "rb")
   if not f then error(("teng: cannot open scenario: %s"):format(err), 0) end
   local text = f:read("*a")
   f:close()
-  local chunk, serr = loadstring(text:gsub("^#[^\n]*", ""), "@" .. path)
-  if not chunk then error(M.error_text(path, serr), 0) end
+  local dir = path:match("^(.*/)[^/]*$") or "./"
+  teng.base = dir
   teng.cli = { values = args or {}, used = false }
-  local ok, scn = pcall(chunk)
+  local env = sandbox.env(dir)
+  local chunk, serr = sandbox.compile(text:gsub("^#[^\n]*", ""), path, env)
+  if not chunk then error(M.error_text(path, serr), 0) end
+  local ok, scn = sandbox.run(chunk, sandbox.timeout())
   if not ok then error(M.error_text(path, scn), 0) end
   if #teng.cli.values > 0 and not teng.cli.used then
     error(("%s:1: unknown argument '%s' (this scenario takes no key=value arguments)")
@@ -126,7 +139,9 @@ function M.load(path, args)
     error(("%s:%d: the script must return teng.scenario{...}, it returned %s")
       :format(path, last, M.describe(scn)), 0)
   end
-  return scn, M.context(text, scn)
+  local ctx = M.context(text, scn)
+  ctx.path = path
+  return scn, ctx
 end
 
 function M.selftest()

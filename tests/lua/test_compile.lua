@@ -63,22 +63,35 @@ if ok then
   check(ffi.string(plan.port[0].spec) == "loopback" and plan.nports == 1, "port defaults to loopback")
   check(plan.port[0].gateway == 0 and plan.port[0].has_peer_mac == 0, "loopback has no next hop")
   check(plan.client_enabled == 1 and plan.server_enabled == 1, "both roles")
-  check(plan.dst_ip == 0x0a000101 and plan.dst_port == 8080, "dst defaults to the server")
+  check(plan.ntemplates == 1 and plan.templates[0].dst_ip == 0x0a000101 and plan.templates[0].dst_port == 8080,
+    "dst defaults to the server")
+  check(ffi.string(plan.templates[0].name) == "default" and plan.templates[0].cum_weight == 2 ^ 32 - 1
+    and plan.templates[0].pool == 0 and plan.templates[0].prog == 0, "v1: one template 'default'")
   check(plan.arp_timeout_ms == 3000 and plan.tcp.rto_ms == 200 and plan.tcp.max_retries == 8,
     "arp_timeout, rto, max_retries defaults")
   check(plan.cores == 3, "cores")
-  check(plan.client_ip_lo == 0x0a000001 and plan.client_ip_hi == 0x0a000004, "client IPs in host order")
-  check(plan.client_port_lo == 2000 and plan.client_port_hi == 2999, "client ports")
-  check(plan.server_ip == 0x0a000101 and plan.server_port == 8080, "server")
-  local function ops(prog)
+  check(plan.npools == 1 and plan.pools[0].ip_lo == 0x0a000001 and plan.pools[0].ip_hi == 0x0a000004,
+    "client IPs in host order")
+  check(plan.pools[0].port_lo == 2000 and plan.pools[0].port_hi == 2999, "client ports")
+  check(plan.nlisteners == 1 and plan.listeners[0].ip == 0x0a000101 and plan.listeners[0].port == 8080
+    and ffi.string(plan.listeners[0].name) == "default" and plan.listeners[0].prog == 5, "v1: one listener 'default'")
+  -- code:mode:a:n per op, all programs in one array
+  local function ops(from, to)
     local t = {}
-    for i = 0, prog.nops - 1 do t[#t + 1] = prog.ops[i].code .. ":" .. prog.ops[i].arg end
+    for i = from, to do
+      local o = plan.ops[i]
+      t[#t + 1] = ("%d:%d:%d:%d"):format(o.code, o.mode, o.a, o.n)
+    end
     return table.concat(t, " ")
   end
-  local S, B, U, E, X = C.TENG_OP_SEND, C.TENG_OP_RECV_BYTES, C.TENG_OP_RECV_UNTIL, C.TENG_OP_RECV_EOF, C.TENG_OP_CLOSE
+  local S, R, X = C.TENG_OP_SEND, C.TENG_OP_RECV, C.TENG_OP_CLOSE
+  local RB, RD, RE = C.TENG_RECV_BYTES, C.TENG_RECV_DELIM, C.TENG_RECV_EOF
   -- payloads: 0 "hello", 1 "\r\n", 2 "ok\r\n1234567" ("hello" deduplicated)
-  check(ops(plan.client_prog) == ("%d:0 %d:1 %d:7 %d:0 0:0"):format(S, U, B, X), "client ops " .. ops(plan.client_prog))
-  check(ops(plan.server_prog) == ("%d:5 %d:0 %d:2 %d:0 %d:0 0:0"):format(B, S, S, E, X), "server ops " .. ops(plan.server_prog))
+  check(plan.nops == 11, "nops " .. plan.nops)
+  check(ops(0, 4) == ("%d:0:0:0 %d:%d:1:0 %d:%d:0:7 %d:0:0:0 0:0:0:0"):format(S, R, RD, R, RB, X), "client ops " .. ops(0, 4))
+  check(ops(5, 10) == ("%d:%d:0:5 %d:0:0:0 %d:0:2:0 %d:%d:0:0 %d:0:0:0 0:0:0:0"):format(R, RB, S, S, R, RE, X),
+    "server ops " .. ops(5, 10))
+  check(plan.ops[0].jump == C.TENG_NO_JUMP and plan.ops[1].expect == C.TENG_EXPECT_NONE, "no jumps, no checks")
   check(plan.npayloads == 3 and plan.blob_len == 5 + 2 + 11, "payloads deduplicated")
   local function payload(i)
     return ffi.string(plan.blob + plan.payloads[i].off, plan.payloads[i].len)
@@ -92,8 +105,9 @@ if ok then
     local s = plan.core[c].sched
     check(s[0].cps_from == 0 and s[0].cps_to == 400, "ramp split on core " .. c)
     check(s[1].cps_from == 400 and s[1].cps_to == 400, "cps split on core " .. c)
-    check(s[2].concurrency == (c == 0 and 4 or 3), "max open split on core " .. c)
-    check(s[3].concurrency == (c == 0 and 4 or 3), "concurrency split on core " .. c)
+    check(s[0].conc_to == (c == 2 and 6666 or 6667) and s[1].conc_to == s[0].conc_to, "rate phases capped by max_open on core " .. c)
+    check(s[2].conc_to == (c == 0 and 4 or 3), "max open split on core " .. c)
+    check(s[3].conc_from == (c == 0 and 4 or 3) and s[3].conc_to == s[3].conc_from, "concurrency split on core " .. c)
     check(plan.core[c].conn_limit == (c == 0 and 34 or 33), "conn_limit split on core " .. c)
   end
   check(plan.max_open == 6667, "max_open per core")
@@ -128,8 +142,8 @@ ok, plan, d = compile_text(SERVER_ONLY)
 check(ok, "server-only scenario compiles: " .. tostring(plan))
 if ok then
   check(plan.client_enabled == 0 and plan.server_enabled == 1, "server role only")
-  check(plan.client_prog.nops == 0 and plan.server_prog.nops == 4, "programs")
-  check(plan.server_ip == 0xc6120002 and plan.server_port == 80 and plan.dst_ip == 0, "server address")
+  check(plan.ntemplates == 0 and plan.nops == 4 and plan.nlisteners == 1, "programs")
+  check(plan.listeners[0].ip == 0xc6120002 and plan.listeners[0].port == 80 and plan.npools == 0, "server address")
   check(ffi.string(plan.port[0].spec) == "af_packet:teng0" and plan.nports == 1, "af_packet spec")
   check(plan.port[0].gateway == 0xc6120001 and plan.port[0].has_peer_mac == 0, "gateway")
   check(plan.nphases == 1 and plan.phases[0].kind == C.TENG_RATE_CPS and plan.core[0].sched[0].cps_from == 0,
@@ -153,9 +167,9 @@ ok, plan, d = compile_text(CLIENT_ONLY)
 check(ok, "client-only scenario compiles: " .. tostring(plan))
 if ok then
   check(plan.client_enabled == 1 and plan.server_enabled == 0, "client role only")
-  check(plan.dst_ip == 0xc6120001 and plan.dst_port == 8080, "dst from client.dst")
-  check(plan.server_ip == 0 and plan.server_port == 0, "no server address without a server role")
-  check(plan.client_port_lo == 1024 and plan.client_port_hi == 65535, "default client ports")
+  check(plan.templates[0].dst_ip == 0xc6120001 and plan.templates[0].dst_port == 8080, "dst from client.dst")
+  check(plan.nlisteners == 0, "no listener without a server role")
+  check(plan.pools[0].port_lo == 1024 and plan.pools[0].port_hi == 65535, "default client ports")
   check(ffi.string(plan.port[0].spec) == "tap:tap0" and plan.port[0].has_peer_mac == 1, "tap spec, peer mac")
   local mac = {}
   for i = 0, 5 do mac[#mac + 1] = ("%02x"):format(plan.port[0].peer_mac[i]) end
@@ -182,7 +196,7 @@ if ok then
     and ffi.string(plan.port[1].spec) == "pci:0000:3b:00.1", "two specs")
   check(plan.port[0].has_peer_mac == 1 and plan.port[0].peer_mac[5] == 1 and plan.port[0].gateway == 0, "port 1 options")
   check(plan.port[1].has_peer_mac == 0 and plan.port[1].gateway == 0x0a090001, "port 2 options")
-  check(plan.dst_ip == 0x0a000064 and plan.server_ip == 0x0a010002, "dst and server differ")
+  check(plan.templates[0].dst_ip == 0x0a000064 and plan.listeners[0].ip == 0x0a010002, "dst and server differ")
 end
 -- --port replaces the scenario's ports one by one.
 ok, plan = compile_text(TWO_PORTS, { ports = { "af_packet:veth9,gateway=10.0.0.254" } })
@@ -237,20 +251,20 @@ local bad = {
   { 2, "server_program: missing", with { server_program = false } },
   { 2, "client: missing", with { client = false } },
   { 7, "server_program: the program is empty", with { server_program = '  server_program = {},' } },
-  { 6, "client_program%[1%]: expected teng.send, teng.recv or teng.close, got teng.payload", with { client_program = '  client_program = { teng.payload "x" },' } },
+  { 6, "client_program%[1%]: expected an op %(teng.send, teng.recv, teng.close, teng.think, teng.loop, ...%), got teng.payload", with { client_program = '  client_program = { teng.payload "x" },' } },
   { 6, "client_program%[2%]: teng.recv needs exactly one of", with { client_program = '  client_program = { teng.send "x", teng.recv { bytes = 1, eof = true } },' } },
   { 6, "client_program%[1%]: teng.recv needs exactly one of", with { client_program = '  client_program = { teng.recv {} },' } },
   { 6, "client_program%[1%]: unknown field 'byte'", with { client_program = '  client_program = { teng.recv { byte = 1 } },' } },
-  { 6, "client_program%[1%].until_: the delimiter must be 1..32 bytes, got 33", with { client_program = '  client_program = { teng.recv { until_ = ("x"):rep(33) } },' } },
-  { 6, "client_program%[1%].until_: the delimiter must be 1..32 bytes, got 0", with { client_program = '  client_program = { teng.recv { until_ = "" } },' } },
+  { 6, "client_program%[1%].until_: the delimiter must be 1..1024 bytes, got 1025", with { client_program = '  client_program = { teng.recv { until_ = ("x"):rep(1025) } },' } },
+  { 6, "client_program%[1%].until_: the delimiter must be 1..1024 bytes, got 0", with { client_program = '  client_program = { teng.recv { until_ = "" } },' } },
   { 6, "client_program%[1%]: teng.send: the payload is empty", with { client_program = '  client_program = { teng.send "" },' } },
   { 6, "client_program%[1%]: teng.send: expected a string or a payload, got number 5", with { client_program = '  client_program = { teng.send(5) },' } },
-  { 6, "client_program: too many ops %(32, at most 31%)", with { client_program = '  client_program = { ' .. ("teng.close(), "):rep(32) .. '},' } },
+  { 6, "client_program: too many ops %(the programs need more than 1024 in all%)", with { client_program = '  client_program = { ' .. ("teng.close(), "):rep(1024) .. '},' } },
   { 8, "phases%[1%].cps: rate must be >= 0, got %-5", with { phases = '  phases = { { "main", duration = 1, cps = -5 } },' } },
   { 10, "phases%[2%].cps: teng.ramp end must be >= 0, got %-1", with { phases = '  phases = {\n { "a", duration = 1, cps = 1 },\n { "b", duration = 1, cps = teng.ramp(0, -1) } },' } },
   { 8, "phases%[1%].duration: expected a number, got string 'ten'", with { phases = '  phases = { { "main", duration = "ten", cps = 1 } },' } },
   { 8, "phases%[1%].duration: duration must be > 0, got 0", with { phases = '  phases = { { "main", duration = 0, cps = 1 } },' } },
-  { 8, "phases%[1%]: give either cps= or concurrency=, not both", with { phases = '  phases = { { "main", duration = 1, cps = 1, concurrency = 1 } },' } },
+  { 8, "phases%[1%].concurrency: a concurrency ramp takes no cps=", with { phases = '  phases = { { "main", duration = 1, cps = 1, concurrency = teng.ramp(1, 2) } },' } },
   { 8, "phases%[1%]: needs cps = N or concurrency = N", with { phases = '  phases = { { "main", duration = 1 } },' } },
   { 8, "phases%[1%]: unknown field 'cpss'", with { phases = '  phases = { { "main", duration = 1, cpss = 1 } },' } },
   { 8, "phases%[1%].concurrency: expected an integer, got 1.5", with { phases = '  phases = { { "main", duration = 1, concurrency = 1.5 } },' } },

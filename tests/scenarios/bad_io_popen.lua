@@ -1,0 +1,12 @@
+-- Broken on purpose (io.popen in a script); see tests/integration/expect_error.sh.
+
+local teng = require "teng"
+local p = io.popen("id") -- expect: io.popen is not available in a scenario script
+return teng.scenario {
+  name = "bad_io_popen",
+  client = { ip = "198.18.0.1-198.18.0.4", ports = "1024-2047" },
+  server = { ip = "198.18.1.1", port = 80 },
+  client_program = { teng.send "ping", teng.recv { eof = true }, teng.close() },
+  server_program = { teng.recv { bytes = 4 }, teng.close() },
+  phases = { { "main", duration = 1, cps = 10 } },
+}
