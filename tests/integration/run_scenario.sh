@@ -66,7 +66,7 @@ def groups(obj, key):
 
 # Several templates or listeners: the plan's per-connection byte counts
 # describe only the first, so the totals are not fixed.
-mix = len(groups(plan, "templates")) > 1 or len(groups(plan, "listeners")) > 1
+mix = any(len(groups(o, k)) > 1 for o in (plan, r) for k in ("templates", "listeners"))
 for rx, tx, side in ((c, "server_tx_per_conn", "client"), (s, "client_tx_per_conn", "server")):
     per = plan.get(tx)
     if per is None or mix:
@@ -97,8 +97,11 @@ if name == "mixed":
     want(set(tpl) >= {"get", "line"}, "per-template results: %s, want get and line" % sorted(tpl))
     want(set(lis) >= {"web", "echo"}, "per-listener results: %s, want web and echo" % sorted(lis))
     if set(tpl) >= {"get", "line"} and set(lis) >= {"web", "echo"}:
-        get, line = tpl["get"]["client"]["completed"], tpl["line"]["client"]["completed"]
-        web, echo = lis["web"]["server"]["completed"], lis["echo"]["server"]["completed"]
+        # A group's counts: flat ({name, completed, ...}) or under its role.
+        def done_of(g, role):
+            return g.get(role, g)["completed"]
+        get, line = done_of(tpl["get"], "client"), done_of(tpl["line"], "client")
+        web, echo = done_of(lis["web"], "server"), done_of(lis["echo"], "server")
         want(get + line == done, "templates completed %d + %d != %d" % (get, line, done))
         want(line > 0 and 6 <= get / line <= 13, "get:line = %d:%d, want about 9:1" % (get, line))
         want(web == get and echo == line, "listeners web %d echo %d != templates get %d line %d"
