@@ -16,7 +16,7 @@ for t in redis-server redis-cli; do
 done
 net_setup 1
 
-net_bg redis "$PNS" redis-server --bind 198.18.0.1 --port 6379 --save '' --appendonly no \
+net_bg redis "$PNS" redis-server --bind 198.18.0.1 --port 6379 --save '' --appendonly no --protected-mode no \
   --daemonize no --dir "$T"
 redis_pid=$NET_LAST_PID
 rcli() { in_peer timeout 10 redis-cli -h 198.18.0.1 -p 6379 "$@"; }
@@ -28,19 +28,20 @@ done
 [ "$(rcli ping 2>/dev/null)" = PONG ] || die "redis-server did not start"
 log "$(rcli info server | grep -E '^redis_version' | tr -d '\r')"
 
-# redis_stat NAME: one INFO stats counter.
-redis_stat() { rcli info stats | tr -d '\r' | sed -n "s/^$1://p"; }
-conn0=$(redis_stat total_connections_received)
-cmd0=$(redis_stat total_commands_processed)
+# redis_stats: "connections commands" received and processed so far, from
+# one INFO (a connection of its own, counted with itself; a command is
+# counted once it has run, so this INFO shows up in the next one).
+redis_stats() {
+  rcli info stats | tr -d '\r' | awk -F: '/^total_connections_received:/ { c = $2 }
+    /^total_commands_processed:/ { k = $2 } END { print c, k }'
+}
+read -r conn0 cmd0 < <(redis_stats)
 
 net_teng redis 90 scenarios/redis.lua "conns=$conns" cps=1000 duration=30 \
   --quiet --json "$T/redis.json"
 rc=$NET_RC
 net_show redis
-# Each INFO is a connection of its own, counted with itself; a command is
-# counted once it has run, so the first INFO shows up in the second.
-conn1=$(redis_stat total_connections_received)
-cmd1=$(redis_stat total_commands_processed)
+read -r conn1 cmd1 < <(redis_stats)
 net_expect_eq "teng exit code" "$rc" 0
 j="$T/redis.json"
 net_expect_eq client.completed "$(net_json "$j" client.completed)" "$conns"
