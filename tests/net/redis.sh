@@ -16,8 +16,10 @@ for t in redis-server redis-cli; do
 done
 net_setup 1
 
-net_bg redis "$PNS" redis-server --bind 198.18.0.1 --port 6379 --save '' --appendonly no --protected-mode no \
-  --daemonize no --dir "$T"
+# Protected mode off: it refuses other hosts without a password, and this
+# server is alone in the test's namespace.
+net_bg redis "$PNS" redis-server --bind 198.18.0.1 --port 6379 --protected-mode no \
+  --save '' --appendonly no --daemonize no --dir "$T"
 redis_pid=$NET_LAST_PID
 rcli() { in_peer timeout 10 redis-cli -h 198.18.0.1 -p 6379 "$@"; }
 for ((i = 0; i < 50; i++)); do
