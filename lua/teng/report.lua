@@ -99,11 +99,19 @@ function M.cps_asked(plan, i, ran)
   return from + (to - from) * f / 2
 end
 
--- Name of reason id i-1, of step i-1: from d, else from the plan.
-local function names_of(d_list, plan_names, count)
+-- The built-in reason names (enum teng_reason), for a d without reasons.
+M.REASONS = { "none", "refused", "reset", "idle_timeout", "retries", "recv_timeout", "peer_closed",
+  "mismatch", "http_status", "framing", "echo_overflow", "no_buffer", "aborted", "handshake", "resp_error" }
+
+-- Name of reason id i-1, of step i-1: from d, else from the plan, else
+-- the built-in name or "reasonN".
+local function names_of(d_list, plan_names, count, builtin, prefix)
   local t = {}
   for i = 1, count do
-    t[i] = d_list and d_list[i] or ffi.string(plan_names[i - 1])
+    local name = d_list and d_list[i]
+    if not name or name == "" then name = ffi.string(plan_names[i - 1]) end
+    if name == "" then name = builtin and builtin[i] or ((prefix or "reason") .. (i - 1)) end
+    t[i] = name
   end
   return t
 end
@@ -118,7 +126,7 @@ end
 -- (nil or "hook"), per_second, conns_done }; d: the compiler's description.
 function M.result(plan, d, snap, run)
   local tot = snap.total
-  local reasons = names_of(d.reasons, plan.reason_names, C.TENG_MAX_REASONS)
+  local reasons = names_of(d.reasons, plan.reason_names, C.TENG_MAX_REASONS, M.REASONS)
   local extra_pct = verdict.extra_pcts(d)
   local function lat(h) return M.latency(h, extra_pct) end
   local r = obj({ "schema_version", "scenario", "started_at", "duration_s", "cores", "port", "client",
@@ -199,7 +207,7 @@ function M.result(plan, d, snap, run)
       r.listeners[i + 1] = l
     end
   end
-  local steps = names_of(d.steps, plan.step_names, n(plan.nsteps))
+  local steps = names_of(d.steps, plan.step_names, n(plan.nsteps), nil, "step")
   for i, name in ipairs(steps) do
     r.steps[name] = lat(snap.step[i - 1])
     getmetatable(r.steps).order[i] = name
@@ -256,6 +264,33 @@ function M.warn(r, plan, d, run)
       :format(no_tcb, n(plan.max_open))
   end
   if run.stopped == "hook" then W[#W + 1] = "the on_second hook stopped the run" end
+end
+
+-- What the per-second hook (on_second) sees: plain Lua tables, no cdata
+-- and no JSON metatables. sec is the per-second record of the run loop.
+function M.hook_view(plan, d, snap, sec)
+  local tot = snap.total
+  local reasons = names_of(d.reasons, plan.reason_names, C.TENG_MAX_REASONS, M.REASONS)
+  local function plain(f)
+    local t = {}
+    for k, v in pairs(f) do t[k] = v end
+    return t
+  end
+  local function lat(h)
+    local l = M.latency(h)
+    return { p50 = l.p50, p90 = l.p90, p99 = l.p99, p999 = l.p999, max = l.max, mean = l.mean, count = l.count }
+  end
+  local c = plain(client(tot, reasons))
+  c.failures = plain(c.failures)
+  c.active, c.cps, c.lag_us = n(snap.c_active), sec.cps, n(tot.sched_lag_us)
+  c.latency_us = { connect = lat(snap.lat_connect), transaction = lat(snap.lat_txn) }
+  local s = plain(server(tot, reasons))
+  s.failures = plain(s.failures)
+  s.active = n(snap.s_active)
+  local idx = n(snap.phase)
+  local phase = idx < plan.nphases and ffi.string(plan.phases[idx].name) or "drain"
+  return { t = sec.t, phase = phase, cps = sec.cps, active = sec.active, completed = sec.completed,
+    failed = sec.failed, elapsed_s = n(snap.elapsed_s), client = c, server = s }
 end
 
 -- What the compiler made of the scenario, for --check and the JSON. A
