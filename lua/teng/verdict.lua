@@ -127,6 +127,10 @@ function EVAL.max_latency(c, s, d, out, r)
   local lat
   if c.metric == "connect" or c.metric == "transaction" then
     lat = s.latency and s.latency[c.metric]
+  elseif s.name then
+    out[#out + 1] = entry(c, s, nil, nil, c.limit, false, "us",
+      ("step '%s': step latency is kept for the whole run only"):format(tostring(c.metric)))
+    return
   else
     lat = r.steps and r.steps[c.metric]
   end

@@ -89,6 +89,10 @@ case("step missed", { kind = "max_latency", label = "max_latency.login.p99", met
 case("unknown step", { kind = "max_latency", label = "max_latency.nope.p99", metric = "nope", pct = 99,
   limit = 250 }, false, "max_latency.nope.p99 (run): no latency 'nope' was measured")
 
+case("step in a phase", { kind = "max_latency", label = "max_latency.login.p99", phase = 1, metric = "login",
+  pct = 99, limit = 250 }, false,
+  "max_latency.login.p99 (phase ramp): step 'login': step latency is kept for the whole run only")
+
 -- max_fail_ratio: per role that runs.
 do
   local c = { kind = "max_fail_ratio", label = "max_fail_ratio", limit = 0.005 }
