@@ -235,17 +235,17 @@ local function run_plan(plan, d, o, each)
     conns_done = done, stopped = stopped }
 end
 
--- Where an error without a position was raised: the first Lua frame
--- (the hook's own code, or what it called).
-local function with_position(e)
-  local msg = tostring(e)
+local HERE = debug.getinfo(1, "S").short_src
+
+-- A hook error with "file:line:" in front: when the message has none
+-- (error(x, 0), an error object), the first Lua frame of the traceback
+-- outside this file.
+local function with_position(msg, tb)
+  msg = tostring(msg)
   if msg:match("^[^\n]-:%d+:") then return msg end
-  for level = 2, 30 do
-    local info = debug.getinfo(level, "Sl")
-    if not info then break end
-    if info.what == "Lua" and info.currentline and info.currentline > 0 then
-      return ("%s:%d: %s"):format(info.short_src, info.currentline, msg)
-    end
+  for frame in (tb or ""):gmatch("\n\t([^\n]+)") do
+    local pos = frame:match("^([^%[][^:]*:%d+):")
+    if pos and not frame:find(HERE, 1, true) then return pos .. ": " .. msg end
   end
   return msg
 end
@@ -263,16 +263,25 @@ function M.call_hook(fn, view)
   local limit, t0 = hook_limit(), os.time()
   local jit_on = jit.status()
   jit.off()
-  debug.sethook(function()
-    if os.time() - t0 > limit then
-      debug.sethook()
+  local tb
+  local function over()
+    -- Never in this file: the message handler, or call_hook after xpcall.
+    if os.time() - t0 > limit and debug.getinfo(2, "S").short_src ~= HERE then
+      -- From now on at every instruction, so that a pcall in the hook
+      -- cannot swallow the error for good.
+      debug.sethook(over, "", 1)
       error(("the on_second hook did not return within %g s"):format(limit), 2)
     end
-  end, "", 100000)
-  local ok, res = xpcall(fn, with_position, view)
+  end
+  local function handler(e)
+    tb = debug.traceback("", 2)
+    return e
+  end
+  debug.sethook(over, "", 100000)
+  local ok, res = xpcall(fn, handler, view)
   debug.sethook()
   if jit_on then jit.on() end
-  if not ok then return nil, "on_second: " .. tostring(res) end
+  if not ok then return nil, "on_second: " .. with_position(res, tb) end
   if res == "stop" or res == true then return "stop" end
   return nil
 end
@@ -368,7 +377,7 @@ function M.selftest()
   local _, herr = M.call_hook(function(s) return s.x.y end, {})
   assert(herr:match("^on_second: .*cli%.lua:%d+: attempt to index"), herr)
   _, herr = M.call_hook(function() error({}) end, {})
-  assert(herr:match("^on_second: .*cli%.lua:%d+: table: "), herr)
+  assert(herr:match("^on_second: .*table: "), herr)
   local f = assert(io.open("/dev/full", "w"))
   local wok, werr = write_json(f, "/dev/full", { a = 1 })
   assert(not wok and werr:match("^teng: writing the results to /dev/full failed: "), werr)

@@ -248,13 +248,16 @@ end
 function M.warn(r, plan, d, run)
   local W = r.warnings
   local limited = d.conns and r.client.attempted >= d.conns
-  for _, p in ipairs(r.phases) do
+  for i, p in ipairs(r.phases) do
     local asked = p.cps_asked
     if d.client and asked and asked > 0 and p.duration_s > 0 and not limited then
       local opened = p.client.attempted / p.duration_s
       if opened < 0.9 * asked and p.lag_us >= M.SATURATION_LAG_US then
-        W[#W + 1] = ("generator saturated in phase %s: asked %s cps, achieved %s (openings up to %s behind schedule)")
-          :format(p.name, units.rate(asked), units.rate(opened), units.us(p.lag_us))
+        local cap = 0
+        for c = 0, plan.cores - 1 do cap = cap + plan.core[c].sched[i - 1].conc_to end
+        W[#W + 1] = ("generator saturated in phase %s: asked %s cps, achieved %s (openings up to %s behind schedule%s)")
+          :format(p.name, units.rate(asked), units.rate(opened), units.us(p.lag_us),
+            cap > 0 and ("; open connections capped at %d"):format(cap) or "")
       end
     end
   end

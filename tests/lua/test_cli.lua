@@ -151,9 +151,14 @@ if env == nil then
   local getenv = os.getenv
   os.getenv = function(k) if k == "TENG_SCRIPT_TIMEOUT" then return "1" end return getenv(k) end
   rc, out, err = main({ "x.lua" }, make_d { hook = chunk() })
-  os.getenv = getenv
   check(rc == 2 and err:match("scenarios/spin.lua:2: the on_second hook did not return within 1 s"),
     "spinning hook stopped: " .. tostring(rc) .. " " .. err)
+  -- A pcall in the hook does not swallow the stop for good.
+  chunk = assert(loadstring("return function(s)\n  while true do pcall(function() while true do end end) end\nend",
+    "@scenarios/spin.lua"))
+  rc, out, err = main({ "x.lua" }, make_d { hook = chunk() })
+  os.getenv = getenv
+  check(rc == 2 and err:match("the on_second hook did not return within 1 s"), "pcall spin stopped: " .. err)
 end
 
 -- Duplicate key=value: exit 2 naming the key, before compiling.
