@@ -303,7 +303,7 @@ function M.plan_info(plan, d)
     local p = d[role] and d.programs and d.programs[role]
     if not p then return nil end
     local ops = arr()
-    for i, op in ipairs(p) do ops[i] = op.name or tostring(op.kind or "?") end
+    for i, op in ipairs(p) do ops[i] = type(op) == "table" and (op.name or "?") or tostring(op) end
     return ops
   end
   local ip = check.ip_string

@@ -10,8 +10,9 @@ local C = ffi.C
 local M = {}
 local us, count, rate = units.us, units.count, units.rate
 
-local function rate_text(kind, s)
-  local cap = s.conc_to > 0 and (", open <= %d"):format(s.conc_to) or ""
+-- max_open: the cap a CPS or RAMP phase has anyway (not worth a word).
+local function rate_text(kind, s, max_open)
+  local cap = s.conc_to > 0 and s.conc_to < max_open and (", open <= %d"):format(s.conc_to) or ""
   if kind == C.TENG_RATE_CPS then return ("cps %g%s"):format(s.cps_from, cap) end
   if kind == C.TENG_RATE_RAMP then return ("cps %g -> %g%s"):format(s.cps_from, s.cps_to, cap) end
   if kind == C.TENG_RATE_MAX then return ("cps max, open <= %d"):format(s.conc_to) end
@@ -21,7 +22,7 @@ end
 
 local LIMIT = {
   max_latency = units.us_limit, max_fail_ratio = units.ratio_limit, max_failures = count,
-  min_cps = function(v) return rate(v) .. " cps" end, min_completed = count,
+  min_cps = function(v) return units.rate_limit(v) .. " cps" end, min_completed = count,
 }
 local OP = { max_latency = "<=", max_fail_ratio = "<=", max_failures = "<=", min_cps = ">=", min_completed = ">=" }
 
@@ -93,9 +94,10 @@ function M.summary(plan, d, info)
       local s = plan.core[c].sched[i]
       for k in pairs(total) do total[k] = total[k] + s[k] end
     end
-    local rate_ = d.client and rate_text(ph.kind, total) or "serve"
+    local rate_ = d.client and rate_text(ph.kind, total, plan.max_open * cores) or "serve"
     add("phase " .. (i + 1), "%-10s %6g s  %s%s", ffi.string(ph.name), ph.duration_s, rate_,
-      d.client and cores > 1 and "  (per core: " .. rate_text(ph.kind, plan.core[0].sched[i]) .. ")" or "")
+      d.client and cores > 1 and "  (per core: " .. rate_text(ph.kind, plan.core[0].sched[i], plan.max_open) .. ")"
+      or "")
   end
   local crit = d.criteria
   for _, c in ipairs(crit and crit.list or {}) do add("criterion", "%s", criterion_text(c, plan)) end

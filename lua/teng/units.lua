@@ -63,6 +63,11 @@ function M.rate(x)
   return sig3(x)
 end
 
+-- A rate given as a limit, as short as exact: "10", "2.5", "1000000".
+function M.rate_limit(x)
+  return short(tonumber(x) or 0)
+end
+
 -- A ratio as a percentage: 0.0123 -> "1.23%", limits as short as exact.
 function M.ratio(x)
   return sig3(x * 100) .. "%"
@@ -104,6 +109,7 @@ function M.selftest()
   assert(M.us_limit(5000) == "5 ms" and M.us_limit(250) == "250 µs" and M.us_limit(1.5e6) == "1.5 s")
   assert(M.seconds(2) == "2.0 s" and M.seconds(0.25) == "250 ms")
   assert(M.count(3e12) == "3000000000000" and M.rate(812.4) == "812" and M.rate(99.84) == "99.8")
+  assert(M.rate_limit(10) == "10" and M.rate_limit(2.5) == "2.5" and M.rate_limit(1e7) == "10000000")
   assert(M.ratio(0.0123) == "1.23%" and M.ratio_limit(0.01) == "1%" and M.ratio_limit(0.005) == "0.5%")
   assert(M.bytes(999) == "999 B" and M.bytes(1500) == "1.5 kB" and M.bytes(2.5e6) == "2.50 MB")
   assert(M.parse_time("5ms") == 5000 and M.parse_time("250 us") == 250 and M.parse_time(0.05) == 50000)

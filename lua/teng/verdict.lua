@@ -37,6 +37,7 @@ function M.pct_key(pct)
     p = tonumber(digits:sub(1, 2) .. "." .. digits:sub(3))
   end
   if p < 0 or p > 100 then return nil end
+  if p == 100 then return "max", "max" end -- the compiler gives "max" as 100
   local key = "p" .. (("%g"):format(p):gsub("%.", ""))
   return key, p
 end
@@ -191,7 +192,7 @@ local FMT = {
   us = function(v) return units.us(v) end, us_limit = units.us_limit,
   ratio = units.ratio, ratio_limit = units.ratio_limit,
   cps = function(v) return units.rate(v) .. " cps" end,
-  cps_limit = function(v) return units.rate(v) .. " cps" end,
+  cps_limit = function(v) return units.rate_limit(v) .. " cps" end,
   count = units.count, count_limit = units.count,
 }
 
@@ -213,6 +214,7 @@ end
 function M.selftest()
   assert(M.pct_key(99) == "p99" and M.pct_key(99.9) == "p999" and M.pct_key("p999") == "p999")
   assert(M.pct_key("p99.9") == "p999" and M.pct_key("max") == "max" and M.pct_key(95) == "p95")
+  assert(M.pct_key(100) == "max" and M.pct_key("p100") == "max" and M.pct_key(99.99) == "p9999")
   assert(select(2, M.pct_key("p9999")) == 99.99 and select(2, M.pct_key("p999")) == 99.9)
   local lat = { p50 = 1, p90 = 2, p99 = 7200, p999 = 9000, max = 9000, mean = 3 }
   local side = { completed = 10, failed = 0, failures = {} }

@@ -82,6 +82,8 @@ case("latency run met", { kind = "max_latency", label = "max_latency.transaction
   pct = 99.9, limit = 50000 }, true, "max_latency.transaction.p999 (run): 30.0 ms <= 50 ms")
 case("latency run missed", { kind = "max_latency", label = "max_latency.transaction.max", metric = "transaction",
   pct = "max", limit = 30000 }, false, "max_latency.transaction.max (run): 40.0 ms > 30 ms")
+case("max as 100", { kind = "max_latency", label = "max_latency.transaction.max", metric = "transaction",
+  pct = 100, limit = 30000 }, false, "max_latency.transaction.max (run): 40.0 ms > 30 ms")
 case("step met", { kind = "max_latency", label = "max_latency.login.p95", metric = "login", pct = 95,
   limit = 1500 }, true, "max_latency.login.p95 (run): 1.20 ms <= 1.5 ms")
 case("step missed", { kind = "max_latency", label = "max_latency.login.p99", metric = "login", pct = 99,
