@@ -20,7 +20,7 @@ usage: teng [options] SCENARIO.lua [key=value ...]
 Runs a traffic scenario; key=value pairs override the scenario's teng.args.
 
 options:
-  --json FILE     write the results as JSON to FILE
+  --json FILE     write the results as JSON to FILE (opened before the run)
   --port SPEC     port to use instead of the scenario's; repeat it for the
                   second port of a two-port scenario. SPEC is one of
                   loopback, af_packet:IFACE, tap:NAME, pci:BDF,
@@ -37,8 +37,10 @@ options:
   --help          this text
   --version       print the version
 
-exit codes: 0 ok, 1 connections failed, 2 usage or scenario error,
-3 environment error (DPDK, port, memory)
+exit codes: 0 the pass criteria were met, 1 a criterion was missed (by
+default: a failed connection, or a role that completed nothing), 2 usage
+or scenario error (nothing sent), 3 environment error (DPDK, port,
+memory, writing the --json file)
 ]]
 
 local VALUED = { json = true, port = true, cores = true, eal = true, role = true, cpus = true }
