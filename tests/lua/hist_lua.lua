@@ -49,8 +49,10 @@ function M.percentile(h, p)
   for i = 0, LAST do
     seen = seen + tonumber(h.count[i])
     if seen >= rank then
+      -- As core/hist.c: exact below 128, else the middle of the bucket's
+      -- first and last value; the last bucket: the max.
       local lo, w = M.bucket(i)
-      local mid = w == 1 and lo or lo + w / 2
+      local mid = w == 1 and lo or i == LAST and tonumber(h.max) or lo + (w - 1) / 2
       return math.min(mid, tonumber(h.max))
     end
   end
