@@ -11,6 +11,8 @@ local C = ffi.C
 pcall(ffi.cdef, "int isatty(int fd);")
 
 local M = {}
+-- The run API (tests of the command line put a fake in its place).
+M.api = C
 
 local USAGE = [[
 usage: teng [options] SCENARIO.lua [key=value ...]
@@ -18,7 +20,7 @@ usage: teng [options] SCENARIO.lua [key=value ...]
 Runs a traffic scenario; key=value pairs override the scenario's teng.args.
 
 options:
-  --json FILE     write the results as JSON to FILE
+  --json FILE     write the results as JSON to FILE (opened before the run)
   --port SPEC     port to use instead of the scenario's; repeat it for the
                   second port of a two-port scenario. SPEC is one of
                   loopback, af_packet:IFACE, tap:NAME, pci:BDF,
@@ -35,8 +37,10 @@ options:
   --help          this text
   --version       print the version
 
-exit codes: 0 ok, 1 connections failed, 2 usage or scenario error,
-3 environment error (DPDK, port, memory)
+exit codes: 0 the pass criteria were met, 1 a criterion was missed (by
+default: a failed connection, or a role that completed nothing), 2 usage
+or scenario error (nothing sent), 3 environment error (DPDK, port,
+memory, writing the --json file)
 ]]
 
 local VALUED = { json = true, port = true, cores = true, eal = true, role = true, cpus = true }
@@ -78,6 +82,11 @@ function M.parse(argv)
     else
       local k, v = a:match("^([%a_][%w_]*)=(.*)$")
       if not k then return nil, ("unexpected argument '%s' (expected key=value)"):format(a) end
+      for _, prev in ipairs(o.args) do
+        if prev[1] == k then
+          return nil, ("argument '%s' given twice (%s=%s and %s=%s)"):format(k, k, prev[2], k, v)
+        end
+      end
       o.args[#o.args + 1] = { k, v }
     end
     i = i + 1
@@ -160,19 +169,23 @@ local function conn_limit(plan)
   return n
 end
 
--- Runs the compiled plan; returns the final snapshot and the run record.
-local function run_plan(plan, o)
+-- Runs the compiled plan; returns the final snapshot and the run record,
+-- or nil, an error and an exit code. each(snap, sec) runs once a second
+-- on this (the main) lcore: it returns "stop" to end the run, or nil and
+-- an error message to abort it.
+local function run_plan(plan, d, o, each)
+  local api = M.api
   local err = ffi.new("char[256]")
-  local run = C.teng_run_start(plan, err, 256)
-  if run == nil then return nil, ffi.string(err) end
+  local run = api.teng_run_start(plan, err, 256)
+  if run == nil then return nil, ffi.string(err), 3 end
   local started_at = os.date("!%Y-%m-%dT%H:%M:%SZ")
   local snap = ffi.new("struct teng_snapshot")
   local total = 0
   for i = 0, plan.nphases - 1 do total = total + plan.phases[i].duration_s end
   local conns = conn_limit(plan)
-  local live = not o.quiet and C.isatty(1) == 1
+  local live = not o.quiet and api.isatty(1) == 1
   local per_second, prev = {}, { t = 0, completed = 0, obytes = 0 }
-  local k, t, intr, done = 0, 0, false, false
+  local k, t, intr, done, stopped = 0, 0, false, false, nil
   repeat
     k = k + 1
     t = math.min(k, total)
@@ -181,42 +194,114 @@ local function run_plan(plan, o)
       local step = prev.t
       repeat
         step = math.min(step + 0.1, t)
-        intr = C.teng_run_wait(run, step) ~= 0
-        C.teng_run_snapshot(run, snap)
+        intr = api.teng_run_wait(run, step) ~= 0
+        api.teng_run_snapshot(run, snap)
         done = done_with(snap.total, snap.c_active, conns)
       until step >= t or intr or done
       if done then t = math.max(prev.t, math.min(tonumber(snap.elapsed_s), t)) end
     else
-      intr = C.teng_run_wait(run, t) ~= 0
-      C.teng_run_snapshot(run, snap)
+      intr = api.teng_run_wait(run, t) ~= 0
+      api.teng_run_snapshot(run, snap)
     end
     local tot = snap.total
     local completed = tonumber(tot.c_completed)
-    local sec = { t = t, cps = completed - prev.completed,
-      active = tonumber(snap.c_active + snap.s_active), completed = completed,
-      failed = tonumber(tot.c_failed + tot.s_failed) }
+    local sec = { t = t, phase = phase_at(plan, (t + prev.t) / 2), cps = completed - prev.completed,
+      active = tonumber(snap.c_active + snap.s_active),
+      client_active = d.client and tonumber(snap.c_active) or nil,
+      server_active = d.server and tonumber(snap.s_active) or nil,
+      completed = completed, failed = tonumber(tot.c_failed + tot.s_failed) }
     per_second[#per_second + 1] = sec
     if live then
       local obytes = tx_bytes(snap)
       local dt = math.max(t - prev.t, 1e-3)
-      local p = phase_at(plan, (t + prev.t) / 2)
-      io.stdout:write(report.live(t, p, sec, (obytes - prev.obytes) * 8 / 1e6 / dt), "\n")
+      io.stdout:write(report.live(t, sec.phase, sec, (obytes - prev.obytes) * 8 / 1e6 / dt), "\n")
       io.stdout:flush()
       prev.obytes = obytes
     end
     prev.t, prev.completed = t, completed
-  until t >= total or intr or done
-  local run_s = (intr or done) and math.min(tonumber(snap.elapsed_s), total) or total
-  C.teng_run_finish(run, plan.drain_s)
-  C.teng_run_snapshot(run, snap)
-  C.teng_run_free(run)
+    if each and not intr then
+      local what, herr = each(snap, sec)
+      if herr then
+        api.teng_run_finish(run, 0)
+        api.teng_run_free(run)
+        return nil, herr, 2
+      end
+      if what == "stop" then stopped = "hook" end
+    end
+  until t >= total or intr or done or stopped
+  local run_s = (intr or done or stopped) and math.min(tonumber(snap.elapsed_s), total) or total
+  api.teng_run_finish(run, plan.drain_s)
+  api.teng_run_snapshot(run, snap)
+  api.teng_run_free(run)
   return snap, { started_at = started_at, run_s = run_s, interrupted = intr, per_second = per_second,
-    conns_done = done }
+    conns_done = done, stopped = stopped }
+end
+
+local HERE = debug.getinfo(1, "S").short_src
+
+-- A hook error with "file:line:" in front: when the message has none
+-- (error(x, 0), an error object), the first Lua frame of the traceback
+-- outside this file.
+local function with_position(msg, tb)
+  msg = tostring(msg)
+  if msg:match("^[^\n]-:%d+:") then return msg end
+  for frame in (tb or ""):gmatch("\n\t([^\n]+)") do
+    local pos = frame:match("^([^%[][^:]*:%d+):")
+    if pos and not frame:find(HERE, 1, true) then return pos .. ": " .. msg end
+  end
+  return msg
+end
+
+-- Seconds a hook call may take before it is stopped (the script limit).
+local function hook_limit()
+  local v = tonumber(os.getenv("TENG_SCRIPT_TIMEOUT") or "")
+  return v and v > 0 and v or 10
+end
+
+-- The per-second hook (the scenario's on_second, d.hook): called with a
+-- plain table of the snapshot; "stop" or true ends the run. It runs with
+-- the JIT off so that the count hook bounding it fires.
+function M.call_hook(fn, view)
+  local limit, t0 = hook_limit(), os.time()
+  local jit_on = jit.status()
+  jit.off()
+  local tb
+  local function over()
+    -- Never in this file: the message handler, or call_hook after xpcall.
+    if os.time() - t0 > limit and debug.getinfo(2, "S").short_src ~= HERE then
+      -- From now on at every instruction, so that a pcall in the hook
+      -- cannot swallow the error for good.
+      debug.sethook(over, "", 1)
+      error(("the on_second hook did not return within %g s"):format(limit), 2)
+    end
+  end
+  local function handler(e)
+    tb = debug.traceback("", 2)
+    return e
+  end
+  debug.sethook(over, "", 100000)
+  local ok, res = xpcall(fn, handler, view)
+  debug.sethook()
+  if jit_on then jit.on() end
+  if not ok then return nil, "on_second: " .. with_position(res, tb) end
+  if res == "stop" or res == true then return "stop" end
+  return nil
 end
 
 local function usage_error(msg)
   io.stderr:write("teng: ", msg, "\ntry teng --help\n")
   return 2
+end
+
+-- Writes the results document; false and a message when any write, the
+-- flush or the close fails (a full disk, /dev/full).
+local function write_json(f, path, r)
+  local ok, err = f:write(json.encode(r, "  "), "\n")
+  if ok then ok, err = f:flush() end
+  local cok, cerr = f:close()
+  if ok and not cok then ok, err = cok, cerr end
+  if not ok then return false, ("teng: writing the results to %s failed: %s"):format(path, tostring(err)) end
+  return true
 end
 
 function M.main(argv)
@@ -235,17 +320,38 @@ function M.main(argv)
   if not ok then io.stderr:write(tostring(plan), "\n"); return 2 end
   if o.check then io.stdout:write(report.summary(plan, d)); return 0 end
 
-  local snap, run = run_plan(plan, o)
-  if not snap then io.stderr:write("teng: ", run, "\n"); return 3 end
-  local r = report.result(plan, d, snap, run)
-  io.stdout:write(report.text(r))
+  -- The results file is opened before anything is sent: a path that
+  -- cannot be written is a usage error, not a lost run.
+  local out
   if o.json then
     local f, ferr = io.open(o.json, "w")
-    if not f then io.stderr:write("teng: cannot write results: ", ferr, "\n"); return 3 end
-    f:write(json.encode(r, "  "), "\n")
-    f:close()
+    if not f then
+      io.stderr:write("teng: --json: cannot write the results: ", tostring(ferr), " (nothing was sent)\n")
+      return 2
+    end
+    out = f
   end
-  return (r.client.failed + r.server.failed > 0) and 1 or 0
+
+  local each
+  if d.hook then
+    each = function(snap, sec)
+      return M.call_hook(d.hook, report.hook_view(plan, d, snap, sec))
+    end
+  end
+  local snap, run, code = run_plan(plan, d, o, each)
+  if not snap then
+    if out then out:close() end
+    io.stderr:write("teng: ", run, "\n")
+    return code
+  end
+  local r = report.result(plan, d, snap, run)
+  io.stdout:write(report.text(r))
+  io.stdout:flush()
+  if out then
+    local wok, werr = write_json(out, o.json, r)
+    if not wok then io.stderr:write(werr, "\n"); return 3 end
+  end
+  return r.verdict.pass and 0 or 1
 end
 
 function M.selftest()
@@ -268,6 +374,15 @@ function M.selftest()
   assert(select(2, M.parse {}) == "no scenario given")
   assert(M.parse({ "--help" }).help and M.parse({ "--version" }).version)
   assert(M.parse({ "--", "--odd.lua" }).scenario == "--odd.lua")
+  assert(select(2, M.parse { "x.lua", "cps=10", "cps=20" }) == "argument 'cps' given twice (cps=10 and cps=20)")
+  assert(M.call_hook(function() return "stop" end, {}) == "stop" and M.call_hook(function() end, {}) == nil)
+  local _, herr = M.call_hook(function(s) return s.x.y end, {})
+  assert(herr:match("^on_second: .*cli%.lua:%d+: attempt to index"), herr)
+  _, herr = M.call_hook(function() error({}) end, {})
+  assert(herr:match("^on_second: .*table: "), herr)
+  local f = assert(io.open("/dev/full", "w"))
+  local wok, werr = write_json(f, "/dev/full", { a = 1 })
+  assert(not wok and werr:match("^teng: writing the results to /dev/full failed: "), werr)
 end
 
 return M

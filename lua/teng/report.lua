@@ -1,70 +1,158 @@
--- Results: the JSON document, the final report, the live line and the
--- --check summary, all from a struct teng_snapshot and the plan.
+-- Results: one model (report.result) built from a struct teng_snapshot,
+-- the plan and the compiler's description d; every renderer (the text
+-- report, the JSON, the per-second hook) only renders it.
 local ffi = require "ffi"
 local json = require "teng.json"
 local check = require "teng.check"
 local ports = require "teng.ports"
 local cdef = require "teng.cdef"
+local units = require "teng.units"
+local verdict = require "teng.verdict"
 local C = ffi.C
 
 local M = {}
 local obj, arr = json.object, json.array
 local n = tonumber
 
-local function client(c)
-  return obj({ "attempted", "completed", "failed", "bytes_tx", "bytes_rx" }, {
-    attempted = n(c.c_attempted), completed = n(c.c_completed), failed = n(c.c_failed),
-    bytes_tx = n(c.c_bytes_tx), bytes_rx = n(c.c_bytes_rx) })
+M.SCHEMA_VERSION = 2
+-- A phase whose openings fell this far behind the schedule while it
+-- opened fewer than 90% of what it asked saturated the generator.
+M.SATURATION_LAG_US = 10000
+
+-- The C percentile, bound when first used so that this module loads in
+-- plain luajit too (tests there replace it with a Lua version).
+function M.hist_percentile(h, p)
+  M.hist_percentile = C.teng_hist_percentile
+  return M.hist_percentile(h, p)
 end
 
-local function server(c)
-  return obj({ "accepted", "completed", "failed", "bytes_tx", "bytes_rx" }, {
+local LAT_KEYS = { "p50", "p90", "p99", "p999", "max", "mean", "count" }
+local LAT_PCT = { p50 = 50, p90 = 90, p99 = 99, p999 = 99.9 }
+
+-- { p50, p90, p99, p999, max, mean, count } in microseconds, and any
+-- other percentile the criteria ask for (extra: key -> percentile).
+function M.latency(h, extra)
+  local total = n(h.total)
+  local t = { max = n(h.max), count = total, mean = total > 0 and n(h.sum) / total or 0 }
+  for k, p in pairs(LAT_PCT) do t[k] = total > 0 and M.hist_percentile(h, p) or 0 end
+  for k, p in pairs(extra or {}) do
+    t[k] = p == "max" and t.max or p == "mean" and t.mean or total > 0 and M.hist_percentile(h, p) or 0
+  end
+  return obj(LAT_KEYS, t)
+end
+
+-- Failure counts by reason name, only the reasons that occurred.
+local function failures(arr_, names)
+  local keys, t = {}, {}
+  for i = 0, C.TENG_MAX_REASONS - 1 do
+    local v = n(arr_[i])
+    if v > 0 then
+      local k = names[i + 1] or ("reason" .. i)
+      keys[#keys + 1] = k
+      t[k] = (t[k] or 0) + v
+    end
+  end
+  return obj(keys, t)
+end
+
+local function client(c, names)
+  return obj({ "attempted", "completed", "failed", "requests", "bytes_tx", "bytes_rx", "failures" }, {
+    attempted = n(c.c_attempted), completed = n(c.c_completed), failed = n(c.c_failed),
+    requests = n(c.requests), bytes_tx = n(c.c_bytes_tx), bytes_rx = n(c.c_bytes_rx),
+    failures = failures(c.c_fail, names) })
+end
+
+local function server(c, names)
+  return obj({ "accepted", "completed", "failed", "requests", "bytes_tx", "bytes_rx", "failures" }, {
     accepted = n(c.s_accepted), completed = n(c.s_completed), failed = n(c.s_failed),
-    bytes_tx = n(c.s_bytes_tx), bytes_rx = n(c.s_bytes_rx) })
+    requests = n(c.s_requests), bytes_tx = n(c.s_bytes_tx), bytes_rx = n(c.s_bytes_rx),
+    failures = failures(c.s_fail, names) })
 end
 
 local TCP = { "retransmits", "rst_rx", "rst_tx", "drops_bad_checksum", "drops_bad_header",
   "drops_no_connection", "timeouts" }
+-- Counters the model holds elsewhere; the rest go to "extra".
 local REPORTED = { c_attempted = 1, c_completed = 1, c_failed = 1, c_bytes_tx = 1, c_bytes_rx = 1,
-  s_accepted = 1, s_completed = 1, s_failed = 1, s_bytes_tx = 1, s_bytes_rx = 1 }
+  s_accepted = 1, s_completed = 1, s_failed = 1, s_bytes_tx = 1, s_bytes_rx = 1, requests = 1,
+  s_requests = 1, sched_lag_us = 1, c_fail = 1, s_fail = 1 }
 for _, k in ipairs(TCP) do REPORTED[k] = 1 end
-
-local function latency(h)
-  local P = { p50 = 50, p90 = 90, p99 = 99, p999 = 99.9 }
-  local t = { max = n(h.max) }
-  for k, p in pairs(P) do t[k] = C.teng_hist_percentile(h, p) end
-  return obj({ "p50", "p90", "p99", "p999", "max" }, t)
-end
 
 function M.phase_kind(kind)
   return ({ [C.TENG_RATE_CPS] = "cps", [C.TENG_RATE_RAMP] = "ramp", [C.TENG_RATE_MAX] = "max",
-    [C.TENG_RATE_CONCURRENCY] = "concurrency" })[kind] or "?"
+    [C.TENG_RATE_CONCURRENCY] = "concurrency" })[n(kind)] or "?"
 end
 
--- run: { started_at, run_s (phases actually run), interrupted, per_second,
--- source }; d: the compiler's description of the scenario.
+-- The rate phase i asked for over its first `ran` seconds, all cores
+-- together; nil when it asked for no rate (max, concurrency).
+function M.cps_asked(plan, i, ran)
+  local ph = plan.phases[i]
+  local k = n(ph.kind)
+  if k ~= C.TENG_RATE_CPS and k ~= C.TENG_RATE_RAMP then return nil end
+  local from, to = 0, 0
+  for c = 0, plan.cores - 1 do
+    local s = plan.core[c].sched[i]
+    from, to = from + s.cps_from, to + s.cps_to
+  end
+  if k == C.TENG_RATE_CPS then return from end
+  local dur = ph.duration_s
+  local f = dur > 0 and math.min(ran, dur) / dur or 1
+  return from + (to - from) * f / 2
+end
+
+-- The built-in reason names (enum teng_reason), for a d without reasons.
+M.REASONS = { "none", "refused", "reset", "idle_timeout", "retries", "recv_timeout", "peer_closed",
+  "mismatch", "http_status", "framing", "echo_overflow", "no_buffer", "aborted", "handshake", "resp_error" }
+
+-- Name of reason id i-1, of step i-1: from d, else from the plan, else
+-- the built-in name or "reasonN".
+local function names_of(d_list, plan_names, count, builtin, prefix)
+  local t = {}
+  for i = 1, count do
+    local name = d_list and d_list[i]
+    if not name or name == "" then name = ffi.string(plan_names[i - 1]) end
+    if name == "" then name = builtin and builtin[i] or ((prefix or "reason") .. (i - 1)) end
+    t[i] = name
+  end
+  return t
+end
+
+local function group_name(d_list, i, cname)
+  local g = d_list and d_list[i + 1]
+  if g and g.name then return g.name end
+  return ffi.string(cname)
+end
+
+-- run: { started_at, run_s (phases actually run), interrupted, stopped
+-- (nil or "hook"), per_second, conns_done }; d: the compiler's description.
 function M.result(plan, d, snap, run)
   local tot = snap.total
-  local r = obj({ "scenario", "started_at", "duration_s", "cores", "port", "client", "server",
-    "tcp", "phases", "per_second", "extra", "plan" }, {
+  local reasons = names_of(d.reasons, plan.reason_names, C.TENG_MAX_REASONS, M.REASONS)
+  local extra_pct = verdict.extra_pcts(d)
+  local function lat(h) return M.latency(h, extra_pct) end
+  local r = obj({ "schema_version", "scenario", "started_at", "duration_s", "cores", "port", "client",
+    "server", "tcp", "phases", "templates", "listeners", "steps", "per_second", "warnings", "verdict",
+    "extra", "plan" }, {
+    schema_version = M.SCHEMA_VERSION,
     scenario = ffi.string(plan.name),
     started_at = run.started_at,
     duration_s = run.run_s,
     elapsed_s = n(snap.elapsed_s),
     interrupted = run.interrupted or false,
+    stopped = run.stopped,
     source = ffi.string(plan.source),
     cores = n(plan.cores),
-    client = client(tot),
-    server = server(tot),
+    client = client(tot, reasons),
+    server = server(tot, reasons),
     tcp = obj(TCP, {}),
-    phases = arr(),
-    per_second = arr(),
+    phases = arr(), templates = arr(), listeners = arr(), steps = obj({}, {}),
+    per_second = arr(), warnings = arr(),
     extra = {},
   })
   r.client.cps = run.run_s > 0 and r.client.completed / run.run_s or 0
+  r.client.lag_us = n(tot.sched_lag_us)
   r.client.http = obj({ "status_2xx", "other" }, { status_2xx = n(tot.http_2xx), other = n(tot.http_other) })
   r.client.latency_us = obj({ "connect", "transaction" },
-    { connect = latency(snap.lat_connect), transaction = latency(snap.lat_txn) })
+    { connect = lat(snap.lat_connect), transaction = lat(snap.lat_txn) })
   for _, k in ipairs(TCP) do r.tcp[k] = n(tot[k]) end
   for _, k in ipairs(cdef.fields.teng_counters) do
     if not REPORTED[k] then r.extra[k] = n(tot[k]) end
@@ -76,212 +164,175 @@ function M.result(plan, d, snap, run)
     local ph, pc = plan.phases[i], snap.phase_counters[i]
     local ran = math.max(0, math.min(ph.duration_s, run.run_s - start))
     start = start + ph.duration_s
-    r.phases[i + 1] = obj({ "name", "duration_s", "client", "server" }, {
+    local p = obj({ "name", "duration_s", "kind", "cps_asked", "cps", "lag_us", "client", "server",
+      "failures", "latency_us" }, {
       name = ffi.string(ph.name), duration_s = ran, kind = M.phase_kind(ph.kind),
-      client = client(pc), server = server(pc) })
-  end
-  for i, s in ipairs(run.per_second or {}) do
-    r.per_second[i] = obj({ "t", "cps", "active", "completed", "failed" }, s)
+      cps_asked = M.cps_asked(plan, i, ran), lag_us = n(pc.sched_lag_us),
+      client = client(pc, reasons), server = server(pc, reasons),
+      latency_us = obj({ "connect", "transaction" },
+        { connect = lat(snap.phase_connect[i]), transaction = lat(snap.phase_txn[i]) }) })
+    p.cps = ran > 0 and p.client.completed / ran or 0
+    p.failures = obj({}, {})
+    for _, side in ipairs { p.client.failures, p.server.failures } do
+      for k, v in pairs(side) do p.failures[k] = (p.failures[k] or 0) + v end
+    end
+    r.phases[i + 1] = p
   end
 
+  if d.client then
+    for i = 0, plan.ntemplates - 1 do
+      local g, tpl = snap.group_counters[i], d.templates and d.templates[i + 1] or {}
+      local t = client(g, reasons)
+      t.name = group_name(d.templates, i, plan.templates[i].name)
+      t.weight = tpl.weight
+      t.cps = run.run_s > 0 and t.completed / run.run_s or 0
+      t.latency_us = obj({ "connect", "transaction" },
+        { connect = lat(snap.group_connect[i]), transaction = lat(snap.group_txn[i]) })
+      getmetatable(t).order = { "name", "weight", "attempted", "completed", "failed", "cps", "requests",
+        "bytes_tx", "bytes_rx", "failures", "latency_us" }
+      r.templates[i + 1] = t
+    end
+  end
+  if d.server then
+    for i = 0, plan.nlisteners - 1 do
+      local k = C.TENG_MAX_TEMPLATES + i
+      local l = server(snap.group_counters[k], reasons)
+      local ld = d.listeners and d.listeners[i + 1] or {}
+      l.name = group_name(d.listeners, i, plan.listeners[i].name)
+      l.ip = ld.ip or (check.ip_string(plan.listeners[i].ip) .. ":" .. plan.listeners[i].port)
+      l.latency_us = obj({ "connect", "transaction" },
+        { connect = lat(snap.group_connect[k]), transaction = lat(snap.group_txn[k]) })
+      getmetatable(l).order = { "name", "ip", "accepted", "completed", "failed", "requests", "bytes_tx",
+        "bytes_rx", "failures", "latency_us" }
+      r.listeners[i + 1] = l
+    end
+  end
+  local steps = names_of(d.steps, plan.step_names, n(plan.nsteps), nil, "step")
+  for i, name in ipairs(steps) do
+    r.steps[name] = lat(snap.step[i - 1])
+    getmetatable(r.steps).order[i] = name
+  end
+
+  for i, s in ipairs(run.per_second or {}) do
+    r.per_second[i] = obj({ "t", "phase", "cps", "active", "client_active", "server_active", "completed",
+      "failed" }, s)
+  end
+  r.port = M.port(plan, snap)
+  r.plan = M.plan_info(plan, d)
+  M.warn(r, plan, d, run)
+  r.verdict = obj({ "pass", "criteria" }, verdict.evaluate(d, r))
+  for i, e in ipairs(r.verdict.criteria) do
+    r.verdict.criteria[i] = obj({ "label", "kind", "phase", "role", "measured", "limit", "ok", "unit", "note" }, e)
+  end
+  r.verdict.criteria = arr(r.verdict.criteria)
+  return r
+end
+
+function M.port(plan, snap)
   local specs = arr()
   for i = 0, plan.nports - 1 do specs[i + 1] = ffi.string(plan.port[i].spec) end
   local port = obj({ "spec", "specs", "packets_tx", "packets_rx", "devices" },
     { spec = specs[1] or "", specs = specs, packets_tx = 0, packets_rx = 0, devices = arr() })
+  local DEV = { "ipackets", "opackets", "ibytes", "obytes", "imissed", "ierrors", "oerrors" }
   for i = 0, snap.ndevs - 1 do
     local v = snap.dev[i]
-    local dev = obj({ "name", "ipackets", "opackets", "ibytes", "obytes", "imissed", "ierrors", "oerrors" },
-      { name = ffi.string(v.name) })
-    for _, k in ipairs { "ipackets", "opackets", "ibytes", "obytes", "imissed", "ierrors", "oerrors" } do
-      dev[k] = n(v[k])
-    end
+    local dev = obj({ "name", unpack(DEV) }, { name = ffi.string(v.name) })
+    for _, k in ipairs(DEV) do dev[k] = n(v[k]) end
     port.devices[i + 1] = dev
     port.packets_tx, port.packets_rx = port.packets_tx + dev.opackets, port.packets_rx + dev.ipackets
   end
-  r.port = port
-  r.plan = M.plan_info(plan, d)
-  return r
+  return port
+end
+
+-- Things a reader should know although no criterion looks at them.
+function M.warn(r, plan, d, run)
+  local W = r.warnings
+  local limited = d.conns and r.client.attempted >= d.conns
+  for i, p in ipairs(r.phases) do
+    local asked = p.cps_asked
+    if d.client and asked and asked > 0 and p.duration_s > 0 and not limited then
+      local opened = p.client.attempted / p.duration_s
+      if opened < 0.9 * asked and p.lag_us >= M.SATURATION_LAG_US then
+        local cap = 0
+        for c = 0, plan.cores - 1 do cap = cap + plan.core[c].sched[i - 1].conc_to end
+        W[#W + 1] = ("generator saturated in phase %s: asked %s cps, achieved %s (openings up to %s behind schedule%s)")
+          :format(p.name, units.rate(asked), units.rate(opened), units.us(p.lag_us),
+            cap > 0 and ("; open connections capped at %d"):format(cap) or "")
+      end
+    end
+  end
+  local no_tcb = r.extra.no_tcb or 0
+  if no_tcb > 0 then
+    W[#W + 1] = ("the connection pool was exhausted %d times (max_open %d per core): openings were skipped")
+      :format(no_tcb, n(plan.max_open))
+  end
+  if run.stopped == "hook" then W[#W + 1] = "the on_second hook stopped the run" end
+end
+
+-- What the per-second hook (on_second) sees: plain Lua tables, no cdata
+-- and no JSON metatables. sec is the per-second record of the run loop.
+function M.hook_view(plan, d, snap, sec)
+  local tot = snap.total
+  local reasons = names_of(d.reasons, plan.reason_names, C.TENG_MAX_REASONS, M.REASONS)
+  local function plain(f)
+    local t = {}
+    for k, v in pairs(f) do t[k] = v end
+    return t
+  end
+  local function lat(h)
+    local l = M.latency(h)
+    return { p50 = l.p50, p90 = l.p90, p99 = l.p99, p999 = l.p999, max = l.max, mean = l.mean, count = l.count }
+  end
+  local c = plain(client(tot, reasons))
+  c.failures = plain(c.failures)
+  c.active, c.cps, c.lag_us = n(snap.c_active), sec.cps, n(tot.sched_lag_us)
+  c.latency_us = { connect = lat(snap.lat_connect), transaction = lat(snap.lat_txn) }
+  local s = plain(server(tot, reasons))
+  s.failures = plain(s.failures)
+  s.active = n(snap.s_active)
+  local idx = n(snap.phase)
+  local phase = idx < plan.nphases and ffi.string(plan.phases[idx].name) or "drain"
+  return { t = sec.t, phase = phase, cps = sec.cps, active = sec.active, completed = sec.completed,
+    failed = sec.failed, elapsed_s = n(snap.elapsed_s), client = c, server = s }
 end
 
 -- What the compiler made of the scenario, for --check and the JSON. A
 -- role that is off has no program; its keys are left out.
 function M.plan_info(plan, d)
   local function prog(role)
-    if not d[role] then return nil end
+    local p = d[role] and d.programs and d.programs[role]
+    if not p then return nil end
     local ops = arr()
-    for i, op in ipairs(d.programs[role]) do ops[i] = op.name end
+    for i, op in ipairs(p) do ops[i] = type(op) == "table" and (op.name or "?") or tostring(op) end
     return ops
   end
   local ip = check.ip_string
   local roles = d.client and d.server and "client and server" or d.client and "client only" or "server only"
+  local tx = d.tx_per_conn or {}
   local info = obj({ "roles", "ports", "client_range", "tuples", "destination", "server", "client_program",
     "server_program", "client_tx_per_conn", "server_tx_per_conn" }, {
     roles = roles, ports = arr(),
     client_program = prog("client"), server_program = prog("server"),
-    client_tx_per_conn = d.tx_per_conn.client, server_tx_per_conn = d.tx_per_conn.server,
+    client_tx_per_conn = tx.client, server_tx_per_conn = tx.server,
   })
-  for i, p in ipairs(d.ports) do info.ports[i] = ports.format(p) end
-  if d.client then
+  for i, p in ipairs(d.ports or {}) do info.ports[i] = ports.format(p) end
+  if d.client and d.client_ip_lo then
     info.client_range = ip(d.client_ip_lo) .. "-" .. ip(d.client_ip_hi) .. ":" .. d.client_port_lo
       .. "-" .. d.client_port_hi
     info.tuples = (d.client_ip_hi - d.client_ip_lo + 1) * (d.client_port_hi - d.client_port_lo + 1)
     info.destination = ip(d.dst_ip) .. ":" .. d.dst_port
   end
-  if d.server then info.server = ip(d.server_ip) .. ":" .. d.server_port end
+  if d.server and d.server_ip then info.server = ip(d.server_ip) .. ":" .. d.server_port end
   return info
 end
 
-local function rate_text(ph, core0)
-  local k = ph.kind
-  if k == C.TENG_RATE_CPS then return ("cps %g"):format(core0.cps_from) end
-  if k == C.TENG_RATE_RAMP then return ("cps %g -> %g"):format(core0.cps_from, core0.cps_to) end
-  if k == C.TENG_RATE_MAX then return ("cps max, open <= %d"):format(core0.concurrency) end
-  return ("concurrency %d"):format(core0.concurrency)
-end
-
-function M.summary(plan, d)
-  local info = M.plan_info(plan, d)
-  local cores = plan.cores
-  local L = {}
-  local function add(k, fmt, ...) L[#L + 1] = ("%-15s %s"):format(k, fmt:format(...)) end
-  add("scenario", "%s (%s)", ffi.string(plan.name), ffi.string(plan.source))
-  local np = #info.ports
-  for i, spec in ipairs(info.ports) do
-    local role = np == 1 and "" or (i == 1 and "  (client role)" or "  (server role)")
-    add(np == 1 and "port" or "port " .. i, "%s%s", spec, role)
-  end
-  add("cores", "%d", cores)
-  add("roles", "%s", info.roles)
-  if d.client then
-    add("client", "%s (%d tuples)", info.client_range, info.tuples)
-    add("destination", "%s", info.destination)
-    add("client program", "%s; end", table.concat(info.client_program, "; "))
-  end
-  if d.server then
-    add("server", "listens on %s", info.server)
-    add("server program", "%s; end", table.concat(info.server_program, "; "))
-  end
-  add("bytes per conn", "client sends %s, server sends %s", info.client_tx_per_conn or "-",
-    info.server_tx_per_conn or "-")
-  add("response_bytes", "%s", info.server_tx_per_conn or "- (the peer answers)")
-  for i = 0, plan.nphases - 1 do
-    local ph = plan.phases[i]
-    local total = { cps_from = 0, cps_to = 0, concurrency = 0 }
-    for c = 0, cores - 1 do
-      local s = plan.core[c].sched[i]
-      total.cps_from, total.cps_to = total.cps_from + s.cps_from, total.cps_to + s.cps_to
-      total.concurrency = total.concurrency + s.concurrency
-    end
-    local rate = d.client and rate_text(ph, total) or "serve"
-    add("phase " .. (i + 1), "%-10s %6g s  %s%s", ffi.string(ph.name), ph.duration_s, rate,
-      d.client and cores > 1 and "  (per core: " .. rate_text(ph, plan.core[0].sched[i]) .. ")" or "")
-  end
-  add("limits", "conns %s, max open %d per core", d.conns and tostring(d.conns) or "unlimited", plan.max_open)
-  add("tcp", "mss %d, wscale %d, rcv_wnd %d, idle_timeout %g s, time_wait %g s, rto %g s, max_retries %d",
-    plan.tcp.mss, plan.tcp.wscale, plan.tcp.rcv_wnd, plan.tcp.idle_timeout_ms / 1000,
-    plan.tcp.time_wait_ms / 1000, plan.tcp.rto_ms / 1000, plan.tcp.max_retries)
-  add("arp_timeout", "%g s", plan.arp_timeout_ms / 1000)
-  add("drain", "%g s", plan.drain_s)
-  return table.concat(L, "\n") .. "\n"
-end
-
-local function bytes(x)
-  if x >= 1e9 then return ("%.2f GB"):format(x / 1e9) end
-  if x >= 1e6 then return ("%.2f MB"):format(x / 1e6) end
-  if x >= 1e3 then return ("%.1f kB"):format(x / 1e3) end
-  return ("%d B"):format(x)
-end
-
-local function lat(t)
-  return ("p50 %g  p90 %g  p99 %g  p99.9 %g  max %g"):format(t.p50, t.p90, t.p99, t.p999, t.max)
-end
-
-function M.text(r)
-  local L = {}
-  local function add(k, fmt, ...) L[#L + 1] = ("%-12s %s"):format(k, fmt:format(...)) end
-  local c, s, t = r.client, r.server, r.tcp
-  add("scenario", "%s, %.1f s on %s, %d core%s%s", r.scenario, r.duration_s,
-    table.concat(r.port.specs or { r.port.spec }, " + "), r.cores,
-    r.cores > 1 and "s" or "", r.interrupted and " (interrupted)" or "")
-  -- A role that is off has only zeros: leave its lines out.
-  local roles = r.plan and r.plan.roles or "client and server"
-  local client_on, server_on = roles ~= "server only", roles ~= "client only"
-  if client_on then
-    add("client", "attempted %d  completed %d  failed %d  cps %.0f  tx %s  rx %s", c.attempted,
-      c.completed, c.failed, c.cps, bytes(c.bytes_tx), bytes(c.bytes_rx))
-  end
-  if c.http and c.http.status_2xx + c.http.other > 0 then
-    add("http", "status 2xx %d  other %d", c.http.status_2xx, c.http.other)
-  end
-  if server_on then
-    add("server", "accepted %d  completed %d  failed %d  tx %s  rx %s", s.accepted, s.completed,
-      s.failed, bytes(s.bytes_tx), bytes(s.bytes_rx))
-  end
-  add("tcp", "retransmits %d  rst rx %d tx %d  drops checksum %d header %d no-conn %d  timeouts %d",
-    t.retransmits, t.rst_rx, t.rst_tx, t.drops_bad_checksum, t.drops_bad_header,
-    t.drops_no_connection, t.timeouts)
-  if client_on then
-    add("connect us", "%s", lat(c.latency_us.connect))
-    add("txn us", "%s", lat(c.latency_us.transaction))
-  end
-  for _, ph in ipairs(r.phases) do
-    add("phase", "%-10s %5.1f s  client attempted %d completed %d failed %d  server completed %d failed %d",
-      ph.name, ph.duration_s, ph.client.attempted, ph.client.completed, ph.client.failed,
-      ph.server.completed, ph.server.failed)
-  end
-  add("port", "packets tx %d  rx %d", r.port.packets_tx, r.port.packets_rx)
-  for _, dev in ipairs(#r.port.devices > 1 and r.port.devices or {}) do
-    add("", "%s: packets tx %d  rx %d  missed %d  errors rx %d tx %d", dev.name, dev.opackets,
-      dev.ipackets, dev.imissed, dev.ierrors, dev.oerrors)
-  end
-  -- Every other counter (ARP, drops, ...), a few to a line.
-  local names, line = {}, {}
-  for k in pairs(r.extra or {}) do
-    if not k:match("^http_") then names[#names + 1] = k end
-  end
-  table.sort(names)
-  local label = "other"
-  for i, k in ipairs(names) do
-    line[#line + 1] = ("%s %d"):format(k, r.extra[k])
-    if #line == 5 or i == #names then
-      add(label, "%s", table.concat(line, "  "))
-      line, label = {}, ""
-    end
-  end
-  if c.failed + s.failed == 0 then
-    add("result", "PASS")
-  else
-    add("result", "FAIL: %d client and %d server connections failed", c.failed, s.failed)
-  end
-  return table.concat(L, "\n") .. "\n"
-end
-
--- "[  3s] steady  cps 201345  active 123  completed 603012  failed 0  12.3 Mbit/s"
-function M.live(t, phase, sec, mbit)
-  return ("[%3ds] %-8s cps %d  active %d  completed %d  failed %d  %.1f Mbit/s"):format(
-    t, phase, sec.cps, sec.active, sec.completed, sec.failed, mbit)
-end
+-- The --check text, the final report and the live line.
+local text = require "teng.report_text"
+M.text, M.live = text.text, text.live
+function M.summary(plan, d) return text.summary(plan, d, M.plan_info(plan, d)) end
 
 function M.selftest()
-  assert(bytes(999) == "999 B" and bytes(1500) == "1.5 kB" and bytes(2.5e6) == "2.50 MB")
-  local l = M.live(3, "steady", { cps = 5, active = 1, completed = 15, failed = 0 }, 1.5)
-  assert(l == "[  3s] steady   cps 5  active 1  completed 15  failed 0  1.5 Mbit/s", l)
-  local snap = ffi.new("struct teng_snapshot")
-  assert(C.teng_hist_percentile(snap.lat_connect, 50) == 0)
-  -- A server-only run on a real port: no client lines.
-  local teng, compile = require "teng", require "teng.compile"
-  local d = compile.validate(teng.scenario { name = "s", port = "tap:t0,gateway=10.0.0.1",
-    server = { ip = "10.0.0.2", port = 80 }, server_program = { teng.recv { bytes = 1 }, teng.close() },
-    phases = { { "serve", duration = 1 } } }, nil, {})
-  local plan = compile.build(d, { cores = 1 })
-  snap.total.s_completed, snap.total.pkts_rx = 3, 1
-  local r = M.result(plan, d, snap, { started_at = "x", run_s = 1, per_second = {} })
-  assert(r.port.spec == "tap:t0" and #r.port.specs == 1 and r.client.http.status_2xx == 0)
-  assert(r.plan.roles == "server only" and r.plan.ports[1] == "tap:t0,gateway=10.0.0.1" and not r.plan.client_range)
-  local text = M.text(r)
-  assert(not text:match("\nclient ") and text:match("\nserver +accepted 0  completed 3"), text)
-  assert(text:match("\nother .*pkts_rx 1  "), text)
-  assert(M.summary(plan, d):match("response_bytes +0\n"))
+  text.selftest()
 end
 
 return M
