@@ -219,6 +219,12 @@ static void snapshot(struct teng_run *r, struct teng_snapshot *out)
 		if (st->phase_now < out->phase)
 			out->phase = st->phase_now;
 	}
+	/* With one client template the workers keep its latency only per
+	 * phase: the template's is the run's. */
+	if (r->nworkers && r->w[0]->ntemplates == 1) {
+		out->group_connect[0] = out->lat_connect;
+		out->group_txn[0] = out->lat_txn;
+	}
 	/* sched_lag_us is the worst lag: take the maximum over workers and
 	 * phases instead of the sum the loop above made. */
 	out->total.sched_lag_us = 0;

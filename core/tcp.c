@@ -200,11 +200,13 @@ void tcp_established(struct worker *w, struct tcb *t)
 	if (t->role == ROLE_CLIENT) {
 		w->ctr->c_connected++;
 		hist_add(&w->st->phase_connect[w->phase], lat);
-		hist_add(&w->st->group_connect[t->group], lat);
+		if (w->ntemplates > 1) /* one template: its hist is the run's */
+			hist_add(&w->st->group_connect[t->group], lat);
 	} else {
 		w->ctr->s_accepted++;
 		tcb_group(w, t)->s_accepted++;
-		hist_add(&w->st->group_connect[TENG_MAX_TEMPLATES + t->group], lat);
+		if (w->listener_hist)
+			hist_add(&w->st->group_connect[TENG_MAX_TEMPLATES + t->group], lat);
 	}
 }
 
@@ -213,8 +215,9 @@ void tcp_prog_done(struct worker *w, struct tcb *t)
 	uint32_t lat = w->now_us - t->t_open_us;
 	if (t->role == ROLE_CLIENT) {
 		hist_add(&w->st->phase_txn[w->phase], lat);
-		hist_add(&w->st->group_txn[t->group], lat);
-	} else {
+		if (w->ntemplates > 1)
+			hist_add(&w->st->group_txn[t->group], lat);
+	} else if (w->listener_hist) {
 		hist_add(&w->st->group_txn[TENG_MAX_TEMPLATES + t->group], lat);
 	}
 }

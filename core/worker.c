@@ -86,6 +86,7 @@ int worker_init(struct worker *w, const struct teng_plan *plan, uint32_t index,
 	w->client_on = plan->client_enabled;
 	w->server_on = plan->server_enabled;
 	int ntuples = init_pools(w, plan, err, errlen);
+	w->listener_hist = plan->nlisteners > 1 || !plan->client_enabled;
 	if (ntuples < 0)
 		return -1;
 

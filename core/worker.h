@@ -109,6 +109,9 @@ struct worker {
 
 	/* addresses and programs */
 	uint8_t client_on, server_on;
+	/* Latency per listener is kept when it tells something the client
+	 * side's does not: several listeners, or no client role here. */
+	uint8_t listener_hist;
 	uint32_t npools, ntemplates, nlisteners;
 	struct worker_pool pools[TENG_MAX_POOLS];
 	struct worker_template templates[TENG_MAX_TEMPLATES];
