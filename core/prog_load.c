@@ -92,18 +92,14 @@ static int check_op(const struct teng_plan *plan, uint32_t i, char *err,
 		if (op->mode > TENG_RECV_EOF)
 			return ERR("plan: op %u: unknown recv mode %u", i, op->mode);
 		if (op->mode == TENG_RECV_DELIM &&
-		    (op->a >= np || plan->payloads[op->a].len == 0 ||
-		     plan->payloads[op->a].len > TENG_DELIM_MAX ||
-		     plan->payloads[op->a].nfields))
+		    (op->n >= np || plan->payloads[op->n].len == 0 ||
+		     plan->payloads[op->n].len > TENG_DELIM_MAX ||
+		     plan->payloads[op->n].nfields))
 			return ERR("plan: op %u: delimiter must be 1..%u plain bytes",
 				   i, TENG_DELIM_MAX);
 		if ((op->expect == TENG_EXPECT_EXACT || op->expect == TENG_EXPECT_PREFIX) &&
 		    (op->b == 0 || op->b > TENG_MAX_ALTS || (uint32_t)op->a + op->b > np))
 			return ERR("plan: op %u: expectation payloads out of range", i);
-		/* a, b are the delimiter, the length byte and the trailer */
-		if ((op->mode == TENG_RECV_DELIM || op->mode == TENG_RECV_LENGTH) &&
-		    (op->expect == TENG_EXPECT_EXACT || op->expect == TENG_EXPECT_PREFIX))
-			return ERR("plan: op %u: no expectation on a delimiter or length recv", i);
 		if (op->expect > TENG_EXPECT_STATUS)
 			return ERR("plan: op %u: unknown expectation %u", i, op->expect);
 		if ((op->flags & TENG_OPF_ECHO) &&
@@ -184,9 +180,9 @@ int prog_init(struct worker *w, const struct teng_plan *plan, uint32_t ntcb,
 	for (uint32_t i = 0; i < plan->nops; i++) {
 		const struct teng_op *op = &plan->ops[i];
 		if (op->code == TENG_OP_RECV && op->mode == TENG_RECV_DELIM &&
-		    vm->kmp_off[op->a] == UINT32_MAX) {
-			vm->kmp_off[op->a] = total;
-			total += plan->payloads[op->a].len;
+		    vm->kmp_off[op->n] == UINT32_MAX) {
+			vm->kmp_off[op->n] = total;
+			total += plan->payloads[op->n].len;
 		}
 		uses_echo |= op->code == TENG_OP_SEND_ECHO ||
 			     (op->code == TENG_OP_RECV && (op->flags & TENG_OPF_ECHO));

@@ -80,7 +80,7 @@ int proto_delim(const struct chk *c, struct tcb *t, const uint8_t *p,
 		uint32_t n, uint32_t *used)
 {
 	const struct prog_core *vm = c->vm;
-	uint32_t id = c->op->a;
+	uint32_t id = c->op->n;
 	const uint8_t *d = vm->blob + vm->payloads[id].off;
 	uint32_t len = vm->payloads[id].len;
 	const uint16_t *fail = vm->kmp + vm->kmp_off[id];
@@ -146,7 +146,7 @@ int proto_line(const struct chk *c, struct tcb *t, const uint8_t *p,
 
 /* rx_state of a length field, besides the number's NS_* stages */
 enum {
-	LS_TYPE = 0, /* the type byte (op.a) */
+	LS_TYPE = 0, /* the type byte (op.n) */
 	LS_DATA,     /* rx_left bytes of data */
 	LS_TRAIL,    /* rx_left trailer bytes */
 };
@@ -160,7 +160,7 @@ int proto_length(const struct chk *c, struct tcb *t, const uint8_t *p,
 	while (i < n && r == FR_MORE) {
 		switch (t->rx_state & RX_STAGE) {
 		case LS_TYPE:
-			if (p[i++] != (uint8_t)op->a) {
+			if (p[i++] != (uint8_t)op->n) {
 				r = FR_ERROR;
 				break;
 			}
@@ -173,12 +173,12 @@ int proto_length(const struct chk *c, struct tcb *t, const uint8_t *p,
 			t->rx_left -= k;
 			if (t->rx_left)
 				break;
-			if ((t->rx_state & RX_STAGE) == LS_TRAIL || op->b == 0) {
+			if ((t->rx_state & RX_STAGE) == LS_TRAIL || op->m == 0) {
 				r = FR_DONE;
 				break;
 			}
 			t->rx_state = LS_TRAIL;
-			t->rx_left = op->b;
+			t->rx_left = op->m;
 			break;
 		}
 		default:
@@ -188,9 +188,9 @@ int proto_length(const struct chk *c, struct tcb *t, const uint8_t *p,
 			case NUM_VALUE:
 				if (t->rx_left) {
 					t->rx_state = LS_DATA;
-				} else if (op->b) {
+				} else if (op->m) {
 					t->rx_state = LS_TRAIL;
-					t->rx_left = op->b;
+					t->rx_left = op->m;
 				} else {
 					r = FR_DONE;
 				}

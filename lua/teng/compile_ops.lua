@@ -149,16 +149,16 @@ function OPS.recv(st, op, at, path)
     if #delim < 1 or #delim > C.TENG_DELIM_MAX then
       ctx:fail(at, path .. ".until_", "the delimiter must be 1..%d bytes, got %d", C.TENG_DELIM_MAX, #delim)
     end
-    r.mode, r.a = C.TENG_RECV_DELIM, payload.plain(ctx, d, delim, at, path)
+    r.mode, r.n = C.TENG_RECV_DELIM, payload.plain(ctx, d, delim, at, path)
     r.name = "recv until=" .. M.quote(delim)
   elseif mode == "length" then
     local c = op.length
     if type(c) ~= "string" or #c ~= 1 then
       ctx:fail(at, path .. ".length", "expected the byte before the length, like \"$\", got %s", describe(c))
     end
-    r.mode, r.a = C.TENG_RECV_LENGTH, c:byte()
-    r.b = op.trailer == nil and 0 or ctx:number(op.trailer, at, path .. ".trailer", { int = true, min = 0, max = 65535 })
-    r.name = ("recv length=%s trailer=%d"):format(M.quote(c), r.b)
+    r.mode, r.n = C.TENG_RECV_LENGTH, c:byte()
+    r.m = op.trailer == nil and 0 or ctx:number(op.trailer, at, path .. ".trailer", { int = true, min = 0, max = 65535 })
+    r.name = ("recv length=%s trailer=%d"):format(M.quote(c), r.m)
   else
     flag(mode)
     if op[mode] ~= true then ctx:fail(at, path .. "." .. mode, "expected true, got %s", describe(op[mode])) end
@@ -182,12 +182,6 @@ function OPS.recv(st, op, at, path)
   if op.expect ~= nil and op.prefix ~= nil then ctx:fail(at, path, "give expect = or prefix =, not both") end
   for _, k in ipairs { "expect", "prefix" } do
     if op[k] ~= nil then
-      -- plan.h: the delimiter (until_) and the length byte and trailer
-      -- (length) live in a and b, where an expectation's payloads go too.
-      if mode == "until_" or mode == "length" then
-        ctx:fail(at, path .. "." .. k, "not with %s yet (use line = true, bytes = N or resp = true)",
-          mode == "until_" and "until_ = DELIM" or "length =")
-      end
       r.a, r.b = payload.alternatives(ctx, d, op[k], at, path .. "." .. k)
       r.expect = k == "expect" and C.TENG_EXPECT_EXACT or C.TENG_EXPECT_PREFIX
     end

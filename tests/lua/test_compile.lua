@@ -88,7 +88,7 @@ if ok then
   local RB, RD, RE = C.TENG_RECV_BYTES, C.TENG_RECV_DELIM, C.TENG_RECV_EOF
   -- payloads: 0 "hello", 1 "\r\n", 2 "ok\r\n1234567" ("hello" deduplicated)
   check(plan.nops == 11, "nops " .. plan.nops)
-  check(ops(0, 4) == ("%d:0:0:0 %d:%d:1:0 %d:%d:0:7 %d:0:0:0 0:0:0:0"):format(S, R, RD, R, RB, X), "client ops " .. ops(0, 4))
+  check(ops(0, 4) == ("%d:0:0:0 %d:%d:0:1 %d:%d:0:7 %d:0:0:0 0:0:0:0"):format(S, R, RD, R, RB, X), "client ops " .. ops(0, 4))
   check(ops(5, 10) == ("%d:%d:0:5 %d:0:0:0 %d:0:2:0 %d:%d:0:0 %d:0:0:0 0:0:0:0"):format(R, RB, S, S, R, RE, X),
     "server ops " .. ops(5, 10))
   check(plan.ops[0].jump == C.TENG_NO_JUMP and plan.ops[1].expect == C.TENG_EXPECT_NONE, "no jumps, no checks")

@@ -202,7 +202,6 @@ local bad = {
   { 6, "client_program%[1%]: teng.close takes nothing", 'teng.close "now"', P, "" },
   { 6, "teng.field.conn: needs width = N", 'teng.send { "a", teng.field.conn {} }', P, "" },
   { 6, "teng.lines: cannot open 'nope.txt'", 'teng.send(teng.lines("nope.txt")[1])', P, "" },
-  { 6, "client_program%[1%].expect: not with until_ = DELIM yet", 'teng.recv { until_ = "\\r\\n", expect = "x" }', P, "" },
   { 6, "client_program%[1%]: teng.recv needs exactly one of", 'teng.recv { line = true, bytes = 3 }', P, "" },
   { 6, "client_program%[1%].trailer: only with length", 'teng.recv { line = true, trailer = 2 }', P, "" },
   { 6, "client_program%[1%]: teng.close: give reset = true or half = true, not both", 'teng.close { reset = true, half = true }', P, "" },

@@ -67,7 +67,7 @@
 	{ .code = TENG_OP_RECV, .mode = TENG_RECV_BYTES, .n = (x),       \
 	  .jump = TENG_NO_JUMP }
 #define OP_RECV_UNTIL(x)                                                \
-	{ .code = TENG_OP_RECV, .mode = TENG_RECV_DELIM, .a = (x),       \
+	{ .code = TENG_OP_RECV, .mode = TENG_RECV_DELIM, .n = (x),       \
 	  .jump = TENG_NO_JUMP }
 #define OP_RECV_HTTP(x)                                                 \
 	{ .code = TENG_OP_RECV, .mode = TENG_RECV_HTTP, .jump = TENG_NO_JUMP }

@@ -136,15 +136,15 @@ static void test_delim(void **state)
 	(void)state;
 	vm_reset();
 	struct teng_op op = recv_op(TENG_RECV_DELIM);
-	op.a = (uint16_t)vm_str("\r\n\r\n");
-	vm_delim(op.a);
+	op.n = vm_str("\r\n\r\n");
+	vm_delim(op.n);
 	FRAMES(proto_delim, &op, "GET / HTTP/1.1\r\nHost: x\r\n\r\n", "GET");
 	FRAMES(proto_delim, &op, "\r\n\r\r\n\r\n", "\r\n\r\n");
 	more(proto_delim, &op, "abc\r\n\r");
 	/* partial matches that fall back (KMP) */
 	vm_reset();
-	op.a = (uint16_t)vm_str("aab");
-	vm_delim(op.a);
+	op.n = vm_str("aab");
+	vm_delim(op.n);
 	FRAMES(proto_delim, &op, "aaab", "aab");
 	FRAMES(proto_delim, &op, "abaaaab", "");
 	more(proto_delim, &op, "aaaaaaaa");
@@ -160,8 +160,8 @@ static void test_delim_long(void **state)
 		d[i] = "ab"[i % 2];
 	d[TENG_DELIM_MAX - 1] = 'c';
 	struct teng_op op = recv_op(TENG_RECV_DELIM);
-	op.a = (uint16_t)vm_str(d);
-	vm_delim(op.a);
+	op.n = vm_str(d);
+	vm_delim(op.n);
 	/* 200 bytes of the pattern first: the match must restart midway */
 	uint32_t n = 0;
 	for (int i = 0; i < 200; i++)
@@ -241,14 +241,14 @@ static void test_length(void **state)
 	(void)state;
 	vm_reset();
 	struct teng_op op = recv_op(TENG_RECV_LENGTH);
-	op.a = '$';
-	op.b = 2;
+	op.n = '$';
+	op.m = 2;
 	FRAMES(proto_length, &op, "$5\r\nhello\r\n", "$3\r\n");
 	assert_int_equal(T.rx_count, 11);
 	FRAMES(proto_length, &op, "$0\r\n\r\n", "+");
 	FRAMES(proto_length, &op, "$-1\r\n", "$5\r\n");
 	FRAMES(proto_length, &op, "$12\nhello world!\r\n", "");
-	op.b = 0;
+	op.m = 0;
 	FRAMES(proto_length, &op, "$5\r\nhello", "\r\n");
 	FRAMES(proto_length, &op, "$0\r\n", "x");
 	more(proto_length, &op, "$10\r\nabc");

@@ -31,7 +31,7 @@ static void test_send_fields_and_ack(void **state)
 	assert_string_equal(out, "PING\r\n");
 	assert_true(t->flags & TF_PROG_DONE);
 	assert_true(t->flags & TF_FIN_QUEUED);
-	assert_int_equal(W->st->group_txn[0].total, 1); /* tcp_prog_done */
+	assert_int_equal(W->st->phase_txn[0].total, 1); /* tcp_prog_done */
 	/* done: what comes now is nobody's */
 	assert_int_equal(input(t, "xyz"), PROG_OK);
 	assert_int_equal(W->ctr->rx_unexpected, 3);

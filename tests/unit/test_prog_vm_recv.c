@@ -51,6 +51,45 @@ static void test_check_fail_jump(void **state)
 	vm_down();
 }
 
+/* Expectations on delimiter and length framing: the mode's own
+ * parameters (delimiter, type byte, trailer) sit in n and m. */
+static void test_check_delim_length(void **state)
+{
+	(void)state;
+	plan_begin();
+	uint32_t crlf = pl_str("\r\n\r\n");
+	uint32_t want = pl_str("HTTP/1.1 200 OK\r\n\r\n");
+	uint32_t bulk = pl_str("$5\r\nhello\r\n");
+	uint16_t pc = PROG(R(DELIM, .n = crlf, .expect = TENG_EXPECT_EXACT,
+			     .a = (uint16_t)want, .b = 1),
+			   O(END));
+	uint16_t pc2 = PROG(R(LENGTH, .n = '$', .m = 2, .expect = TENG_EXPECT_EXACT,
+			      .a = (uint16_t)bulk, .b = 1),
+			    O(END));
+	vm_up();
+	struct tcb *t = conn_new(ROLE_CLIENT, pc, 0);
+	assert_int_equal(prog_step(W, t), PROG_OK);
+	assert_int_equal(input(t, "HTTP/1.1 200 OK\r\n\r\n"), PROG_OK);
+	assert_true(t->flags & TF_PROG_DONE);
+	conn_end(t);
+	t = conn_new(ROLE_CLIENT, pc, 0);
+	assert_int_equal(prog_step(W, t), PROG_OK);
+	assert_int_equal(input(t, "HTTP/1.1 404 No\r\n\r\n"), PROG_FAIL);
+	assert_int_equal(t->reason, TENG_REASON_MISMATCH);
+	conn_end(t);
+	t = conn_new(ROLE_CLIENT, pc2, 0);
+	assert_int_equal(prog_step(W, t), PROG_OK);
+	assert_int_equal(input(t, "$5\r\nhello\r\n"), PROG_OK);
+	assert_true(t->flags & TF_PROG_DONE);
+	conn_end(t);
+	t = conn_new(ROLE_CLIENT, pc2, 0);
+	assert_int_equal(prog_step(W, t), PROG_OK);
+	assert_int_equal(input(t, "$5\r\nworld\r\n"), PROG_FAIL);
+	assert_int_equal(t->reason, TENG_REASON_MISMATCH);
+	conn_end(t);
+	vm_down();
+}
+
 static void test_resp_http_checks(void **state)
 {
 	(void)state;
@@ -226,11 +265,11 @@ static void test_plan_checks(void **state)
 	vm_refused("past its end");
 	plan_begin();
 	uint32_t d = pl_str("");
-	PROG(R(DELIM, .a = (uint16_t)d), O(END));
+	PROG(R(DELIM, .n = d), O(END));
 	vm_refused("delimiter");
 	plan_begin();
 	d = pl_str("\r\n");
-	PROG(R(DELIM, .a = (uint16_t)d, .expect = TENG_EXPECT_EXACT, .b = 1), O(END));
+	PROG(R(DELIM, .n = d, .expect = TENG_EXPECT_EXACT, .a = 5, .b = 1), O(END));
 	vm_refused("expectation");
 	plan_begin();
 	P->echo_buffers = 0;
@@ -247,6 +286,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_check_fail_jump),
+		cmocka_unit_test(test_check_delim_length),
 		cmocka_unit_test(test_resp_http_checks),
 		cmocka_unit_test(test_peer_fin),
 		cmocka_unit_test(test_echo),

@@ -90,10 +90,10 @@ enum teng_opcode {
 
 enum teng_recv_mode {
 	TENG_RECV_BYTES = 0, /* n bytes */
-	TENG_RECV_DELIM,     /* up to and including payload a (the delimiter) */
+	TENG_RECV_DELIM,     /* up to and including payload n (the delimiter) */
 	TENG_RECV_LINE,      /* up to "\n"; checks see the line without "\r\n" / "\n" */
-	TENG_RECV_LENGTH,    /* byte a (e.g. '$'), a decimal length N, "\r\n", N
-			      * bytes, then b trailer bytes (RESP bulk: a='$', b=2).
+	TENG_RECV_LENGTH,    /* byte n (e.g. '$'), a decimal length N, "\r\n", N
+			      * bytes, then m trailer bytes (RESP bulk: n='$', m=2).
 			      * A length of -1 is a null: nothing follows */
 	TENG_RECV_RESP,      /* one RESP2 value: +simple, -error, :integer,
 			      * $bulk, *array (of non-array values) */
