@@ -280,8 +280,14 @@ static uint32_t loop_count(struct worker *w, const struct teng_op *op)
 	return n > TENG_MAX_LOOP_COUNT ? TENG_MAX_LOOP_COUNT : n;
 }
 
+/* LOOP_PHASE goes on: a client's loop until the phase it opened in
+ * ends; a server follows its clients, whose phases are not its own, so
+ * its loop goes on until the run drains (or the client closes between
+ * two messages). */
 static inline int in_phase(const struct worker *w, const struct tcb *t)
 {
+	if (t->role == ROLE_SERVER)
+		return !w->ctl->draining;
 	return w->phase == t->phase && !w->ctl->draining;
 }
 

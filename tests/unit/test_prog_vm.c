@@ -145,7 +145,7 @@ static void test_loop_phase(void **state)
 			   R(BYTES, .n = 2), O(LOOP_NEXT, .jump = 1), O(END));
 	vm_up();
 	W->phase = 1;
-	struct tcb *t = conn_new(ROLE_SERVER, pc, 0);
+	struct tcb *t = conn_new(ROLE_CLIENT, pc, 0);
 	t->phase = 1;
 	assert_int_equal(prog_step(W, t), PROG_OK);
 	assert_int_equal(input(t, "abcdef"), PROG_OK);
@@ -154,20 +154,37 @@ static void test_loop_phase(void **state)
 	W->phase = 2; /* the phase it opened in ended */
 	assert_int_equal(input(t, "gh"), PROG_OK);
 	assert_true(t->flags & TF_PROG_DONE);
-	assert_int_equal(W->ctr->s_requests, 4);
+	assert_int_equal(W->ctr->requests, 4);
 	conn_end(t);
 	/* opened in a phase already over: the body never runs; draining too */
-	t = conn_new(ROLE_SERVER, pc, 1);
+	t = conn_new(ROLE_CLIENT, pc, 1);
 	t->phase = 1;
 	assert_int_equal(prog_step(W, t), PROG_OK);
 	assert_true(t->flags & TF_PROG_DONE);
 	conn_end(t);
-	t = conn_new(ROLE_SERVER, pc, 2);
+	t = conn_new(ROLE_CLIENT, pc, 2);
 	t->phase = 2;
 	CTL.draining = 1;
 	assert_int_equal(prog_step(W, t), PROG_OK);
 	assert_true(t->flags & TF_PROG_DONE);
 	CTL.draining = 0;
+	conn_end(t);
+	/* a server follows its clients: a new phase does not end its loop,
+	 * the drain does */
+	W->phase = 1;
+	t = conn_new(ROLE_SERVER, pc, 3);
+	t->phase = 1;
+	assert_int_equal(prog_step(W, t), PROG_OK);
+	assert_int_equal(input(t, "ab"), PROG_OK);
+	W->phase = 2;
+	assert_int_equal(input(t, "cd"), PROG_OK);
+	assert_false(t->flags & TF_PROG_DONE);
+	assert_int_equal(t->pc, 1);
+	CTL.draining = 1;
+	assert_int_equal(input(t, "ef"), PROG_OK);
+	assert_true(t->flags & TF_PROG_DONE);
+	CTL.draining = 0;
+	assert_int_equal(W->ctr->s_requests, 3);
 	conn_end(t);
 	vm_down();
 }

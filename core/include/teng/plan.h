@@ -128,8 +128,9 @@ enum teng_dist {
 enum teng_loop_kind {
 	TENG_LOOP_COUNT = 0, /* n times */
 	TENG_LOOP_UNIFORM,   /* a count drawn per connection, uniform in n .. m */
-	TENG_LOOP_PHASE,     /* until the phase the connection opened in ends
-			      * (or the run drains) */
+	TENG_LOOP_PHASE,     /* client: until the phase the connection opened
+			      * in ends or the run drains; server: until the
+			      * run drains */
 };
 
 /* 24 bytes; the compiler fills every field. */
