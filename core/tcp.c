@@ -56,6 +56,22 @@ void tcp_progress(struct worker *w, struct tcb *t)
 	t->last_ms = w->now_ms;
 }
 
+/* What both roles set on a new TCB once its four-tuple is known: its
+ * group, phase and number, and the ISS (snd_una holds it until the
+ * handshake completes). Returns the ISS. */
+static uint32_t tcb_begin(struct worker *w, struct tcb *t, uint32_t group)
+{
+	t->group = (uint8_t)group;
+	t->phase = (uint8_t)w->phase;
+	t->conn = w->nconn++;
+	uint32_t iss = tcp_iss(w, t);
+	t->snd_una = iss;
+	t->snd_nxt = iss + 1;
+	t->snd_max = iss + 1;
+	t->snd_end = iss + 1;
+	return iss;
+}
+
 /* The client template of the next connection, by weight. */
 static uint32_t pick_template(struct worker *w)
 {
@@ -103,14 +119,7 @@ int tcp_connect(struct worker *w, uint32_t t0_us)
 	t->role = ROLE_CLIENT;
 	t->state = TCP_SYN_SENT;
 	t->tuple = wp->base + slot;
-	t->group = (uint8_t)k;
-	t->phase = (uint8_t)w->phase;
-	t->conn = w->nconn++;
-	uint32_t iss = tcp_iss(w, t);
-	t->snd_una = iss;
-	t->snd_nxt = iss + 1;
-	t->snd_max = iss + 1;
-	t->snd_end = iss + 1;
+	tcb_begin(w, t, k);
 	t->mss = 536; /* RFC 9293 3.7.1 default until the peer says */
 	t->rcv_wscale = w->wscale;
 	t->t_open_us = t0_us;
@@ -162,14 +171,7 @@ void tcp_accept(struct worker *w, const struct seg *s, uint32_t l)
 	t->role = ROLE_SERVER;
 	t->state = TCP_SYN_RCVD;
 	t->rcv_nxt = s->seq + 1;
-	t->group = (uint8_t)l;
-	t->phase = (uint8_t)w->phase;
-	t->conn = w->nconn++;
-	uint32_t iss = tcp_iss(w, t);
-	t->snd_una = iss;
-	t->snd_nxt = iss + 1;
-	t->snd_max = iss + 1;
-	t->snd_end = iss + 1;
+	uint32_t iss = tcb_begin(w, t, l);
 	t->snd_wnd = s->wnd; /* never scaled in a SYN */
 	t->snd_wl1 = s->seq;
 	t->snd_wl2 = iss;

@@ -16,9 +16,8 @@ static struct teng_counters *group(uint32_t g)
 }
 
 /* Two templates, 1:3 by weight, each with its own pool and destination. */
-static void test_weighted_templates(void **state)
+static struct teng_plan *two_templates(void)
 {
-	(void)state;
 	struct teng_plan *p = plan_new();
 	p->npools = 2;
 	p->pools[1].ip_lo = p->pools[1].ip_hi = CLIENT2_IP;
@@ -32,7 +31,13 @@ static void test_weighted_templates(void **state)
 	p->templates[1].pool = 1;
 	p->templates[1].dst_port = SERVER2_PORT;
 	p->max_open = 1000;
-	fx_start(p);
+	return p;
+}
+
+static void test_weighted_templates(void **state)
+{
+	(void)state;
+	fx_start(two_templates());
 	uint32_t from[2] = { 0, 0 };
 	for (int i = 0; i < 400; i++) {
 		assert_int_equal(tcp_connect(F.w, F.w->now_us), 0);
@@ -56,20 +61,7 @@ static void test_weighted_templates(void **state)
 	/* the same seed gives the same split */
 	uint32_t first = from[0];
 	fx_teardown(NULL);
-	p = plan_new();
-	p->npools = 2;
-	p->pools[1].ip_lo = p->pools[1].ip_hi = CLIENT2_IP;
-	p->pools[1].port_lo = 20000;
-	p->pools[1].port_hi = 20999;
-	p->pools[0].port_hi = CLIENT_PORT + 999;
-	p->ntemplates = 2;
-	p->templates[0].cum_weight = UINT32_MAX / 4;
-	p->templates[1] = p->templates[0];
-	p->templates[1].cum_weight = UINT32_MAX;
-	p->templates[1].pool = 1;
-	p->templates[1].dst_port = SERVER2_PORT;
-	p->max_open = 1000;
-	fx_start(p);
+	fx_start(two_templates());
 	/* answers find their connection in either pool (arithmetic lookup):
 	 * each refused, counted in its own group */
 	uint32_t n = 0;
