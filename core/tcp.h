@@ -90,6 +90,8 @@ void tcp_send_rst(struct worker *w, struct tcb *t);
 void tcp_send_probe(struct worker *w, struct tcb *t);
 /* RST for a segment that matches no connection (RFC 9293 3.10.7.1). */
 void tcp_reply_rst(struct worker *w, const struct seg *s);
+
+/* tx.c */
 void tx_push(struct worker *w, uint8_t slot, struct rte_mbuf *m);
 
 #endif
