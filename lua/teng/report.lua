@@ -124,6 +124,37 @@ end
 
 -- run: { started_at, run_s (phases actually run), interrupted, stopped
 -- (nil or "hook"), per_second, conns_done }; d: the compiler's description.
+-- The process's peak resident set (VmHWM), bytes; nil where there is no
+-- /proc/self/status. Read at the end of the run, so it covers the run.
+function M.peak_rss_bytes(path)
+  local f = io.open(path or "/proc/self/status", "r")
+  if not f then return nil end
+  local s = f:read("*a")
+  f:close()
+  local kb = s:match("VmHWM:%s*(%d+)%s*kB")
+  return kb and n(kb) * 1024 or nil
+end
+
+-- Open connections at most, client and server role: the workers' own
+-- peaks (snap.c_peak_active, snap.s_peak_active) where the snapshot has
+-- them, else the most the once-a-second samples saw (a lower bound).
+function M.peak_active(snap, per_second)
+  local function field(k)
+    local ok, v = pcall(function() return snap[k] end)
+    return ok and v ~= nil and n(v) or nil
+  end
+  local c, s = field("c_peak_active"), field("s_peak_active")
+  if c == nil or s == nil then
+    local sc, ss = n(snap.c_active) or 0, n(snap.s_active) or 0
+    for _, sec in ipairs(per_second or {}) do
+      sc = math.max(sc, sec.client_active or 0)
+      ss = math.max(ss, sec.server_active or 0)
+    end
+    c, s = c or sc, s or ss
+  end
+  return c, s
+end
+
 function M.result(plan, d, snap, run)
   local tot = snap.total
   local reasons = names_of(d.reasons, plan.reason_names, C.TENG_MAX_REASONS, M.REASONS)
@@ -131,7 +162,7 @@ function M.result(plan, d, snap, run)
   local function lat(h) return M.latency(h, extra_pct) end
   local r = obj({ "schema_version", "scenario", "started_at", "duration_s", "cores", "port", "client",
     "server", "tcp", "phases", "templates", "listeners", "steps", "per_second", "warnings", "verdict",
-    "extra", "plan" }, {
+    "memory", "extra", "plan" }, {
     schema_version = M.SCHEMA_VERSION,
     scenario = ffi.string(plan.name),
     started_at = run.started_at,
@@ -158,6 +189,8 @@ function M.result(plan, d, snap, run)
     if not REPORTED[k] then r.extra[k] = n(tot[k]) end
   end
   r.extra.c_active, r.extra.s_active = n(snap.c_active), n(snap.s_active)
+  r.client.peak_active, r.server.peak_active = M.peak_active(snap, run.per_second)
+  r.memory = obj({ "peak_rss_bytes" }, { peak_rss_bytes = M.peak_rss_bytes() })
 
   local start = 0
   for i = 0, plan.nphases - 1 do
