@@ -77,7 +77,7 @@ int eal_start(const struct teng_plan *plan, char *err, size_t errlen)
 		/* Room for the pools and tables the plan needs (worker_sizes),
 		 * besides what DPDK itself takes. */
 		ARG("%llu", (unsigned long long)(512 + 256 * plan->cores +
-						 (worker_plan_bytes(plan) >> 20)));
+						 (worker_plan_bytes(plan) * 3 / 2 >> 20)));
 		ARG("--file-prefix=teng%d", (int)getpid());
 		ARG("--no-shconf");
 	}

@@ -265,18 +265,20 @@ void worker_clock(struct worker *w, uint64_t tsc)
 
 void worker_timers(struct worker *w)
 {
-	uint32_t ids[64], n;
+	/* Under back-pressure a few timers a loop, fewer segments than one
+	 * receive burst takes off the queues, so the backlog cannot grow
+	 * from timers; the rest wait in the wheel for the next loop: late,
+	 * not lost. */
+	uint32_t ids[64], n, max = worker_pressure(w) ? TIMERS_PRESSED : 64;
 	do {
-		n = timer_expire(&w->tw, w->now_ms, ids, 64);
+		n = timer_expire(&w->tw, w->now_ms, ids, max);
 		for (uint32_t i = 0; i < n; i++)
 			tcp_timer(w, ids[i]);
-		/* Under back-pressure the rest of the expired timers wait
-		 * for the next loop: late, not lost (the wheel keeps them). */
-		if (n == 64 && worker_pressure(w)) {
+		if (n == max && (max < 64 || worker_pressure(w))) {
 			w->ctr->timers_deferred++;
 			break;
 		}
-	} while (n == 64);
+	} while (n == max);
 }
 
 /* IPv4 header checks; tot and ihl out. 0, or -1 (counted). */

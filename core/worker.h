@@ -28,6 +28,7 @@
  * (measured: crr at 3x capacity completes 0.5-0.6 M/s with 1024, 0.17 M/s
  * with 20000 connections' worth), so openings wait above it. */
 #define LOOPBACK_INFLIGHT 1024
+#define TIMERS_PRESSED 8 /* timers run per loop under back-pressure */
 #define HDR_LEN (RTE_ETHER_HDR_LEN + 20 + 20)
 
 /* What the main lcore tells the workers; each field has one writer. */

@@ -73,9 +73,8 @@ struct teng_counters {
 	uint64_t s_fail[TENG_MAX_REASONS];
 	/* back-pressure: nothing is dropped, work waits instead */
 	uint64_t tx_waits;         /* segments held behind a full transmit ring */
-	uint64_t open_deferred;    /* openings put off: transmit backlog or mbufs low */
+	uint64_t open_deferred;    /* loop iterations whose openings back-pressure cut */
 	uint64_t timers_deferred;  /* timer rounds put off to the next loop */
-	uint64_t no_mbuf;          /* a segment could not get an mbuf (lost) */
 };
 
 /* What the main lcore hands to Lua once a second and at the end. */
