@@ -12,5 +12,5 @@ return teng.scenario {
   server = { ip = "198.18.1.1", port = 5001 },
   client_program = { teng.send(teng.bytes(32768)), teng.recv { bytes = 16384 }, teng.close() },
   server_program = { teng.recv { bytes = 32768 }, teng.send(teng.bytes(16384)), teng.recv { eof = true }, teng.close() },
-  phases = { { "main", duration = 3, cps = teng.max { open = 2048 } } },
+  phases = { { "main", duration = 3, cps = teng.max { open = 256 } } },
 }
