@@ -69,7 +69,10 @@ void tx_push(struct worker *w, uint8_t slot, struct rte_mbuf *m)
 	struct worker_port *p = &w->port[slot];
 	w->ctr->pkts_tx++;
 	if (unlikely(p->nhold || p->tx_tail - p->tx_head > p->tx_mask)) {
-		tx_send(p);
+		/* The device is asked again once a burst more waits, not
+		 * for every segment: a full device stays full meanwhile. */
+		if ((p->nhold & (TX_BURST - 1)) == 0)
+			tx_send(p);
 		if (p->nhold || p->tx_tail - p->tx_head > p->tx_mask) {
 			/* Still full: hold it, in order, behind the ring. */
 			m->next = NULL;
