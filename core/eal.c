@@ -10,6 +10,7 @@
 
 #include "eal.h"
 #include "port.h"
+#include "worker.h"
 
 static int eal_up;
 
@@ -73,7 +74,10 @@ int eal_start(const struct teng_plan *plan, char *err, size_t errlen)
 		fprintf(stderr, "teng: no hugepages; running DPDK with --no-huge\n");
 		ARG("--no-huge");
 		ARG("-m");
-		ARG("%u", 512 + 256 * plan->cores);
+		/* Room for the pools and tables the plan needs (worker_sizes),
+		 * besides what DPDK itself takes. */
+		ARG("%llu", (unsigned long long)(512 + 256 * plan->cores +
+						 (worker_plan_bytes(plan) * 3 / 2 >> 20)));
 		ARG("--file-prefix=teng%d", (int)getpid());
 		ARG("--no-shconf");
 	}

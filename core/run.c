@@ -24,7 +24,70 @@
 #include "port.h"
 #include "worker.h"
 
-#define POOL_MBUFS 16383
+/* Memory DPDK can give: free hugepages, else what the machine has
+ * available (--no-huge takes ordinary memory). */
+static uint64_t mem_available(int *huge)
+{
+	FILE *f = fopen("/proc/meminfo", "r");
+	char line[256];
+	long long avail = 0, hfree = 0, hsize = 0, v;
+	if (f == NULL)
+		return 0;
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "MemAvailable: %lld", &v) == 1)
+			avail = v * 1024;
+		else if (sscanf(line, "HugePages_Free: %lld", &v) == 1)
+			hfree = v;
+		else if (sscanf(line, "Hugepagesize: %lld", &v) == 1)
+			hsize = v * 1024;
+	}
+	fclose(f);
+	*huge = hfree >= 256;
+	return *huge ? (uint64_t)(hfree * hsize) : (uint64_t)avail;
+}
+
+static void fmt_count(uint64_t v, char *buf, size_t len)
+{
+	char tmp[32];
+	int n = snprintf(tmp, sizeof(tmp), "%llu", (unsigned long long)v);
+	size_t o = 0;
+	for (int i = 0; i < n && o + 2 < len; i++) {
+		if (i > 0 && (n - i) % 3 == 0)
+			buf[o++] = ',';
+		buf[o++] = tmp[i];
+	}
+	buf[o] = 0;
+}
+
+/* A plan whose pools and tables do not fit is refused before the run,
+ * naming the figure. 0, or -1 with the message in err. */
+static int check_memory(const struct teng_plan *plan, char *err, size_t errlen)
+{
+	uint64_t pool = 0, tables = 0, tcbs = 0;
+	for (uint32_t i = 0; i < plan->cores; i++) {
+		struct worker_sizes z;
+		if (worker_sizes(plan, i, &z, err, errlen) < 0)
+			return -1;
+		pool += z.pool_bytes;
+		tables += z.table_bytes;
+		tcbs += z.tcbs;
+	}
+	int huge;
+	uint64_t have = mem_available(&huge);
+	/* EAL's own needs and the process around it. */
+	uint64_t need = pool + tables + (256ull << 20) * (1 + plan->cores);
+	if (have == 0 || need <= have)
+		return 0;
+	char conns[32];
+	uint64_t open = tcbs > 4096ull * plan->cores ? tcbs - 4096ull * plan->cores : tcbs;
+	fmt_count(open, conns, sizeof(conns));
+	snprintf(err, errlen,
+		 "needs %.1f GB of packet buffers and %.1f GB of connection tables for %s open connections; have %.1f GB%s",
+		 pool / 1e9, tables / 1e9, conns, have / 1e9,
+		 huge ? " of free hugepages" : " available");
+	return -1;
+}
+
 
 struct teng_run {
 	struct worker_ctl ctl;
@@ -71,6 +134,8 @@ struct teng_run *teng_run_start(const struct teng_plan *plan, char *err,
 		snprintf(err, errlen, "cores must be 1..%d", TENG_MAX_CORES);
 		return NULL;
 	}
+	if (check_memory(plan, err, errlen) < 0)
+		return NULL;
 	if (eal_start(plan, err, errlen) < 0)
 		return NULL;
 	struct teng_run *r = calloc(1, sizeof(*r));
@@ -91,13 +156,19 @@ struct teng_run *teng_run_start(const struct teng_plan *plan, char *err,
 			goto fail;
 		}
 		lcores[i] = lcore;
+		struct worker_sizes z;
+		if (worker_sizes(plan, i, &z, err, errlen) < 0)
+			goto fail;
 		char name[RTE_MEMPOOL_NAMESIZE];
 		snprintf(name, sizeof(name), "teng_pool%u", i);
-		r->pool[i] = rte_pktmbuf_pool_create(name, POOL_MBUFS, 256, 0,
+		/* Sized from the plan (worker_sizes): what can be in flight
+		 * for its open connections, both roles, and the rings. */
+		r->pool[i] = rte_pktmbuf_pool_create(name, (unsigned)z.mbufs, 256, 0,
 						     RTE_MBUF_DEFAULT_BUF_SIZE,
 						     (int)rte_lcore_to_socket_id(lcore));
 		if (r->pool[i] == NULL) {
-			snprintf(err, errlen, "cannot allocate packet buffers");
+			snprintf(err, errlen, "cannot allocate %llu packet buffers (%.1f GB) for worker %u",
+				 (unsigned long long)z.mbufs, z.pool_bytes / 1e9, i);
 			goto fail;
 		}
 		r->w[i] = rte_zmalloc_socket("teng_worker", sizeof(struct worker),
@@ -117,6 +188,10 @@ struct teng_run *teng_run_start(const struct teng_plan *plan, char *err,
 	for (uint32_t i = 0; i < r->nworkers; i++) {
 		struct worker *w = r->w[i];
 		w->pool = r->pool[i];
+		/* Openings wait while fewer than a quarter of the mbufs are
+		 * free, so open connections always find one (worker_sizes). */
+		w->pool_reserve = w->pool_mbufs / 4;
+		w->inflight_limit = r->ports.loopback ? LOOPBACK_INFLIGHT : UINT32_MAX;
 		w->nports = (uint8_t)r->ports.ndevs;
 		for (uint32_t d = 0; d < r->ports.ndevs; d++) {
 			w->port[d].dev = r->ports.dev[d];
@@ -216,6 +291,8 @@ static void snapshot(struct teng_run *r, struct teng_snapshot *out)
 			hist_merge(&out->step[k], &st->step[k]);
 		out->c_active += st->c_active;
 		out->s_active += st->s_active;
+		out->c_peak_active += st->c_peak_active;
+		out->s_peak_active += st->s_peak_active;
 		if (st->phase_now < out->phase)
 			out->phase = st->phase_now;
 	}

@@ -127,7 +127,8 @@ int tcp_connect(struct worker *w, uint32_t t0_us)
 	conn_tuple_set(&w->ct, t->tuple, id);
 	tcp_progress(w, t);
 	tcp_rtx_start(w, t);
-	w->st->c_active++;
+	if (++w->st->c_active > w->st->c_peak_active)
+		w->st->c_peak_active = w->st->c_active;
 	w->ctr->c_attempted++;
 	tcb_group(w, t)->c_attempted++;
 	tcp_send_syn(w, t);
@@ -186,7 +187,8 @@ void tcp_accept(struct worker *w, const struct seg *s, uint32_t l)
 	conn_hash_insert(&w->ct, id);
 	tcp_progress(w, t);
 	tcp_rtx_start(w, t);
-	w->st->s_active++;
+	if (++w->st->s_active > w->st->s_peak_active)
+		w->st->s_peak_active = w->st->s_active;
 	tcp_send_syn(w, t);
 }
 

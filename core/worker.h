@@ -20,8 +20,15 @@
 
 #define RX_BURST 32
 #define TX_BURST 32
-#define TX_QUEUE 512    /* segments held per port while the device is busy */
+#define TX_QUEUE_MIN 64 /* smallest transmit ring (plan tx_queue is rounded up to 2^k) */
+#define TX_QUEUE_MAX (1u << 24)
 #define OPEN_BURST 32   /* new connections per loop iteration at most */
+/* The loopback: one worker is both ends, so a segment in flight is only
+ * queued, never on a wire; more than this many in flight only costs cache
+ * (measured: crr at 3x capacity completes 0.5-0.6 M/s with 1024, 0.17 M/s
+ * with 20000 connections' worth), so openings wait above it. */
+#define LOOPBACK_INFLIGHT 1024
+#define TIMERS_PRESSED 8 /* timers run per loop under back-pressure */
 #define HDR_LEN (RTE_ETHER_HDR_LEN + 20 + 20)
 
 /* What the main lcore tells the workers; each field has one writer. */
@@ -35,7 +42,6 @@ struct worker_ctl {
 struct worker_port {
 	uint16_t dev;        /* ethdev port id */
 	uint16_t queue;
-	uint16_t ntx;
 	uint8_t tx_csum;     /* the device fills IPv4/TCP checksums */
 	uint8_t rx_csum;     /* the device verifies them */
 	struct rte_ether_addr mac, peer_mac;
@@ -45,8 +51,21 @@ struct worker_port {
 	uint8_t is_loopback;
 	uint8_t watch_link;  /* memif: stop polling once the peer is gone */
 	uint8_t link_down;   /* seen down at this loop's start */
-	struct rte_mbuf *tx[TX_QUEUE];
+	/* The transmit ring: entries tx_head .. tx_tail - 1 (free-running
+	 * counters, index & tx_mask) wait for the device. What does not fit
+	 * waits in the hold list behind them, chained through m->next, so a
+	 * segment built is never dropped (tx.c). */
+	struct rte_mbuf **txq;
+	uint32_t tx_head, tx_tail, tx_mask;
+	uint32_t nhold;
+	struct rte_mbuf *hold_head, *hold_tail;
 };
+
+/* Segments waiting on port p: in the ring and held behind it. */
+static inline uint32_t tx_backlog(const struct worker_port *p)
+{
+	return p->tx_tail - p->tx_head + p->nhold;
+}
 
 /* Per-worker statistics: written by this worker alone. Whole-run
  * histograms are merged from the per-phase ones when a snapshot is
@@ -56,6 +75,7 @@ struct worker_stats {
 	struct teng_counters group[TENG_MAX_GROUPS];
 	uint64_t c_active;
 	uint64_t s_active;
+	uint64_t c_peak_active, s_peak_active; /* most open at once */
 	uint32_t phase_now;
 	struct teng_hist phase_connect[TENG_MAX_PHASES + 1];
 	struct teng_hist phase_txn[TENG_MAX_PHASES + 1];
@@ -136,6 +156,15 @@ struct worker {
 	uint64_t opened_phase, opened_total, conn_limit;
 	uint32_t max_open;
 
+	/* back-pressure (tx.c, schedule()): new connections and timer
+	 * work wait while a port's backlog is at tx_limit or fewer than
+	 * pool_reserve mbufs are free */
+	uint32_t tx_limit;
+	uint32_t pool_reserve;
+	uint32_t pool_mbufs;   /* the pool's size (worker_sizes) */
+	uint32_t inflight_limit; /* mbufs in use (in flight) above which openings wait */
+	uint8_t pressed;       /* set by worker_pressure() this iteration */
+
 	struct worker_ctl *ctl;
 	struct worker_stats *st;
 	unsigned lcore;
@@ -157,6 +186,19 @@ static inline uint64_t worker_rand(struct worker *w)
 	return x * 0x2545F4914F6CDD1Dull;
 }
 
+/* What a worker needs, from the plan alone (before EAL starts). */
+struct worker_sizes {
+	uint64_t tcbs;       /* connection table entries, both roles */
+	uint64_t mbufs;      /* packet buffers of its pool */
+	uint32_t tx_queue;   /* transmit ring entries per port (2^k) */
+	uint64_t pool_bytes; /* memory of the mbuf pool */
+	uint64_t table_bytes; /* TCBs, tables, rings, timers */
+};
+int worker_sizes(const struct teng_plan *plan, uint32_t index, struct worker_sizes *out,
+		 char *err, size_t errlen);
+/* Bytes of DPDK memory the whole plan needs (all workers). */
+uint64_t worker_plan_bytes(const struct teng_plan *plan);
+
 /* Set up a worker's tables from the plan; 0 or -1 (message in err). */
 int worker_init(struct worker *w, const struct teng_plan *plan, uint32_t index,
 		unsigned lcore, struct worker_ctl *ctl, char *err, size_t errlen);
@@ -170,6 +212,9 @@ void worker_rx(struct worker *w, uint8_t slot, struct rte_mbuf *m);
 void worker_clock(struct worker *w, uint64_t tsc);
 void worker_timers(struct worker *w);
 void worker_tx_flush(struct worker *w);
+/* 1 when new work (openings, timers) should wait: a transmit backlog
+ * at its limit or the mbuf pool running low. */
+int worker_pressure(struct worker *w);
 void worker_tx_discard(struct worker *w);
 
 #endif

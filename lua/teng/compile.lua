@@ -152,7 +152,7 @@ end
 
 local FIELDS = { "name", "port", "client", "server", "client_program", "server_program",
   "clients", "listeners", "phases", "criteria", "seed", "echo", "on_second",
-  "conns", "tcp", "drain", "max_open", "arp_timeout" }
+  "conns", "tcp", "drain", "max_open", "arp_timeout", "tx_queue" }
 
 local function loopback_dst(self, d)
   for _, t in ipairs(d.templates_) do
@@ -241,6 +241,8 @@ function M.validate(scn, ctx, opts)
     or open_number(ctx, scn.max_open, { "max_open" }, "max_open", "max_open", 1)
   d.arp_timeout = scn.arp_timeout == nil and defaults.arp_timeout
     or ctx:number(scn.arp_timeout, { "arp_timeout" }, "arp_timeout", { gt = true, min = 0, max = 3600 })
+  d.tx_queue = scn.tx_queue == nil and 0
+    or ctx:number(scn.tx_queue, { "tx_queue" }, "tx_queue", { int = true, min = 64, max = 2 ^ 24 })
 
   local tcp = scn.tcp == nil and {} or ctx:table(scn.tcp, { "tcp" }, "tcp", "a table")
   ctx:only(tcp, { "mss", "wscale", "rcv_wnd", "idle_timeout", "time_wait", "rto", "max_retries" }, "tcp", { "tcp" })
@@ -363,6 +365,7 @@ function M.build(d, opts)
   plan.tcp.rto_ms = math.floor(d.tcp.rto * 1000 + 0.5)
   plan.tcp.max_retries = d.tcp.max_retries
   plan.drain_s = d.drain
+  plan.tx_queue = d.tx_queue
   put_string(plan.eal_args, C.TENG_SPEC_LEN, opts.eal or "", "--eal arguments")
   for i, cpu in ipairs(opts.cpus or {}) do plan.cpus[i - 1] = cpu end
   plan.ncpus = #(opts.cpus or {})

@@ -288,9 +288,14 @@ function M.warn(r, plan, d, run)
       if opened < 0.9 * asked and p.lag_us >= M.SATURATION_LAG_US then
         local cap = 0
         for c = 0, plan.cores - 1 do cap = cap + plan.core[c].sched[i - 1].conc_to end
-        W[#W + 1] = ("generator saturated in phase %s: asked %s cps, achieved %s (openings up to %s behind schedule%s)")
+        -- Back-pressure (the transmit path, the packet buffers) held
+        -- openings back: the generator, not the network, was the limit.
+        local held = r.extra.open_deferred or 0
+        W[#W + 1] = ("generator saturated in phase %s: asked %s cps, achieved %s (openings up to %s behind schedule%s%s)")
           :format(p.name, units.rate(asked), units.rate(opened), units.us(p.lag_us),
-            cap > 0 and ("; open connections capped at %d"):format(cap) or "")
+            cap > 0 and ("; open connections capped at %d"):format(cap) or "",
+            held > 0 and ("; back-pressure held openings back in %d loops%s"):format(held,
+              (r.extra.drops_tx_full or 0) == 0 and ", nothing dropped" or "") or "")
       end
     end
   end

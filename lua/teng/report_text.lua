@@ -244,8 +244,15 @@ function M.live(t, phase, sec, mbit)
   else
     active = ("%d"):format(sec.client_active or sec.server_active or sec.active)
   end
-  return ("[%3ds] %-8s cps %d  active %s  completed %d  failed %d  %.1f Mbit/s"):format(
-    t, phase, sec.cps, active, sec.completed, sec.failed, mbit)
+  -- Saturation, when the caller knows the phase's asked rate and lag
+  -- (sec.cps_asked, sec.lag_us): as the final report's warning judges it.
+  local sat = ""
+  if sec.cps_asked and sec.lag_us and sec.cps_asked > 0 and sec.cps < 0.9 * sec.cps_asked
+    and sec.lag_us >= 10000 then
+    sat = ("  SATURATED: asked %d cps, lag %s"):format(sec.cps_asked, us(sec.lag_us))
+  end
+  return ("[%3ds] %-8s cps %d  active %s  completed %d  failed %d  %.1f Mbit/s%s"):format(
+    t, phase, sec.cps, active, sec.completed, sec.failed, mbit, sat)
 end
 
 function M.selftest()
@@ -253,6 +260,12 @@ function M.selftest()
   assert(l == "[  3s] steady   cps 5  active 1  completed 15  failed 0  1.5 Mbit/s", l)
   l = M.live(3, "steady", { cps = 5, client_active = 1, server_active = 2, completed = 15, failed = 0 }, 1.5)
   assert(l:match("active client 1 server 2  completed"), l)
+  l = M.live(3, "main", { cps = 500000, active = 1, completed = 15, failed = 0, cps_asked = 3000000,
+    lag_us = 2000000 }, 1.5)
+  assert(l:match("SATURATED: asked 3000000 cps, lag "), l)
+  l = M.live(3, "main", { cps = 19990, active = 1, completed = 15, failed = 0, cps_asked = 20000,
+    lag_us = 12000 }, 1.5)
+  assert(not l:match("SATURATED"), l)
 end
 
 return M

@@ -289,7 +289,7 @@ struct teng_plan {
 	uint32_t nports;
 	uint32_t cores; /* workers */
 	uint32_t arp_timeout_ms; /* give up resolving the next hop after this */
-	uint32_t pad_a;
+	uint32_t tx_queue; /* per-port transmit ring entries; 0: default */
 
 	uint8_t client_enabled;
 	uint8_t server_enabled;

@@ -71,6 +71,10 @@ struct teng_counters {
 	/* failed connections by reason (enum teng_reason, then named ones) */
 	uint64_t c_fail[TENG_MAX_REASONS];
 	uint64_t s_fail[TENG_MAX_REASONS];
+	/* back-pressure: nothing is dropped, work waits instead */
+	uint64_t tx_waits;         /* segments held behind a full transmit ring */
+	uint64_t open_deferred;    /* loop iterations whose openings back-pressure cut */
+	uint64_t timers_deferred;  /* timer rounds put off to the next loop */
 };
 
 /* What the main lcore hands to Lua once a second and at the end. */
@@ -101,6 +105,8 @@ struct teng_snapshot {
 		uint64_t ipackets, opackets, ibytes, obytes;
 		uint64_t imissed, ierrors, oerrors;
 	} dev[TENG_PORT_DEVS];
+	uint64_t c_peak_active; /* sum of the workers' most open client connections */
+	uint64_t s_peak_active; /* the same, server */
 };
 
 enum teng_run_state {
