@@ -156,6 +156,22 @@ local function phase_at(plan, t)
   return "drain"
 end
 
+-- The rate the schedule asks for at time t (seconds since the first
+-- phase) in phase p (0-based), all cores; nil for a phase with no rate.
+local function asked_at(plan, p, t)
+  if p >= plan.nphases then return nil end
+  local ph, start = plan.phases[p], 0
+  for i = 0, p - 1 do start = start + plan.phases[i].duration_s end
+  if ph.kind ~= C.TENG_RATE_CPS and ph.kind ~= C.TENG_RATE_RAMP then return nil end
+  local f = ph.duration_s > 0 and math.min(math.max((t - start) / ph.duration_s, 0), 1) or 1
+  local sum = 0
+  for c = 0, plan.cores - 1 do
+    local s = plan.core[c].sched[p]
+    sum = sum + s.cps_from + (ph.kind == C.TENG_RATE_RAMP and (s.cps_to - s.cps_from) * f or 0)
+  end
+  return sum
+end
+
 -- With a connection limit the run is over once every client connection
 -- has finished: completed + failed reached the limit and none is open.
 local function done_with(tot, c_active, conns)
@@ -210,6 +226,11 @@ local function run_plan(plan, d, o, each)
       client_active = d.client and tonumber(snap.c_active) or nil,
       server_active = d.server and tonumber(snap.s_active) or nil,
       completed = completed, failed = tonumber(tot.c_failed + tot.s_failed) }
+    -- For the live line's saturation mark: what the schedule asks now,
+    -- and how far behind it the openings of this phase fell at worst.
+    local p = math.min(tonumber(snap.phase), C.TENG_MAX_PHASES)
+    sec.cps_asked = asked_at(plan, p, t)
+    sec.lag_us = sec.cps_asked and tonumber(snap.phase_counters[p].sched_lag_us) or nil
     per_second[#per_second + 1] = sec
     if live then
       local obytes = tx_bytes(snap)
