@@ -360,6 +360,7 @@ end
 function M.selftest()
   local o = assert(M.parse { "--json", "r.json", "x.lua", "cps=5", "--quiet", "--cores=2", "a=b=c" })
   assert(o.json == "r.json" and o.scenario == "x.lua" and o.quiet and o.cores == 2)
+  assert(M.parse { "--sw-csum", "x.lua" }["sw-csum"] and not o["sw-csum"])
   assert(o.args[1][1] == "cps" and o.args[1][2] == "5" and o.args[2][2] == "b=c")
   o = assert(M.parse { "x.lua", "--port", "af_packet:a,gateway=1.2.3.4", "--port=memif:/s:server" })
   assert(#o.ports == 2 and o.ports[1].spec == "af_packet:a" and o.ports[2].driver == "memif")
