@@ -16,9 +16,9 @@ uint32_t tcp_iss(struct worker *w, const struct tcb *t)
 	 * four-tuple. Unpredictable from outside, yet it grows for the same
 	 * tuple, so a peer still holding the tuple in TIME_WAIT takes the
 	 * new SYN. The TSC runs since boot, so this holds across runs. */
-	if (unlikely(w->isn_key == 0))
-		w->isn_key = rte_rand() | 1;
-	uint32_t clock = (uint32_t)(w->now_tsc / (w->ctl->hz / 250000 + 1));
+	/* 4 us ticks of the TSC since boot, without a division (isn_key
+	 * and us_mult are set in worker_init). */
+	uint32_t clock = (uint32_t)(((unsigned __int128)w->now_tsc * w->us_mult) >> 66);
 	uint64_t k = ((uint64_t)t->lip << 32 | t->rip) ^ w->isn_key;
 	k ^= ((uint64_t)t->lport << 16 | t->rport) * 0x9E3779B97F4A7C15ull;
 	k ^= k >> 31;

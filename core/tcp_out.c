@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Segment output. Headers are written in place (Ethernet, IPv4, TCP);
- * payload bytes come from the template the connection is sending.
+ * Segment output. Headers come from the template (hdr.h) with the
+ * varying fields stored over it; payload bytes come from the program
+ * template the connection is sending.
  */
 #include <string.h>
 
@@ -9,69 +10,44 @@
 #include <rte_ethdev.h>
 
 #include "csum.h"
+#include "hdr.h"
 #include "seq.h"
 #include "tcp.h"
 #include "tcp_opt.h"
 
-/* Build headers for a segment of `len` payload bytes and `optlen` bytes
- * of options; returns the mbuf, with th pointing at the TCP header. */
-static struct rte_mbuf *seg_alloc(struct worker *w, uint8_t slot,
-				  const struct rte_ether_addr *dst_mac,
-				  uint32_t sip, uint32_t dip, uint16_t sport,
-				  uint16_t dport, uint32_t optlen, uint32_t len,
-				  struct rte_tcp_hdr **thp)
+/* A segment's mbuf with its headers from the template (hdr.h); options
+ * and payload are the caller's, then seg_finish. NULL: out of mbufs. */
+static inline struct rte_mbuf *seg_alloc(struct worker *w, const struct hdr_fields *f,
+					 struct rte_tcp_hdr **thp)
 {
 	struct rte_mbuf *m = rte_pktmbuf_alloc(w->pool);
 	if (unlikely(m == NULL))
 		return NULL;
-	uint32_t l4 = 20 + optlen + len;
-	uint32_t total = RTE_ETHER_HDR_LEN + 20 + l4;
-	char *b = rte_pktmbuf_append(m, (uint16_t)total);
-	if (unlikely(b == NULL)) {
-		rte_pktmbuf_free(m);
-		return NULL;
-	}
-	struct worker_port *p = &w->port[slot];
-	struct rte_ether_hdr *eth = (struct rte_ether_hdr *)b;
-	rte_ether_addr_copy(dst_mac, &eth->dst_addr);
-	rte_ether_addr_copy(&p->mac, &eth->src_addr);
-	eth->ether_type = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4);
-
-	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(eth + 1);
-	ip->version_ihl = RTE_IPV4_VHL_DEF;
-	ip->type_of_service = 0;
-	ip->total_length = rte_cpu_to_be_16((uint16_t)(20 + l4));
-	ip->packet_id = rte_cpu_to_be_16(w->ip_id++);
-	ip->fragment_offset = rte_cpu_to_be_16(RTE_IPV4_HDR_DF_FLAG);
-	ip->time_to_live = 64;
-	ip->next_proto_id = IPPROTO_TCP;
-	ip->src_addr = sip;
-	ip->dst_addr = dip;
-
-	struct rte_tcp_hdr *th = (struct rte_tcp_hdr *)(ip + 1);
-	th->src_port = sport;
-	th->dst_port = dport;
-	th->data_off = (uint8_t)(((20 + optlen) / 4) << 4);
-	th->tcp_urp = 0;
-	m->l2_len = RTE_ETHER_HDR_LEN;
-	m->l3_len = 20;
-	m->l4_len = (uint8_t)(20 + optlen);
-	*thp = th;
+	/* The MSS is capped so that a segment fits one mbuf (worker_init). */
+	uint16_t total = (uint16_t)(HDR_TCP_OFF + 20 + f->optlen + f->len);
+	m->data_len = total;
+	m->pkt_len = total;
+	*thp = hdr_write(rte_pktmbuf_mtod(m, uint8_t *), f);
 	return m;
 }
 
-static void seg_finish(struct worker *w, uint8_t slot, struct rte_mbuf *m,
-		       struct rte_tcp_hdr *th)
+/* Checksums where they belong: marked for the device (a NIC, or the
+ * loopback, which never leaves memory and whose receiver trusts it), or
+ * computed from their parts in software (memif, af_packet, --sw-csum). */
+static inline void seg_finish(struct worker *w, uint8_t slot, struct rte_mbuf *m,
+			      const struct hdr_fields *f, struct rte_tcp_hdr *th)
 {
 	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)th - 1;
 	if (w->port[slot].tx_csum) {
-		ip->hdr_checksum = 0;
-		th->cksum = rte_ipv4_phdr_cksum(ip, 0);
+		/* ip->hdr_checksum is 0 from the template */
+		th->cksum = hdr_phdr_csum(f);
+		m->tx_offload = rte_mbuf_tx_offload(RTE_ETHER_HDR_LEN, 20,
+						    20u + f->optlen, 0, 0, 0, 0);
 		m->ol_flags |= RTE_MBUF_F_TX_IPV4 | RTE_MBUF_F_TX_IP_CKSUM |
 			       RTE_MBUF_F_TX_TCP_CKSUM;
 	} else {
-		csum_ipv4_set(ip);
-		csum_tcp_set(ip, th);
+		ip->hdr_checksum = hdr_ip_csum(f);
+		th->cksum = hdr_tcp_csum(f, th);
 	}
 	tx_push(w, slot, m);
 }
@@ -88,41 +64,49 @@ static void seg_send(struct worker *w, struct tcb *t, uint32_t seq,
 		     uint8_t flags, uint32_t len)
 {
 	uint8_t slot = w->role_port[t->role];
-	uint32_t optlen = (flags & TH_SYN) ? 8 : 0;
+	const struct worker_port *p = &w->port[slot];
+	struct hdr_fields f;
+	f.dst = (t->flags2 & TF2_OWN_MAC) ? &w->peer_mac_of[tcb_id(w, t)] :
+					    &p->peer_mac;
+	f.src = &p->mac;
+	f.sip = t->lip;
+	f.dip = t->rip;
+	f.sport = t->lport;
+	f.dport = t->rport;
+	f.seq = rte_cpu_to_be_32(seq);
+	f.ack = (flags & TH_ACK) ? rte_cpu_to_be_32(t->rcv_nxt) : 0;
+	f.id = rte_cpu_to_be_16(w->ip_id++);
+	f.flags = flags;
+	f.optlen = (flags & TH_SYN) ? 8 : 0;
+	f.len = (uint16_t)len;
+	if (flags & TH_SYN) {
+		/* The window of a SYN is never scaled (RFC 7323 2.2). */
+		uint32_t wnd = w->rcv_wnd > 0xffff ? 0xffff : w->rcv_wnd;
+		f.win = rte_cpu_to_be_16((uint16_t)wnd);
+	} else {
+		f.win = rte_cpu_to_be_16(adv_window(t, w));
+	}
 	struct rte_tcp_hdr *th;
-	const struct rte_ether_addr *dst =
-		(t->flags2 & TF2_OWN_MAC) ? &w->peer_mac_of[tcb_id(w, t)] :
-					    &w->port[slot].peer_mac;
-	struct rte_mbuf *m = seg_alloc(w, slot, dst, t->lip,
-				       t->rip, t->lport, t->rport, optlen, len,
-				       &th);
+	struct rte_mbuf *m = seg_alloc(w, &f, &th);
 	if (unlikely(m == NULL)) {
 		/* Out of mbufs: the segment is lost like a dropped packet. */
 		w->ctr->drops_tx_full++;
 		return;
 	}
-	th->sent_seq = rte_cpu_to_be_32(seq);
-	th->recv_ack = (flags & TH_ACK) ? rte_cpu_to_be_32(t->rcv_nxt) : 0;
-	th->tcp_flags = flags;
 	if (flags & TH_SYN) {
-		/* The window of a SYN is never scaled (RFC 7323 2.2). */
-		uint32_t wnd = w->rcv_wnd > 0xffff ? 0xffff : w->rcv_wnd;
-		th->rx_win = rte_cpu_to_be_16((uint16_t)wnd);
 		/* A SYN offers window scaling; a SYN-ACK only answers an
 		 * offer (RFC 7323 1.3). */
 		int ws = (t->state == TCP_SYN_SENT || (t->flags & TF_WSCALE)) ?
 				 (int)w->wscale : -1;
 		uint32_t ol = tcp_opt_build_syn((uint8_t *)(th + 1), w->mss, ws);
-		if (ol < optlen) { /* no window scale: pad with NOPs */
-			memset((uint8_t *)(th + 1) + ol, TCPOPT_NOP, optlen - ol);
+		if (ol < f.optlen) { /* no window scale: pad with NOPs */
+			memset((uint8_t *)(th + 1) + ol, TCPOPT_NOP, f.optlen - ol);
 		}
-	} else {
-		th->rx_win = rte_cpu_to_be_16(adv_window(t, w));
 	}
 	if (len) {
 		/* Rebuilt from the template every time: a retransmission
 		 * sends the same bytes without a send buffer. */
-		prog_render(w, t, seq - t->tpl_seq, len, (uint8_t *)th + 20 + optlen);
+		prog_render(w, t, seq - t->tpl_seq, len, (uint8_t *)th + 20 + f.optlen);
 		/* Bytes sent for the first time; a resend is a retransmit. */
 		uint32_t fresh = SEQ_GT(seq + len, t->snd_max) ?
 					 seq + len - (SEQ_GT(seq, t->snd_max) ? seq : t->snd_max) : 0;
@@ -133,7 +117,7 @@ static void seg_send(struct worker *w, struct tcb *t, uint32_t seq,
 	}
 	if ((len || (flags & TH_FIN)) && SEQ_LT(seq, t->snd_max))
 		w->ctr->retransmits++;
-	seg_finish(w, slot, m, th);
+	seg_finish(w, slot, m, &f, th);
 }
 
 void tcp_send_syn(struct worker *w, struct tcb *t)
@@ -233,25 +217,32 @@ void tcp_reply_rst(struct worker *w, const struct seg *s)
 {
 	if (s->flags & TH_RST)
 		return;
-	struct rte_tcp_hdr *th;
-	struct rte_mbuf *m = seg_alloc(w, s->slot, &s->eth->src_addr,
-				       s->ip->dst_addr, s->ip->src_addr,
-				       s->th->dst_port, s->th->src_port, 0, 0,
-				       &th);
-	if (m == NULL)
-		return;
+	struct hdr_fields f;
+	f.dst = &s->eth->src_addr;
+	f.src = &w->port[s->slot].mac;
+	f.sip = s->ip->dst_addr;
+	f.dip = s->ip->src_addr;
+	f.sport = s->th->dst_port;
+	f.dport = s->th->src_port;
+	f.id = rte_cpu_to_be_16(w->ip_id++);
+	f.win = 0;
+	f.optlen = 0;
+	f.len = 0;
 	if (s->flags & TH_ACK) {
-		th->sent_seq = rte_cpu_to_be_32(s->ack);
-		th->recv_ack = 0;
-		th->tcp_flags = TH_RST;
+		f.seq = rte_cpu_to_be_32(s->ack);
+		f.ack = 0;
+		f.flags = TH_RST;
 	} else {
 		uint32_t ack = s->seq + s->len + !!(s->flags & TH_SYN) +
 			       !!(s->flags & TH_FIN);
-		th->sent_seq = 0;
-		th->recv_ack = rte_cpu_to_be_32(ack);
-		th->tcp_flags = TH_RST | TH_ACK;
+		f.seq = 0;
+		f.ack = rte_cpu_to_be_32(ack);
+		f.flags = TH_RST | TH_ACK;
 	}
-	th->rx_win = 0;
+	struct rte_tcp_hdr *th;
+	struct rte_mbuf *m = seg_alloc(w, &f, &th);
+	if (m == NULL)
+		return;
 	w->ctr->rst_tx++;
-	seg_finish(w, s->slot, m, th);
+	seg_finish(w, s->slot, m, &f, th);
 }

@@ -13,6 +13,7 @@
 #include <rte_ethdev.h>
 #include <rte_lcore.h>
 #include <rte_malloc.h>
+#include <rte_random.h>
 
 #include "arp.h"
 #include "csum.h"
@@ -169,6 +170,12 @@ int worker_init(struct worker *w, const struct teng_plan *plan, uint32_t index,
 	w->lcore = lcore;
 	w->socket = (int)rte_lcore_to_socket_id(lcore);
 	w->ctl = ctl;
+	/* Decided before the loop: the clock's multipliers (ctl->hz is the
+	 * TSC's rate) and the ISN secret. */
+	uint64_t hz = rte_get_tsc_hz();
+	w->us_mult = (uint64_t)(((unsigned __int128)1000000 << 64) / hz);
+	w->ms_mult = (uint64_t)(((unsigned __int128)1000 << 64) / hz);
+	w->isn_key = rte_rand() | 1;
 	w->rng = (plan->seed ? plan->seed : 1) * 0x9E3779B97F4A7C15ull + index + 1;
 	w->st = rte_zmalloc_socket("teng_stats", sizeof(*w->st),
 				   RTE_CACHE_LINE_SIZE, w->socket);
@@ -259,6 +266,8 @@ void worker_clock(struct worker *w, uint64_t tsc)
 {
 	/* ms and us per tick as 0.64 fixed point; the product is taken in
 	 * 128 bits, so it neither wraps nor drifts in a long run. */
+	/* Set by worker_init; a worker made by hand (tests) gets them
+	 * here, from its ctl. Once per loop iteration, not per packet. */
 	if (unlikely(w->us_mult == 0)) {
 		w->us_mult = (uint64_t)(((unsigned __int128)1000000 << 64) / w->ctl->hz);
 		w->ms_mult = (uint64_t)(((unsigned __int128)1000 << 64) / w->ctl->hz);
@@ -300,11 +309,14 @@ static int parse_ip(struct worker *w, struct rte_mbuf *m, struct seg *s,
 	if (unlikely((s->ip->version_ihl >> 4) != 4 || ihl < 20 || tot < ihl ||
 		     tot > dlen - RTE_ETHER_HDR_LEN))
 		goto bad;
-	uint64_t ol = m->ol_flags & RTE_MBUF_F_RX_IP_CKSUM_MASK;
-	if (ol == RTE_MBUF_F_RX_IP_CKSUM_BAD ||
-	    (ol != RTE_MBUF_F_RX_IP_CKSUM_GOOD && !csum_ipv4_ok(s->ip))) {
-		w->ctr->drops_bad_checksum++;
-		return -1;
+	/* rx_trusted (the loopback): teng's own frames, never filled */
+	if (w->port[s->slot].rx_csum != CSUM_RX_TRUSTED) {
+		uint64_t ol = m->ol_flags & RTE_MBUF_F_RX_IP_CKSUM_MASK;
+		if (ol == RTE_MBUF_F_RX_IP_CKSUM_BAD ||
+		    (ol != RTE_MBUF_F_RX_IP_CKSUM_GOOD && !csum_ipv4_ok(s->ip))) {
+			w->ctr->drops_bad_checksum++;
+			return -1;
+		}
 	}
 	*ihlp = ihl;
 	*totp = tot;
@@ -323,11 +335,13 @@ static int parse_tcp(struct worker *w, struct rte_mbuf *m, struct seg *s,
 	uint32_t doff = (s->th->data_off >> 4) * 4u;
 	if (unlikely(doff < 20 || ihl + doff > tot))
 		goto bad;
-	uint64_t ol = m->ol_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK;
-	if (ol == RTE_MBUF_F_RX_L4_CKSUM_BAD ||
-	    (ol != RTE_MBUF_F_RX_L4_CKSUM_GOOD && !csum_tcp_ok(s->ip, s->th))) {
-		w->ctr->drops_bad_checksum++;
-		return -1;
+	if (w->port[s->slot].rx_csum != CSUM_RX_TRUSTED) {
+		uint64_t ol = m->ol_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK;
+		if (ol == RTE_MBUF_F_RX_L4_CKSUM_BAD ||
+		    (ol != RTE_MBUF_F_RX_L4_CKSUM_GOOD && !csum_tcp_ok(s->ip, s->th))) {
+			w->ctr->drops_bad_checksum++;
+			return -1;
+		}
 	}
 	s->opt = (const uint8_t *)(s->th + 1);
 	s->optlen = doff - 20;

@@ -42,8 +42,10 @@ struct worker_ctl {
 struct worker_port {
 	uint16_t dev;        /* ethdev port id */
 	uint16_t queue;
-	uint8_t tx_csum;     /* the device fills IPv4/TCP checksums */
-	uint8_t rx_csum;     /* the device verifies them */
+	uint8_t tx_csum;     /* the device fills IPv4/TCP checksums (the loopback
+			      * too: offered, never computed) */
+	uint8_t rx_csum;     /* CSUM_RX_*: software verifies, the device did
+			      * (its flags say), or rx_trusted (the loopback) */
 	struct rte_ether_addr mac, peer_mac;
 	uint32_t nexthop_ip; /* network order; 0: none (server replies go to each SYN's MAC) */
 	uint8_t peer_known;  /* peer_mac holds an answer */

@@ -34,6 +34,8 @@ options:
   --quiet         no live lines, only the final report
   --check         validate and compile the scenario, print the plan, send nothing
   --eal "ARGS"    extra DPDK EAL arguments
+  --sw-csum       compute and verify checksums in software even where the
+                  port offers offload (the loopback, a NIC): what they cost
   --help          this text
   --version       print the version
 
@@ -44,7 +46,7 @@ memory, writing the --json file)
 ]]
 
 local VALUED = { json = true, port = true, cores = true, eal = true, role = true, cpus = true }
-local FLAGS = { quiet = true, check = true, help = true, version = true }
+local FLAGS = { quiet = true, check = true, help = true, version = true, ["sw-csum"] = true }
 
 -- Returns the options, or nil and a usage error message.
 function M.parse(argv)
@@ -339,6 +341,7 @@ function M.main(argv)
   local ok, plan, d = pcall(compile.compile_file, o.scenario,
     { cores = o.cores, ports = o.ports, eal = o.eal, args = o.args, role = o.role, cpus = o.cpus })
   if not ok then io.stderr:write(tostring(plan), "\n"); return 2 end
+  plan.sw_csum = o["sw-csum"] and 1 or 0
   if o.check then io.stdout:write(report.summary(plan, d)); return 0 end
 
   -- The results file is opened before anything is sent: a path that
@@ -378,6 +381,7 @@ end
 function M.selftest()
   local o = assert(M.parse { "--json", "r.json", "x.lua", "cps=5", "--quiet", "--cores=2", "a=b=c" })
   assert(o.json == "r.json" and o.scenario == "x.lua" and o.quiet and o.cores == 2)
+  assert(M.parse { "--sw-csum", "x.lua" }["sw-csum"] and not o["sw-csum"])
   assert(o.args[1][1] == "cps" and o.args[1][2] == "5" and o.args[2][2] == "b=c")
   o = assert(M.parse { "x.lua", "--port", "af_packet:a,gateway=1.2.3.4", "--port=memif:/s:server" })
   assert(#o.ports == 2 and o.ports[1].spec == "af_packet:a" and o.ports[2].driver == "memif")

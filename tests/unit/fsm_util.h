@@ -53,6 +53,13 @@
 #define PEER_IP IP4(192, 168, 7, 7)
 #define PEER_PORT 40000
 
+/* Software checksums on the loopback (plan.sw_csum), so that the frames
+ * teng sends carry real checksums for pkt_decode to check; a test of the
+ * offload path defines it 0 before including this file. */
+#ifndef FSM_SW_CSUM
+#define FSM_SW_CSUM 1
+#endif
+
 #define CSLOT 0 /* the worker's slot facing its client role */
 #define SSLOT 1 /* ... and its server role */
 
@@ -159,13 +166,17 @@ static int fsm_eal_init(void)
 	memset(&lp, 0, sizeof(lp));
 	snprintf(lp.port[0].spec, sizeof(lp.port[0].spec), "loopback");
 	lp.nports = 1;
+	lp.sw_csum = FSM_SW_CSUM;
 	if (port_open(&g_ps, &lp, 1, pools, err, sizeof(err)) < 0) {
 		fprintf(stderr, "port_open: %s\n", err);
 		return -1;
 	}
-	/* The ring PMD offers no checksum offload: teng fills checksums in
-	 * software, and the tests check them. */
-	if (g_ps.ndevs != 2 || g_ps.tx_csum[0] || g_ps.tx_csum[1]) {
+	/* With sw_csum the loopback offers no checksum offload: teng fills
+	 * checksums in software, and the tests check them. Without, it
+	 * offers offload and trusts what it receives (test_csum). */
+	if (g_ps.ndevs != 2 || g_ps.tx_csum[0] != !FSM_SW_CSUM ||
+	    g_ps.tx_csum[1] != !FSM_SW_CSUM ||
+	    g_ps.rx_csum[0] != (FSM_SW_CSUM ? CSUM_RX_SW : CSUM_RX_TRUSTED)) {
 		fprintf(stderr, "unexpected loopback port shape\n");
 		return -1;
 	}
@@ -212,6 +223,7 @@ static struct teng_plan *plan_new(void)
 	p->nops = 1;
 	p->max_open = 16;
 	p->tcp.rcv_wnd = 1 << 20; /* the window the tests were written for */
+	p->sw_csum = FSM_SW_CSUM; /* real checksums, which pkt_decode checks */
 	return p;
 }
 

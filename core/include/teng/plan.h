@@ -333,7 +333,7 @@ struct teng_plan {
 	uint16_t cpus[TENG_MAX_CORES]; /* CPU of each worker (ncpus > 0) */
 	uint32_t ncpus;                /* 0: workers from CPU 1 on */
 	uint32_t quiet_eal; /* keep DPDK's log quiet */
-	uint32_t pad2;
+	uint32_t sw_csum; /* force software checksums (measure their cost) */
 };
 
 #endif
