@@ -41,6 +41,14 @@ static void hold_to_ring(struct worker_port *p)
 
 static void tx_send(struct worker_port *p)
 {
+	/* memif: the driver unmaps its rings once the peer is gone, which
+	 * may happen between the loop's link check and this send (a peer
+	 * that ends first while we flush resets): ask again right here. */
+	if (unlikely(p->watch_link) && !p->link_down) {
+		struct rte_eth_link link;
+		p->link_down = rte_eth_link_get_nowait(p->dev, &link) != 0 ||
+			       link.link_status != RTE_ETH_LINK_UP;
+	}
 	if (unlikely(p->link_down))
 		return; /* held until the link is back or the run ends */
 	for (;;) {
