@@ -598,10 +598,35 @@ static void set_phase(struct worker *w, uint32_t p)
 	w->phase_start_s = p == 0 ? 0 : w->phase_end_ms[p - 1 < w->nphases ? p - 1 : 0] / 1000.0;
 }
 
+/* A rate phase is over: open what its schedule wanted by its planned
+ * end and the loop has not reached yet (the last opening of a phase is
+ * due at its very end: without this, conns = cps x duration came out
+ * one short). */
+static void open_phase_rest(struct worker *w)
+{
+	uint32_t k = w->phase_kind[w->phase];
+	if (!w->client_on || (k != TENG_RATE_CPS && k != TENG_RATE_RAMP))
+		return;
+	uint64_t want = (uint64_t)(rate_due(w, w->phase_dur_s[w->phase]) + 1e-6);
+	/* Only the remainder of a phase on schedule: a saturated one is
+	 * behind by more, which its lag already reports. */
+	if (want > w->opened_phase + OPEN_BURST || worker_pressure(w))
+		return;
+	uint64_t cap = w->sched[w->phase].conc_to ? w->sched[w->phase].conc_to : w->max_open;
+	while (w->opened_phase < want && w->st->c_active < cap &&
+	       (!w->conn_limit || w->opened_total < w->conn_limit) &&
+	       tcp_connect(w, w->now_us) == 0) {
+		w->opened_phase++;
+		w->opened_total++;
+	}
+}
+
 static void schedule(struct worker *w)
 {
-	while (w->phase < w->nphases && w->now_ms >= w->phase_end_ms[w->phase])
+	while (w->phase < w->nphases && w->now_ms >= w->phase_end_ms[w->phase]) {
+		open_phase_rest(w);
 		set_phase(w, w->phase + 1);
+	}
 	if (w->ctl->draining && w->phase < w->nphases)
 		set_phase(w, w->nphases);
 	if (w->phase >= w->nphases || !w->client_on)

@@ -158,6 +158,8 @@ local function phase_at(plan, t)
   return "drain"
 end
 
+local END_MARGIN_S = 0.02
+
 -- The rate the schedule asks for at time t (seconds since the first
 -- phase) in phase p (0-based), all cores; nil for a phase with no rate.
 local function asked_at(plan, p, t)
@@ -204,6 +206,10 @@ local function run_plan(plan, d, o, each)
   local live = not o.quiet and api.isatty(1) == 1
   local per_second, prev = {}, { t = 0, completed = 0, obytes = 0 }
   local k, t, intr, done, stopped = 0, 0, false, false, nil
+  -- The last wait runs a little past the end, so that every worker has
+  -- passed its last phase's planned end (and opened what was due by it)
+  -- before the drain begins.
+  local function until_(x) return x >= total and x + END_MARGIN_S or x end
   repeat
     k = k + 1
     t = math.min(k, total)
@@ -212,13 +218,13 @@ local function run_plan(plan, d, o, each)
       local step = prev.t
       repeat
         step = math.min(step + 0.1, t)
-        intr = api.teng_run_wait(run, step) ~= 0
+        intr = api.teng_run_wait(run, until_(step)) ~= 0
         api.teng_run_snapshot(run, snap)
         done = done_with(snap.total, snap.c_active, conns)
       until step >= t or intr or done
       if done then t = math.max(prev.t, math.min(tonumber(snap.elapsed_s), t)) end
     else
-      intr = api.teng_run_wait(run, t) ~= 0
+      intr = api.teng_run_wait(run, until_(t)) ~= 0
       api.teng_run_snapshot(run, snap)
     end
     local tot = snap.total

@@ -178,6 +178,18 @@ function M.evaluate(d, r)
       out[#out + 1] = entry({ label = "failed", kind = "default" }, nil, role, n, 0, n == 0, "count")
     end
   end
+  -- conns = N: exactly N connections opened and each one counted as
+  -- completed or failed; a count not reached fails the run.
+  if d.conns and d.client then
+    local c = run.client or {}
+    local n = c.attempted or 0
+    local counted = completed(c) + failed(c)
+    out[#out + 1] = entry({ label = "conns", kind = "conns" }, nil, "client", n, d.conns,
+      n == d.conns and counted == d.conns, "count",
+      n ~= d.conns and ("opened %d of the %d connections asked"):format(n, d.conns)
+        or counted ~= d.conns and ("%d of them not counted as completed or failed"):format(d.conns - counted)
+        or nil)
+  end
   for _, role in ipairs(roles_of(d)) do
     local n = completed(run[role])
     out[#out + 1] = entry({ label = "completed", kind = "always" }, nil, role, n, 1, n >= 1, "count",
@@ -204,6 +216,7 @@ function M.describe(e)
   local s = ("%s (%s)"):format(e.label, table.concat(where, ", "))
   if e.measured ~= nil and e.unit then
     local min = e.kind == "min_cps" or e.kind == "min_completed" or e.kind == "always"
+      or e.kind == "conns"
     local op = e.ok and (min and ">=" or "<=") or (min and "<" or ">")
     s = ("%s: %s %s %s"):format(s, FMT[e.unit](e.measured), op, FMT[e.unit .. "_limit"](e.limit))
   end
