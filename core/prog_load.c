@@ -134,6 +134,43 @@ static int check_plan(const struct teng_plan *plan, char *err, size_t errlen)
 	return 0;
 }
 
+/* Can a program have two templates in flight: two sends reachable from
+ * one entry, or one inside a loop (any jump back)? Then the plan needs
+ * the send queue (prog.h, PROG_SENDQ). */
+static int can_pipeline(const struct teng_plan *plan, uint16_t entry)
+{
+	uint8_t seen[TENG_MAX_OPS];
+	uint16_t stack[TENG_MAX_OPS];
+	uint32_t sp = 0, sends = 0, back = 0;
+	if (entry >= plan->nops)
+		return 0;
+	memset(seen, 0, sizeof(seen));
+	stack[sp++] = entry;
+	seen[entry] = 1;
+	while (sp) {
+		uint32_t i = stack[--sp];
+		const struct teng_op *op = &plan->ops[i];
+		sends += op->code == TENG_OP_SEND || op->code == TENG_OP_SEND_BULK ||
+			 op->code == TENG_OP_SEND_ECHO;
+		uint32_t next[2], nn = 0;
+		if (falls_through(op) && op->code != TENG_OP_JUMP && i + 1 < plan->nops)
+			next[nn++] = i + 1;
+		int jumps = op->code == TENG_OP_JUMP || op->code == TENG_OP_LOOP_INIT ||
+			    op->code == TENG_OP_LOOP_NEXT || op->code == TENG_OP_RECV;
+		if (jumps && op->jump != TENG_NO_JUMP && op->jump < plan->nops) {
+			next[nn++] = op->jump;
+			back |= op->jump <= i;
+		}
+		for (uint32_t k = 0; k < nn; k++) {
+			if (!seen[next[k]]) {
+				seen[next[k]] = 1;
+				stack[sp++] = (uint16_t)next[k];
+			}
+		}
+	}
+	return sends >= 2 || (sends && back);
+}
+
 static void *zalloc(size_t n, int socket)
 {
 	return rte_zmalloc_socket("teng_prog", n ? n : 1, RTE_CACHE_LINE_SIZE, socket);
@@ -164,7 +201,7 @@ int prog_init(struct worker *w, const struct teng_plan *plan, uint32_t ntcb,
 	vm->seed = plan->seed;
 	vm->ncores = plan->cores ? plan->cores : 1;
 	vm->core = w->index;
-	vm->rx_taken = 0;
+	vm->rx_taken = vm->rx_keep = 0;
 
 	vm->blob = rte_malloc_socket("teng_blob", plan->blob_len ? plan->blob_len : 1,
 				     0, w->socket);
@@ -217,6 +254,16 @@ int prog_init(struct worker *w, const struct teng_plan *plan, uint32_t ntcb,
 			vm->echo_free[i] = nb - 1 - i;
 		vm->echo_nfree = nb;
 	}
+	int pipe = 0;
+	for (uint32_t i = 0; i < plan->ntemplates && i < TENG_MAX_TEMPLATES; i++)
+		pipe |= can_pipeline(plan, plan->templates[i].prog);
+	for (uint32_t i = 0; i < plan->nlisteners && i < TENG_MAX_LISTENERS; i++)
+		pipe |= can_pipeline(plan, plan->listeners[i].prog);
+	if (pipe) {
+		vm->sendq = zalloc((size_t)ntcb * sizeof(struct prog_sendq), w->socket);
+		if (vm->sendq == NULL)
+			goto nomem;
+	}
 	if (uses_step) {
 		vm->step_t0 = zalloc(ntcb * sizeof(uint32_t), w->socket);
 		if (vm->step_t0 == NULL)
@@ -241,6 +288,8 @@ void prog_fini(struct worker *w)
 	rte_free(vm->echo_free);
 	rte_free(vm->echo_of);
 	rte_free(vm->step_t0);
+	rte_free(vm->sendq);
+	vm->sendq = NULL;
 	vm->blob = NULL;
 	vm->kmp = NULL;
 	vm->echo_mem = NULL;
