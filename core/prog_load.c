@@ -134,41 +134,82 @@ static int check_plan(const struct teng_plan *plan, char *err, size_t errlen)
 	return 0;
 }
 
-/* Can a program have two templates in flight: two sends reachable from
- * one entry, or one inside a loop (any jump back)? Then the plan needs
- * the send queue (prog.h, PROG_SENDQ). */
-static int can_pipeline(const struct teng_plan *plan, uint16_t entry)
+static inline int is_send_op(const struct teng_op *op)
 {
-	uint8_t seen[TENG_MAX_OPS];
+	return op->code == TENG_OP_SEND || op->code == TENG_OP_SEND_BULK ||
+	       op->code == TENG_OP_SEND_ECHO;
+}
+
+/* The ops op i may go on to: 0..2 of them in next. */
+static uint32_t successors(const struct teng_plan *plan, uint32_t i,
+			   uint32_t next[2])
+{
+	const struct teng_op *op = &plan->ops[i];
+	uint32_t nn = 0;
+	if (falls_through(op) && i + 1 < plan->nops)
+		next[nn++] = i + 1;
+	int jumps = op->code == TENG_OP_JUMP || op->code == TENG_OP_LOOP_INIT ||
+		    op->code == TENG_OP_LOOP_NEXT || op->code == TENG_OP_RECV;
+	if (jumps && op->jump != TENG_NO_JUMP && op->jump < plan->nops)
+		next[nn++] = op->jump;
+	return nn;
+}
+
+/* Mark in seen the ops reachable from op `from`. With find_send, walk
+ * from its successors instead, a THINK ends a path, and 1 as soon as a
+ * send is reached. */
+static int walk(const struct teng_plan *plan, uint32_t from, int find_send,
+		uint8_t *seen)
+{
 	uint16_t stack[TENG_MAX_OPS];
-	uint32_t sp = 0, sends = 0, back = 0;
-	if (entry >= plan->nops)
-		return 0;
-	memset(seen, 0, sizeof(seen));
-	stack[sp++] = entry;
-	seen[entry] = 1;
-	while (sp) {
-		uint32_t i = stack[--sp];
-		const struct teng_op *op = &plan->ops[i];
-		sends += op->code == TENG_OP_SEND || op->code == TENG_OP_SEND_BULK ||
-			 op->code == TENG_OP_SEND_ECHO;
-		uint32_t next[2], nn = 0;
-		if (falls_through(op) && op->code != TENG_OP_JUMP && i + 1 < plan->nops)
-			next[nn++] = i + 1;
-		int jumps = op->code == TENG_OP_JUMP || op->code == TENG_OP_LOOP_INIT ||
-			    op->code == TENG_OP_LOOP_NEXT || op->code == TENG_OP_RECV;
-		if (jumps && op->jump != TENG_NO_JUMP && op->jump < plan->nops) {
-			next[nn++] = op->jump;
-			back |= op->jump <= i;
-		}
-		for (uint32_t k = 0; k < nn; k++) {
+	uint32_t sp = 0, next[2];
+	memset(seen, 0, TENG_MAX_OPS);
+	if (find_send) {
+		uint32_t nn = successors(plan, from, next);
+		for (uint32_t k = 0; k < nn; k++)
 			if (!seen[next[k]]) {
 				seen[next[k]] = 1;
 				stack[sp++] = (uint16_t)next[k];
 			}
-		}
+	} else {
+		seen[from] = 1;
+		stack[sp++] = (uint16_t)from;
 	}
-	return sends >= 2 || (sends && back);
+	while (sp) {
+		uint32_t i = stack[--sp];
+		const struct teng_op *op = &plan->ops[i];
+		if (find_send) {
+			if (is_send_op(op))
+				return 1;
+			if (op->code == TENG_OP_THINK)
+				continue;
+		}
+		uint32_t nn = successors(plan, i, next);
+		for (uint32_t k = 0; k < nn; k++)
+			if (!seen[next[k]]) {
+				seen[next[k]] = 1;
+				stack[sp++] = (uint16_t)next[k];
+			}
+	}
+	return 0;
+}
+
+/* Can a program have two templates in flight: a send after which another
+ * send is reached without a THINK between (consecutive sends, or a loop
+ * that answers pipelined requests)? Then the plan needs the send queue
+ * (prog.h, PROG_SENDQ). Without it a send waits for the ACK of what is
+ * in flight, as a send after a THINK that was shorter than the round
+ * trip does. */
+static int can_pipeline(const struct teng_plan *plan, uint32_t entry)
+{
+	uint8_t reach[TENG_MAX_OPS], seen[TENG_MAX_OPS];
+	if (entry >= plan->nops)
+		return 0;
+	walk(plan, entry, 0, reach);
+	for (uint32_t i = 0; i < plan->nops; i++)
+		if (reach[i] && is_send_op(&plan->ops[i]) && walk(plan, i, 1, seen))
+			return 1;
+	return 0;
 }
 
 static void *zalloc(size_t n, int socket)

@@ -393,6 +393,76 @@ static void test_self_pipelined(void **state)
 	assert_int_equal(CTR->rx_unexpected + CTR->drops_out_of_order, 0);
 }
 
+/* An echo queued before another send stays as it was sent until it is
+ * acknowledged; the next echo waits for that (one echo in flight). */
+static void test_echo_then_send(void **state)
+{
+	(void)state;
+	struct teng_plan *p = plan_new();
+	uint32_t bang = plan_str(p, "!\n");
+	uint16_t b0 = (uint16_t)p->nops;
+	PROG_SERVER(p, X_OP(LOOP_INIT, .mode = TENG_LOOP_COUNT, .n = 2,
+			    .jump = (uint16_t)(b0 + 5)),
+		    R_OP(LINE, .flags = TENG_OPF_ECHO), X_OP(SEND_ECHO), OP(SEND, bang),
+		    X_OP(LOOP_NEXT, .jump = (uint16_t)(b0 + 1)), OP(CLOSE, 0),
+		    OP(END, 0));
+	p->echo_buffers = 2;
+	p->echo_bytes = 64;
+	fx_start(p);
+	assert_non_null(F.w->prog.sendq);
+	uint32_t iss = server_syn(IRS, 1460, 7, 65535);
+	TO_SERVER(.seq = IRS + 1, .ack = iss + 1, .flags = TH_ACK, .wnd = 1000);
+	assert_int_equal(out(SSLOT), 0);
+	TO_SERVER(.seq = IRS + 1, .ack = iss + 1, .flags = TH_ACK | TH_PSH,
+		  .wnd = 1000, .data = "a\nb\n", .len = 4);
+	struct pkt *r = out1(SSLOT);
+	check_seg(r, TH_ACK | TH_PSH, iss + 1, IRS + 5);
+	assert_int_equal(r->len, 4);
+	assert_memory_equal(r->data, "a\n!\n", 4);
+	/* lost: the same bytes again, the echo from its buffer */
+	run_timers_at(F.w->rto_ms);
+	r = out1(SSLOT);
+	check_seg(r, TH_ACK | TH_PSH, iss + 1, IRS + 5);
+	assert_memory_equal(r->data, "a\n!\n", 4);
+	/* acknowledged: the second echo and its "!" go, then the FIN */
+	TO_SERVER(.seq = IRS + 5, .ack = iss + 5, .flags = TH_ACK, .wnd = 1000);
+	r = out1(SSLOT);
+	check_seg(r, TH_ACK | TH_PSH | TH_FIN, iss + 5, IRS + 5);
+	assert_int_equal(r->len, 4);
+	assert_memory_equal(r->data, "b\n!\n", 4);
+	TO_SERVER(.seq = IRS + 5, .ack = iss + 10, .flags = TH_ACK | TH_FIN, .wnd = 1000);
+	check_seg(out1(SSLOT), TH_ACK, iss + 10, IRS + 6);
+	assert_int_equal(CTR->s_completed, 1);
+	assert_int_equal(F.w->prog.echo_nfree, F.w->prog.echo_buffers);
+}
+
+/* The send queue exists only for plans that can pipeline: a send after
+ * a THINK (concurrent.lua) does not need it, and waits for the ACK of
+ * what is in flight, as before. */
+static void test_sendq_only_when_needed(void **state)
+{
+	(void)state;
+	struct teng_plan *p = plan_new();
+	uint32_t a = plan_str(p, "first"), b = plan_str(p, "second");
+	PROG_CLIENT(p, OP(SEND, a), X_OP(THINK, .mode = TENG_DIST_FIXED, .n = 1000),
+		    OP(SEND, b), OP(RECV_EOF, 0), OP(CLOSE, 0), OP(END, 0));
+	PROG_SERVER(p, OP(RECV_BYTES, 5), OP(RECV_BYTES, 6), OP(CLOSE, 0), OP(END, 0));
+	fx_start(p);
+	assert_null(F.w->prog.sendq);
+	uint32_t iss = client_syn();
+	client_synack(IRS, iss, 1460, 7, 65535);
+	assert_int_equal(out(CSLOT), 2);
+	assert_int_equal(P[1].len, 5);
+	/* the think ends before the ACK: the second send waits for it */
+	run_timers_at(1);
+	assert_int_equal(out(CSLOT), 0);
+	assert_int_equal(client_tcb()->pc, CPC_OF(2));
+	TO_CLIENT(.seq = IRS + 1, .ack = iss + 6, .flags = TH_ACK, .wnd = 1000);
+	struct pkt *d = out1(CSLOT);
+	check_seg(d, TH_ACK | TH_PSH, iss + 6, IRS + 1);
+	assert_memory_equal(d->data, "second", 6);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -403,6 +473,8 @@ int main(void)
 		FSM_TEST(test_think_data_not_acked),
 		FSM_TEST(test_after_end_acked),
 		FSM_TEST(test_self_pipelined),
+		FSM_TEST(test_echo_then_send),
+		FSM_TEST(test_sendq_only_when_needed),
 	};
 	FSM_MAIN(tests);
 }
