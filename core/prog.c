@@ -2,10 +2,13 @@
 /*
  * The program runner (the VM): a connection walks the ops of its
  * template's or listener's program (plan.h, enum teng_opcode). Sends
- * queue a payload template, rendered when a segment is built; receives
+ * queue a payload template, rendered when a segment is built; up to
+ * PROG_SENDQ templates may be in flight back to back (the TCB holds the
+ * newest, a per-core send queue the ones before it); receives
  * hand in-order data to the mode's framer (proto_*.c) without buffering
- * it, and check the framed message as it streams. Echo buffers and step
- * clocks are per-core side arrays keyed by the TCB's index.
+ * it, and check the framed message as it streams. Echo buffers, step
+ * clocks and send queues are per-core side arrays keyed by the TCB's
+ * index.
  */
 #include <math.h>
 #include <stdio.h>
