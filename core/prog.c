@@ -2,10 +2,13 @@
 /*
  * The program runner (the VM): a connection walks the ops of its
  * template's or listener's program (plan.h, enum teng_opcode). Sends
- * queue a payload template, rendered when a segment is built; receives
+ * queue a payload template, rendered when a segment is built; up to
+ * PROG_SENDQ templates may be in flight back to back (the TCB holds the
+ * newest, a per-core send queue the ones before it); receives
  * hand in-order data to the mode's framer (proto_*.c) without buffering
- * it, and check the framed message as it streams. Echo buffers and step
- * clocks are per-core side arrays keyed by the TCB's index.
+ * it, and check the framed message as it streams. Echo buffers, step
+ * clocks and send queues are per-core side arrays keyed by the TCB's
+ * index.
  */
 #include <math.h>
 #include <stdio.h>
@@ -92,11 +95,101 @@ static int echo_append(struct worker *w, struct tcb *t, const uint8_t *p,
 	return PROG_OK;
 }
 
+/* ---- the send queue ---- */
+
+static inline int is_send(uint8_t code)
+{
+	return code == TENG_OP_SEND || code == TENG_OP_SEND_BULK ||
+	       code == TENG_OP_SEND_ECHO;
+}
+
+/* Entry i of q ends where the next begins, the last where t->tpl does. */
+static inline uint32_t sendq_end(const struct prog_sendq *q, uint32_t i,
+				 const struct tcb *t)
+{
+	return i + 1 < q->n ? q->seq[i + 1] : t->tpl_seq;
+}
+
+/* t->tpl is in flight and another template follows it: move t->tpl to
+ * the send queue (dropping the entries already acknowledged). 0 when
+ * the queue is full (or the plan has none): the send waits for an ACK. */
+static int sendq_push(struct worker *w, struct tcb *t)
+{
+	struct prog_core *vm = &w->prog;
+	if (vm->sendq == NULL)
+		return 0;
+	struct prog_sendq *q = &vm->sendq[tcb_id(w, t)];
+	uint32_t n = 0;
+	if (SEQ_LT(t->snd_una, t->tpl_seq)) {
+		/* entries before t->tpl are still in flight: keep those */
+		n = q->n;
+		uint32_t k = 0;
+		while (k < n && SEQ_LEQ(sendq_end(q, k, t), t->snd_una))
+			k++;
+		if (k) {
+			n -= k;
+			memmove(q->seq, q->seq + k, n * sizeof(q->seq[0]));
+			memmove(q->tpl, q->tpl + k, n * sizeof(q->tpl[0]));
+			memmove(q->req, q->req + k, n * sizeof(q->req[0]));
+			q->n = (uint8_t)n;
+		}
+		if (n >= PROG_SENDQ - 1)
+			return 0;
+	}
+	q->seq[n] = t->tpl_seq;
+	q->tpl[n] = t->tpl;
+	q->req[n] = t->tpl_req;
+	q->n = (uint8_t)(n + 1);
+	return 1;
+}
+
+/* Queue len bytes of template tpl after what is queued: 1, or 0 when it
+ * must wait for an ACK. Nothing in flight (the common case) touches
+ * only the TCB. */
+static inline int send_queue(struct worker *w, struct tcb *t, uint16_t tpl,
+			     uint16_t req, uint32_t len)
+{
+	if (len == 0)
+		return 1;
+	if (SEQ_LT(t->snd_una, t->snd_end) && !sendq_push(w, t))
+		return 0;
+	t->tpl = tpl;
+	t->tpl_seq = t->snd_end;
+	t->tpl_req = req;
+	t->snd_end += len;
+	return 1;
+}
+
+int prog_send_waits(const struct worker *w, const struct tcb *t)
+{
+	if (t->flags2 & TF2_THINKING)
+		return 0;
+	return is_send(w->prog.ops[t->pc].code);
+}
+
+/* Echoed bytes are in flight: the current template, or one queued
+ * before it. At most one echo template is in flight at a time, and the
+ * buffer's byte 0 is its first byte. */
+static int echo_in_flight(struct worker *w, const struct tcb *t)
+{
+	if (!SEQ_LT(t->snd_una, t->snd_end))
+		return 0;
+	if (t->tpl == TPL_ECHO)
+		return 1;
+	if (!SEQ_LT(t->snd_una, t->tpl_seq) || w->prog.sendq == NULL)
+		return 0;
+	const struct prog_sendq *q = &w->prog.sendq[tcb_id(w, t)];
+	for (uint32_t i = 0; i < q->n; i++)
+		if (q->tpl[i] == TPL_ECHO && SEQ_GT(sendq_end(q, i, t), t->snd_una))
+			return 1;
+	return 0;
+}
+
 /* The echoed bytes sent so far are acknowledged (nothing of the echo is
  * in flight): drop them, and give the buffer back once it is empty. */
 static void echo_settle(struct worker *w, struct tcb *t)
 {
-	if (t->tpl == TPL_ECHO && SEQ_LT(t->snd_una, t->snd_end))
+	if (echo_in_flight(w, t))
 		return;
 	struct prog_core *vm = &w->prog;
 	uint32_t b = vm->echo_of[tcb_id(w, t)];
@@ -117,20 +210,22 @@ static int echo_send(struct worker *w, struct tcb *t)
 	struct prog_core *vm = &w->prog;
 	if (!(t->flags2 & TF2_ECHO))
 		return 1;
-	if (t->snd_una != t->snd_end) {
-		/* What is in flight is echo too: the new bytes follow it in
-		 * the same buffer, so they go out without waiting. */
-		if (t->tpl != TPL_ECHO)
-			return 0;
-	} else {
-		echo_settle(w, t);
-		if (!(t->flags2 & TF2_ECHO))
-			return 1;
-		t->tpl = TPL_ECHO;
-		t->tpl_seq = t->snd_end; /* buffer byte 0 */
-	}
 	uint32_t b = vm->echo_of[tcb_id(w, t)];
-	t->snd_end += vm->echo_len[b] - vm->echo_sent[b];
+	if (t->tpl == TPL_ECHO && SEQ_LT(t->snd_una, t->snd_end)) {
+		/* What is in flight last is echo too: the new bytes follow
+		 * it in the same buffer, so they go out without waiting. */
+		t->snd_end += vm->echo_len[b] - vm->echo_sent[b];
+		vm->echo_sent[b] = vm->echo_len[b];
+		return 1;
+	}
+	/* An earlier echo still in flight holds the buffer's start. */
+	if (echo_in_flight(w, t))
+		return 0;
+	echo_settle(w, t);
+	if (!(t->flags2 & TF2_ECHO))
+		return 1;
+	if (!send_queue(w, t, TPL_ECHO, t->req, vm->echo_len[b]))
+		return 0;
 	vm->echo_sent[b] = vm->echo_len[b];
 	return 1;
 }
@@ -244,8 +339,16 @@ int prog_input(struct worker *w, struct tcb *t, const uint8_t *p, uint32_t n)
 			break;
 	}
 	vm->rx_taken = n0 - n;
-	if (n && rc == PROG_OK)
-		w->ctr->rx_unexpected += n;
+	vm->rx_keep = 0;
+	if (n && rc == PROG_OK) {
+		/* Sending (a full send queue) or thinking: a recv may come,
+		 * so the peer is to send these again. At its end, or waiting
+		 * for the FIN, the program will never take them. */
+		if ((t->flags2 & TF2_THINKING) || is_send(vm->ops[t->pc].code))
+			vm->rx_keep = n;
+		else
+			w->ctr->rx_unexpected += n;
+	}
 	return rc;
 }
 
@@ -347,22 +450,15 @@ int prog_step(struct worker *w, struct tcb *t)
 		}
 		switch (op->code) {
 		case TENG_OP_SEND:
-			/* One template in flight at a time: what was sent before
-			 * must be acknowledged before the next starts. */
-			if (t->snd_una != t->snd_end)
+			/* Queued behind what is in flight (PROG_SENDQ
+			 * templates at most; beyond, wait for an ACK). */
+			if (!send_queue(w, t, op->a, t->req, vm->payloads[op->a].len))
 				return PROG_OK;
-			t->tpl = op->a;
-			t->tpl_seq = t->snd_end;
-			t->tpl_req = t->req;
-			t->snd_end += vm->payloads[op->a].len;
 			t->pc++;
 			continue;
 		case TENG_OP_SEND_BULK:
-			if (t->snd_una != t->snd_end)
+			if (!send_queue(w, t, TPL_BULK, t->req, op->n))
 				return PROG_OK;
-			t->tpl = TPL_BULK;
-			t->tpl_seq = t->snd_end;
-			t->snd_end += op->n;
 			t->pc++;
 			continue;
 		case TENG_OP_SEND_ECHO:
@@ -497,18 +593,19 @@ void prog_release(struct worker *w, struct tcb *t)
 	t->flags2 &= (uint8_t)~(TF2_STEP | TF2_THINKING | TF2_DEADLINE);
 }
 
-void prog_render(struct worker *w, const struct tcb *t, uint32_t off,
-		 uint32_t len, uint8_t *dst)
+/* Bytes [off, off + len) of one template. */
+static inline void render_one(struct worker *w, const struct tcb *t,
+			      uint16_t tpl, uint16_t req, uint32_t off,
+			      uint32_t len, uint8_t *dst)
 {
 	const struct prog_core *vm = &w->prog;
-	uint16_t tpl = t->tpl;
 	if (likely(tpl < TPL_ECHO)) {
 		const struct teng_payload *p = &vm->payloads[tpl];
 		if (likely(p->nfields == 0)) {
 			memcpy(dst, vm->blob + p->off + off, len);
 			return;
 		}
-		struct payload_ctx c = ctx_of(vm, t, t->tpl_req);
+		struct payload_ctx c = ctx_of(vm, t, req);
 		payload_render_fields(vm, tpl, &c, off, len, dst);
 	} else if (tpl == TPL_BULK) {
 		payload_bulk(off, len, dst);
@@ -517,4 +614,47 @@ void prog_render(struct worker *w, const struct tcb *t, uint32_t off,
 	} else {
 		memset(dst, 0, len); /* nothing is being sent: never asked */
 	}
+}
+
+/* A range that starts before t->tpl: across the send queue's templates,
+ * then into t->tpl. */
+static __attribute__((noinline)) void
+render_queued(struct worker *w, const struct tcb *t, uint32_t off,
+	      uint32_t len, uint8_t *dst)
+{
+	const struct prog_core *vm = &w->prog;
+	uint32_t seq = t->tpl_seq + off;
+	if (vm->sendq != NULL) {
+		const struct prog_sendq *q = &vm->sendq[tcb_id(w, t)];
+		for (uint32_t i = 0; i < q->n && len; i++) {
+			uint32_t s0 = q->seq[i], s1 = sendq_end(q, i, t);
+			if (SEQ_GEQ(seq, s1))
+				continue;
+			if (SEQ_LT(seq, s0))
+				break; /* before what is queued: never asked */
+			uint32_t k = s1 - seq;
+			if (k > len)
+				k = len;
+			render_one(w, t, q->tpl[i], q->req[i], seq - s0, k, dst);
+			dst += k;
+			len -= k;
+			seq += k;
+		}
+	}
+	if (len == 0)
+		return;
+	if (seq == t->tpl_seq)
+		render_one(w, t, t->tpl, t->tpl_req, 0, len, dst);
+	else
+		memset(dst, 0, len);
+}
+
+void prog_render(struct worker *w, const struct tcb *t, uint32_t off,
+		 uint32_t len, uint8_t *dst)
+{
+	/* one template in flight: the TCB alone says what it is */
+	if (likely((int32_t)off >= 0))
+		render_one(w, t, t->tpl, t->tpl_req, off, len, dst);
+	else
+		render_queued(w, t, off, len, dst);
 }

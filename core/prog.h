@@ -53,10 +53,36 @@ struct prog_core {
 	uint32_t *step_t0;      /* TCB index -> step start, us tick (TF2_STEP) */
 	uint64_t seed;          /* plan seed, for field hashes */
 	uint32_t ncores, core;  /* for the connection number in the run */
-	/* Set by prog_input: payload bytes a recv took. Fewer than were
-	 * given means the program was not receiving (sending, thinking,
-	 * done) when they came; they are counted in rx_unexpected. */
+	/* Set by prog_input: payload bytes a recv took, and of the rest
+	 * those the program may still take later (it is sending, waiting
+	 * at a full send queue, or thinking): rx_keep bytes the TCP side
+	 * must not acknowledge, so that the peer sends them again. The
+	 * rest (the program has ended, or waits for the peer's FIN) is
+	 * acknowledged, dropped and counted in rx_unexpected. */
 	uint32_t rx_taken;
+	uint32_t rx_keep;
+	/* Send queue (pipelined sends): TCB index -> the templates queued
+	 * before t->tpl and not yet all acknowledged; NULL when no program
+	 * of the plan can have two sends in flight. */
+	struct prog_sendq *sendq;
+};
+
+/* Templates one connection may have in flight at once: t->tpl and up
+ * to PROG_SENDQ - 1 before it in the side array. A send beyond that
+ * waits for an ACK. */
+#define PROG_SENDQ 8
+
+/* The templates queued before t->tpl: template i covers sequence
+ * numbers [seq[i], seq[i + 1]), the last one up to t->tpl_seq. Valid
+ * only while SEQ_LT(t->snd_una, t->tpl_seq): once everything before
+ * the current template is acknowledged the entry is stale, and the
+ * TCB alone describes what is in flight. */
+struct prog_sendq {
+	uint32_t seq[PROG_SENDQ - 1];
+	uint16_t tpl[PROG_SENDQ - 1];
+	uint16_t req[PROG_SENDQ - 1];
+	uint8_t n;
+	uint8_t pad[3];
 };
 
 /* Set up from the plan once the connection table exists (pool size in
@@ -70,9 +96,11 @@ void prog_fini(struct worker *w);
 void prog_start(struct worker *w, struct tcb *t, uint16_t pc);
 /* Run ops that need no input (sends, closes, loops, think, ...). */
 int prog_step(struct worker *w, struct tcb *t);
-/* In-order payload for the program. Bytes that arrive while the program
- * is not at a recv (sending, thinking, done) are counted in
- * rx_unexpected; prog.rx_taken says how many a recv took. */
+/* In-order payload for the program. prog.rx_taken says how many bytes
+ * a recv took; prog.rx_keep how many of the rest the program may still
+ * want (it is sending or thinking): the TCP side does not acknowledge
+ * those. Bytes after the program's end (or while it waits for the FIN)
+ * are counted in rx_unexpected and may be acknowledged. */
 int prog_input(struct worker *w, struct tcb *t, const uint8_t *p, uint32_t n);
 /* The connection's timer reached t->wake_ms (TF2_THINKING or
  * TF2_DEADLINE): wake up, or fail with TENG_REASON_RECV_TIMEOUT. */
@@ -82,10 +110,17 @@ void prog_release(struct worker *w, struct tcb *t);
 
 /* Bytes [off, off + len) of what the connection is sending (t->tpl:
  * a payload with its fields filled for t->conn and t->tpl_req, the
- * bulk pattern, or the echo buffer); off counts from t->tpl_seq. Used
- * for first sends and retransmissions alike. */
+ * bulk pattern, or the echo buffer); off counts from t->tpl_seq, as a
+ * 32-bit sequence difference: "negative" (seq before t->tpl_seq) means
+ * bytes of the templates queued before it (the send queue), and a range
+ * may cross template boundaries. Used for first sends and
+ * retransmissions alike. */
 void prog_render(struct worker *w, const struct tcb *t, uint32_t off,
 		 uint32_t len, uint8_t *dst);
+
+/* The program waits at a send for room in its send queue (only with a
+ * send queue, w->prog.sendq): an ACK that moved snd_una should step it. */
+int prog_send_waits(const struct worker *w, const struct tcb *t);
 
 /* Called by the VM, implemented by the TCP side (tcp.c): */
 /* the connection wants its timer at t->wake_ms at the latest */

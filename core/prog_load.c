@@ -134,6 +134,84 @@ static int check_plan(const struct teng_plan *plan, char *err, size_t errlen)
 	return 0;
 }
 
+static inline int is_send_op(const struct teng_op *op)
+{
+	return op->code == TENG_OP_SEND || op->code == TENG_OP_SEND_BULK ||
+	       op->code == TENG_OP_SEND_ECHO;
+}
+
+/* The ops op i may go on to: 0..2 of them in next. */
+static uint32_t successors(const struct teng_plan *plan, uint32_t i,
+			   uint32_t next[2])
+{
+	const struct teng_op *op = &plan->ops[i];
+	uint32_t nn = 0;
+	if (falls_through(op) && i + 1 < plan->nops)
+		next[nn++] = i + 1;
+	int jumps = op->code == TENG_OP_JUMP || op->code == TENG_OP_LOOP_INIT ||
+		    op->code == TENG_OP_LOOP_NEXT || op->code == TENG_OP_RECV;
+	if (jumps && op->jump != TENG_NO_JUMP && op->jump < plan->nops)
+		next[nn++] = op->jump;
+	return nn;
+}
+
+/* Mark in seen the ops reachable from op `from`. With find_send, walk
+ * from its successors instead, a THINK ends a path, and 1 as soon as a
+ * send is reached. */
+static int walk(const struct teng_plan *plan, uint32_t from, int find_send,
+		uint8_t *seen)
+{
+	uint16_t stack[TENG_MAX_OPS];
+	uint32_t sp = 0, next[2];
+	memset(seen, 0, TENG_MAX_OPS);
+	if (find_send) {
+		uint32_t nn = successors(plan, from, next);
+		for (uint32_t k = 0; k < nn; k++)
+			if (!seen[next[k]]) {
+				seen[next[k]] = 1;
+				stack[sp++] = (uint16_t)next[k];
+			}
+	} else {
+		seen[from] = 1;
+		stack[sp++] = (uint16_t)from;
+	}
+	while (sp) {
+		uint32_t i = stack[--sp];
+		const struct teng_op *op = &plan->ops[i];
+		if (find_send) {
+			if (is_send_op(op))
+				return 1;
+			if (op->code == TENG_OP_THINK)
+				continue;
+		}
+		uint32_t nn = successors(plan, i, next);
+		for (uint32_t k = 0; k < nn; k++)
+			if (!seen[next[k]]) {
+				seen[next[k]] = 1;
+				stack[sp++] = (uint16_t)next[k];
+			}
+	}
+	return 0;
+}
+
+/* Can a program have two templates in flight: a send after which another
+ * send is reached without a THINK between (consecutive sends, or a loop
+ * that answers pipelined requests)? Then the plan needs the send queue
+ * (prog.h, PROG_SENDQ). Without it a send waits for the ACK of what is
+ * in flight, as a send after a THINK that was shorter than the round
+ * trip does. */
+static int can_pipeline(const struct teng_plan *plan, uint32_t entry)
+{
+	uint8_t reach[TENG_MAX_OPS], seen[TENG_MAX_OPS];
+	if (entry >= plan->nops)
+		return 0;
+	walk(plan, entry, 0, reach);
+	for (uint32_t i = 0; i < plan->nops; i++)
+		if (reach[i] && is_send_op(&plan->ops[i]) && walk(plan, i, 1, seen))
+			return 1;
+	return 0;
+}
+
 static void *zalloc(size_t n, int socket)
 {
 	return rte_zmalloc_socket("teng_prog", n ? n : 1, RTE_CACHE_LINE_SIZE, socket);
@@ -164,7 +242,7 @@ int prog_init(struct worker *w, const struct teng_plan *plan, uint32_t ntcb,
 	vm->seed = plan->seed;
 	vm->ncores = plan->cores ? plan->cores : 1;
 	vm->core = w->index;
-	vm->rx_taken = 0;
+	vm->rx_taken = vm->rx_keep = 0;
 
 	vm->blob = rte_malloc_socket("teng_blob", plan->blob_len ? plan->blob_len : 1,
 				     0, w->socket);
@@ -217,6 +295,16 @@ int prog_init(struct worker *w, const struct teng_plan *plan, uint32_t ntcb,
 			vm->echo_free[i] = nb - 1 - i;
 		vm->echo_nfree = nb;
 	}
+	int pipe = 0;
+	for (uint32_t i = 0; i < plan->ntemplates && i < TENG_MAX_TEMPLATES; i++)
+		pipe |= can_pipeline(plan, plan->templates[i].prog);
+	for (uint32_t i = 0; i < plan->nlisteners && i < TENG_MAX_LISTENERS; i++)
+		pipe |= can_pipeline(plan, plan->listeners[i].prog);
+	if (pipe) {
+		vm->sendq = zalloc((size_t)ntcb * sizeof(struct prog_sendq), w->socket);
+		if (vm->sendq == NULL)
+			goto nomem;
+	}
 	if (uses_step) {
 		vm->step_t0 = zalloc(ntcb * sizeof(uint32_t), w->socket);
 		if (vm->step_t0 == NULL)
@@ -241,6 +329,8 @@ void prog_fini(struct worker *w)
 	rte_free(vm->echo_free);
 	rte_free(vm->echo_of);
 	rte_free(vm->step_t0);
+	rte_free(vm->sendq);
+	vm->sendq = NULL;
 	vm->blob = NULL;
 	vm->kmp = NULL;
 	vm->echo_mem = NULL;

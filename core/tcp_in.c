@@ -211,14 +211,19 @@ void tcp_input(struct worker *w, struct tcb *t, const struct seg *s)
 	int ok = 0;
 	if (len && (t->state == TCP_ESTABLISHED || t->state == TCP_FIN_WAIT_1 ||
 		    t->state == TCP_FIN_WAIT_2)) {
-		t->rcv_nxt += len;
-		t->flags |= TF_ACK_NOW;
-		tcp_progress(w, t);
-		if (t->role == ROLE_CLIENT)
-			w->ctr->c_bytes_rx += len;
-		else
-			w->ctr->s_bytes_rx += len;
 		ok = prog_input(w, t, data, len);
+		/* What the program may still take (it is sending or
+		 * thinking) is not acknowledged: the peer sends it again. */
+		len -= w->prog.rx_keep;
+		if (len) {
+			t->rcv_nxt += len;
+			t->flags |= TF_ACK_NOW;
+			tcp_progress(w, t);
+			if (t->role == ROLE_CLIENT)
+				w->ctr->c_bytes_rx += len;
+			else
+				w->ctr->s_bytes_rx += len;
+		}
 	}
 
 	/* eighth: FIN, when everything before it has arrived */
@@ -249,8 +254,10 @@ void tcp_input(struct worker *w, struct tcb *t, const struct seg *s)
 	}
 	if (tcp_prog_result(w, t, ok) < 0)
 		return;
-	/* a send may have been waiting for this ACK */
-	if (SEQ_GEQ(t->snd_una, t->snd_end) &&
+	/* a send may have been waiting for this ACK (all of it, or room
+	 * in a full send queue) */
+	if ((SEQ_GEQ(t->snd_una, t->snd_end) ||
+	     (w->prog.sendq != NULL && prog_send_waits(w, t))) &&
 	    tcp_prog_result(w, t, prog_step(w, t)) < 0)
 		return;
 	tcp_output(w, t);
