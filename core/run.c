@@ -98,7 +98,46 @@ struct teng_run {
 	struct port_set ports;
 	int finished;
 	struct teng_snapshot last;
+	/* memif: DPDK's driver clears its counters when the peer goes away,
+	 * so the side that ends last would report 0. The counters are read
+	 * while the link is up and kept for when it is down. */
+	struct rte_eth_stats dev_good[PORT_MAX_DEVS];
+	uint8_t dev_seen[PORT_MAX_DEVS];
+	uint8_t memif; /* some device is memif */
 };
+
+static int dev_link_up(uint16_t dev)
+{
+	struct rte_eth_link link;
+	return rte_eth_link_get_nowait(dev, &link) == 0 &&
+	       link.link_status == RTE_ETH_LINK_UP;
+}
+
+/* Keep each memif device's counters while its link is up (called from
+ * the main lcore's waits, a few times a second and more while draining). */
+static void dev_stats_poll(struct teng_run *r)
+{
+	for (uint32_t d = 0; d < r->ports.ndevs && d < PORT_MAX_DEVS; d++) {
+		if (!r->ports.memif[d] || !dev_link_up(r->ports.dev[d]))
+			continue;
+		if (rte_eth_stats_get(r->ports.dev[d], &r->dev_good[d]) == 0)
+			r->dev_seen[d] = 1;
+	}
+}
+
+/* A device's counters for the report: memif's as last seen with its
+ * link up once the peer is gone. */
+static int dev_stats(struct teng_run *r, uint32_t d, struct rte_eth_stats *es)
+{
+	if (r->ports.memif[d]) {
+		dev_stats_poll(r);
+		if (r->dev_seen[d] && !dev_link_up(r->ports.dev[d])) {
+			*es = r->dev_good[d];
+			return 0;
+		}
+	}
+	return rte_eth_stats_get(r->ports.dev[d], es);
+}
 
 static volatile sig_atomic_t interrupted;
 
@@ -200,6 +239,7 @@ struct teng_run *teng_run_start(const struct teng_plan *plan, char *err,
 			w->port[d].tx_csum = r->ports.tx_csum[d];
 			w->port[d].rx_csum = r->ports.rx_csum[d];
 			w->port[d].watch_link = r->ports.memif[d];
+			r->memif |= r->ports.memif[d];
 		}
 		for (int role = 0; role < 2; role++) {
 			uint32_t d = r->ports.role_dev[role];
@@ -251,10 +291,14 @@ int teng_run_wait(struct teng_run *r, double until_s)
 		double left = until_s - elapsed(r);
 		if (left <= 0)
 			break;
-		if (left > 0.05)
-			left = 0.05;
+		/* memif's counters are kept while the link is up: look often */
+		double step = r->memif ? 0.005 : 0.05;
+		if (left > step)
+			left = step;
 		struct timespec ts = { 0, (long)(left * 1e9) };
 		nanosleep(&ts, NULL);
+		if (r->memif)
+			dev_stats_poll(r);
 	}
 	return interrupted ? 1 : 0;
 }
@@ -321,7 +365,7 @@ static void snapshot(struct teng_run *r, struct teng_snapshot *out)
 		struct rte_eth_stats es;
 		snprintf(out->dev[d].name, sizeof(out->dev[d].name), "%s",
 			 r->ports.name[d]);
-		if (rte_eth_stats_get(r->ports.dev[d], &es) != 0)
+		if (dev_stats(r, d, &es) != 0)
 			continue;
 		out->dev[d].ipackets = es.ipackets;
 		out->dev[d].opackets = es.opackets;
@@ -355,6 +399,8 @@ void teng_run_finish(struct teng_run *r, double drain_s)
 			break;
 		struct timespec ts = { 0, 1000000 };
 		nanosleep(&ts, NULL);
+		if (r->memif)
+			dev_stats_poll(r);
 	}
 	r->ctl.abort = 1;
 	rte_eal_mp_wait_lcore();

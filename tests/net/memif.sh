@@ -40,4 +40,12 @@ net_expect_eq client.completed "$(net_json "$T/client.json" client.completed)" "
 net_expect_eq client.failed "$(net_json "$T/client.json" client.failed)" 0
 net_expect_eq server.completed "$(net_json "$T/server.json" server.completed)" "$conns"
 net_expect_eq server.failed "$(net_json "$T/server.json" server.failed)" 0
+# Each side's port counters are its own packet counts, also on the side
+# that ends last, after its peer went away (issue 11: it read 0).
+for side in client server; do
+  net_expect_eq "$side: port.packets_tx = pkts_tx" "$(net_json "$T/$side.json" port.packets_tx)" \
+    "$(net_json "$T/$side.json" extra.pkts_tx)"
+  net_expect_eq "$side: port.packets_rx = pkts_rx" "$(net_json "$T/$side.json" port.packets_rx)" \
+    "$(net_json "$T/$side.json" extra.pkts_rx)"
+done
 net_done
