@@ -161,8 +161,8 @@ function M.result(plan, d, snap, run)
   local extra_pct = verdict.extra_pcts(d)
   local function lat(h) return M.latency(h, extra_pct) end
   local r = obj({ "schema_version", "scenario", "started_at", "duration_s", "cores", "port", "client",
-    "server", "tcp", "phases", "templates", "listeners", "steps", "per_second", "warnings", "verdict",
-    "memory", "extra", "plan" }, {
+    "server", "tcp", "phases", "drain", "templates", "listeners", "steps", "per_second", "warnings",
+    "verdict", "memory", "extra", "plan" }, {
     schema_version = M.SCHEMA_VERSION,
     scenario = ffi.string(plan.name),
     started_at = run.started_at,
@@ -210,6 +210,14 @@ function M.result(plan, d, snap, run)
       for k, v in pairs(side) do p.failures[k] = (p.failures[k] or 0) + v end
     end
     r.phases[i + 1] = p
+  end
+
+  -- What happened after the last phase, while open connections drained.
+  local dc = snap.phase_counters[plan.nphases]
+  r.drain = obj({ "client", "server", "failures" }, { client = client(dc, reasons), server = server(dc, reasons) })
+  r.drain.failures = obj({}, {})
+  for _, side in ipairs { r.drain.client.failures, r.drain.server.failures } do
+    for k, v in pairs(side) do r.drain.failures[k] = (r.drain.failures[k] or 0) + v end
   end
 
   if d.client then
@@ -288,6 +296,7 @@ function M.warn(r, plan, d, run)
       if opened < 0.9 * asked and p.lag_us >= M.SATURATION_LAG_US then
         local cap = 0
         for c = 0, plan.cores - 1 do cap = cap + plan.core[c].sched[i - 1].conc_to end
+        if cap >= plan.max_open * plan.cores then cap = 0 end -- max_open: every phase has it
         -- Back-pressure (the transmit path, the packet buffers) held
         -- openings back: the generator, not the network, was the limit.
         local held = r.extra.open_deferred or 0

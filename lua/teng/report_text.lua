@@ -200,6 +200,19 @@ function M.text(r)
     if next(ph.failures or {}) then line = line .. "  failures: " .. failures_text(ph.failures) end
     add("phase", "%s", line)
   end
+  local dr = r.drain
+  if dr and dr.client.completed + dr.client.failed + dr.server.completed + dr.server.failed > 0 then
+    local line = ""
+    if client_on then
+      line = ("client completed %s failed %s"):format(count(dr.client.completed), count(dr.client.failed))
+    end
+    if server_on then
+      line = line .. (line ~= "" and "  " or "") .. ("server completed %s failed %s"):format(
+        count(dr.server.completed), count(dr.server.failed))
+    end
+    if next(dr.failures) then line = line .. "  failures: " .. failures_text(dr.failures) end
+    add("drain", "%s", line)
+  end
   add("port", "packets tx %s  rx %s", count(r.port.packets_tx), count(r.port.packets_rx))
   for _, dev in ipairs(#r.port.devices > 1 and r.port.devices or {}) do
     add("", "%s: packets tx %s  rx %s  missed %s  errors rx %s tx %s", dev.name, count(dev.opackets),

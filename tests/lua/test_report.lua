@@ -79,6 +79,8 @@ local function fill(snap)
     record(snap.step[0], 500 + i)
   end
   record(snap.lat_txn, 3145730) -- one slow transaction: 3.15 s
+  local dr = snap.phase_counters[2] -- the drain of the two-phase plan
+  dr.c_completed, dr.s_completed, dr.c_failed, dr.c_fail[C.TENG_REASON_ABORTED] = 0, 0, 0, 0
   snap.ndevs = 0
 end
 
@@ -130,6 +132,19 @@ check(#r.warnings == 1 and r.warnings[1]:match("^generator saturated in phase st
   "saturation warning: " .. tostring(r.warnings[1]))
 check(r.per_second[1].client_active == 2, "per_second")
 
+check(r.drain and r.drain.client.completed == 0 and next(r.drain.failures) == nil, "drain: nothing")
+check(not report.text(r):find("\ndrain "), "no drain line when nothing happened in it")
+do
+  local sd = ffi.new("struct teng_snapshot")
+  fill(sd)
+  local dr = sd.phase_counters[2]
+  dr.c_completed, dr.c_failed, dr.c_fail[C.TENG_REASON_ABORTED] = 7, 2, 2
+  local rd = report.result(plan, d, sd, { started_at = "x", run_s = 12 })
+  check(rd.drain.client.completed == 7 and rd.drain.failures.aborted == 2, "drain counters")
+  check(report.text(rd):find("\ndrain +client completed 7 failed 2  server completed 0 failed 0  failures: aborted 2\n"),
+    "drain line:\n" .. report.text(rd))
+end
+
 -- The verdict in the model
 local v = r.verdict
 check(v.pass == false, "verdict fails")
@@ -144,7 +159,7 @@ check(by["failed/client"] == nil, "no default criteria when criteria are given")
 -- JSON ----------------------------------------------------------------------
 local doc = json.encode(r, "  ")
 for _, k in ipairs { "scenario", "started_at", "duration_s", "cores", "port", "client", "server", "tcp",
-  "phases", "per_second", "templates", "listeners", "steps", "warnings", "verdict", "schema_version" } do
+  "phases", "per_second", "templates", "listeners", "steps", "warnings", "verdict", "schema_version", "drain" } do
   check(doc:find('\n  "' .. k .. '": ', 1, true), "JSON top-level key " .. k)
 end
 for _, k in ipairs { "attempted", "completed", "failed", "cps", "bytes_tx", "bytes_rx", "latency_us",
