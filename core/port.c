@@ -215,17 +215,22 @@ int port_open(struct port_set *ps, const struct teng_plan *plan, uint16_t nq,
 	return 0;
 }
 
+int port_link_up(uint16_t dev)
+{
+	struct rte_eth_link link;
+	memset(&link, 0, sizeof(link));
+	return rte_eth_link_get_nowait(dev, &link) == 0 &&
+	       link.link_status == RTE_ETH_LINK_UP;
+}
+
 int port_wait_link(struct port_set *ps, uint32_t ms, char *err, size_t errlen)
 {
 	if (ps->loopback)
 		return 0;
 	for (uint32_t i = 0; i < ps->ndevs; i++) {
-		struct rte_eth_link link;
 		uint32_t waited = 0;
 		for (;;) {
-			memset(&link, 0, sizeof(link));
-			if (rte_eth_link_get_nowait(ps->dev[i], &link) == 0 &&
-			    link.link_status == RTE_ETH_LINK_UP)
+			if (port_link_up(ps->dev[i]))
 				break;
 			if (waited >= ms) {
 				snprintf(err, errlen, "port %s: link is down after %.1f s",

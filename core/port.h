@@ -43,5 +43,7 @@ int port_open(struct port_set *ps, const struct teng_plan *plan, uint16_t nq,
  * connect, an interface to be up). */
 int port_wait_link(struct port_set *ps, uint32_t ms, char *err, size_t errlen);
 void port_close(struct port_set *ps);
+/* 1 when the device reports its link up now (no wait). */
+int port_link_up(uint16_t dev);
 
 #endif

@@ -106,19 +106,12 @@ struct teng_run {
 	uint8_t memif; /* some device is memif */
 };
 
-static int dev_link_up(uint16_t dev)
-{
-	struct rte_eth_link link;
-	return rte_eth_link_get_nowait(dev, &link) == 0 &&
-	       link.link_status == RTE_ETH_LINK_UP;
-}
-
 /* Keep each memif device's counters while its link is up (called from
  * the main lcore's waits, a few times a second and more while draining). */
 static void dev_stats_poll(struct teng_run *r)
 {
 	for (uint32_t d = 0; d < r->ports.ndevs && d < PORT_MAX_DEVS; d++) {
-		if (!r->ports.memif[d] || !dev_link_up(r->ports.dev[d]))
+		if (!r->ports.memif[d] || !port_link_up(r->ports.dev[d]))
 			continue;
 		if (rte_eth_stats_get(r->ports.dev[d], &r->dev_good[d]) == 0)
 			r->dev_seen[d] = 1;
@@ -131,7 +124,7 @@ static int dev_stats(struct teng_run *r, uint32_t d, struct rte_eth_stats *es)
 {
 	if (r->ports.memif[d]) {
 		dev_stats_poll(r);
-		if (r->dev_seen[d] && !dev_link_up(r->ports.dev[d])) {
+		if (r->dev_seen[d] && !port_link_up(r->ports.dev[d])) {
 			*es = r->dev_good[d];
 			return 0;
 		}

@@ -23,6 +23,7 @@
 
 #include <rte_ethdev.h>
 
+#include "port.h"
 #include "tcp.h"
 
 /* Move held segments into the ring while it has room. */
@@ -44,11 +45,8 @@ static void tx_send(struct worker_port *p)
 	/* memif: the driver unmaps its rings once the peer is gone, which
 	 * may happen between the loop's link check and this send (a peer
 	 * that ends first while we flush resets): ask again right here. */
-	if (unlikely(p->watch_link) && !p->link_down) {
-		struct rte_eth_link link;
-		p->link_down = rte_eth_link_get_nowait(p->dev, &link) != 0 ||
-			       link.link_status != RTE_ETH_LINK_UP;
-	}
+	if (unlikely(p->watch_link) && !p->link_down)
+		p->link_down = !port_link_up(p->dev);
 	if (unlikely(p->link_down))
 		return; /* held until the link is back or the run ends */
 	for (;;) {

@@ -17,6 +17,7 @@
 
 #include "arp.h"
 #include "csum.h"
+#include "port.h"
 #include "tcp.h"
 
 static void *zalloc_socket(size_t n, size_t size, int socket)
@@ -598,6 +599,16 @@ static void set_phase(struct worker *w, uint32_t p)
 	w->phase_start_s = p == 0 ? 0 : w->phase_end_ms[p - 1 < w->nphases ? p - 1 : 0] / 1000.0;
 }
 
+/* One opening of the schedule, counted: 0, or -1 when none was free. */
+static int open_one(struct worker *w, uint32_t t0_us)
+{
+	if (tcp_connect(w, t0_us) < 0)
+		return -1;
+	w->opened_phase++;
+	w->opened_total++;
+	return 0;
+}
+
 /* A rate phase is over: open what its schedule wanted by its planned
  * end and the loop has not reached yet (the last opening of a phase is
  * due at its very end: without this, conns = cps x duration came out
@@ -615,10 +626,8 @@ static void open_phase_rest(struct worker *w)
 	uint64_t cap = w->sched[w->phase].conc_to ? w->sched[w->phase].conc_to : w->max_open;
 	while (w->opened_phase < want && w->st->c_active < cap &&
 	       (!w->conn_limit || w->opened_total < w->conn_limit) &&
-	       tcp_connect(w, w->now_us) == 0) {
-		w->opened_phase++;
-		w->opened_total++;
-	}
+	       open_one(w, w->now_us) == 0)
+		;
 }
 
 static void schedule(struct worker *w)
@@ -668,10 +677,8 @@ static void schedule(struct worker *w)
 					w->ctr->sched_lag_us = (uint64_t)lag;
 			}
 		}
-		if (tcp_connect(w, t0) < 0)
+		if (open_one(w, t0) < 0)
 			break;
-		w->opened_phase++;
-		w->opened_total++;
 	}
 }
 
@@ -694,17 +701,6 @@ static void abort_all(struct worker *w)
 	worker_tx_discard(w);
 }
 
-/* DPDK's memif driver unmaps its rings when the peer goes away, while
- * a poll may be running: checking the link first narrows that window to
- * the poll itself (the driver marks the link down before unmapping). */
-static int port_link_up(struct worker_port *p)
-{
-	struct rte_eth_link link;
-	if (rte_eth_link_get_nowait(p->dev, &link) != 0)
-		return 0;
-	return link.link_status == RTE_ETH_LINK_UP;
-}
-
 int worker_main(void *arg)
 {
 	struct worker *w = arg;
@@ -717,7 +713,11 @@ int worker_main(void *arg)
 		for (uint8_t s = 0; s < w->nports; s++) {
 			struct worker_port *p = &w->port[s];
 			if (unlikely(p->watch_link)) {
-				p->link_down = !port_link_up(p);
+				/* DPDK's memif driver unmaps its rings when
+				 * the peer goes away, while a poll may be
+				 * running: checking the link first narrows
+				 * that window to the poll itself. */
+				p->link_down = !port_link_up(p->dev);
 				if (p->link_down)
 					continue;
 			}
