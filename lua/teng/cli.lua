@@ -34,6 +34,9 @@ options:
   --quiet         no live lines, only the final report
   --check         validate and compile the scenario, print the plan, send nothing
   --eal "ARGS"    extra DPDK EAL arguments
+  --impair SPEC   impair what teng transmits, seeded and reproducible:
+                  loss=P,dup=P,reorder=P (probabilities 0..1),
+                  delay=MS,jitter=MS, seed=N (over the scenario's impair)
   --sw-csum       compute and verify checksums in software even where the
                   port offers offload (the loopback, a NIC): what they cost
   --help          this text
@@ -45,7 +48,7 @@ or scenario error (nothing sent), 3 environment error (DPDK, port,
 memory, writing the --json file)
 ]]
 
-local VALUED = { json = true, port = true, cores = true, eal = true, role = true, cpus = true }
+local VALUED = { json = true, port = true, cores = true, eal = true, role = true, cpus = true, impair = true }
 local FLAGS = { quiet = true, check = true, help = true, version = true, ["sw-csum"] = true }
 
 -- Returns the options, or nil and a usage error message.
@@ -117,6 +120,21 @@ function M.parse(argv)
       return nil, ("--cpus: expected 1..%d CPU numbers, got '%s'"):format(C.TENG_MAX_CORES, o.cpus)
     end
     o.cpus = list
+  end
+  if o.impair then
+    local im = {}
+    for kv in tostring(o.impair):gmatch("[^,]+") do
+      local k, v = kv:match("^%s*([%a_]+)%s*=%s*(.-)%s*$")
+      if not k or v == "" then
+        return nil, ("--impair: expected key=value pairs like loss=0.05,seed=1, got '%s'"):format(kv)
+      end
+      if not ({ loss = 1, dup = 1, reorder = 1, delay = 1, jitter = 1, seed = 1 })[k] then
+        return nil, ("--impair: unknown key '%s' (loss, dup, reorder, delay, jitter, seed)"):format(k)
+      end
+      if im[k] ~= nil then return nil, ("--impair: '%s' given twice"):format(k) end
+      im[k] = v
+    end
+    o.impair = im
   end
   if o.role and o.role ~= "client" and o.role ~= "server" then
     return nil, ("--role: expected client or server, got '%s'"):format(o.role)
@@ -345,7 +363,8 @@ function M.main(argv)
   end
 
   local ok, plan, d = pcall(compile.compile_file, o.scenario,
-    { cores = o.cores, ports = o.ports, eal = o.eal, args = o.args, role = o.role, cpus = o.cpus })
+    { cores = o.cores, ports = o.ports, eal = o.eal, args = o.args, role = o.role, cpus = o.cpus,
+      impair = o.impair })
   if not ok then io.stderr:write(tostring(plan), "\n"); return 2 end
   plan.sw_csum = o["sw-csum"] and 1 or 0
   if o.check then io.stdout:write(report.summary(plan, d)); return 0 end

@@ -152,7 +152,7 @@ end
 
 local FIELDS = { "name", "port", "client", "server", "client_program", "server_program",
   "clients", "listeners", "phases", "criteria", "seed", "echo", "on_second",
-  "conns", "tcp", "drain", "max_open", "arp_timeout", "tx_queue" }
+  "conns", "tcp", "drain", "max_open", "arp_timeout", "tx_queue", "impair" }
 
 local function loopback_dst(self, d)
   for _, t in ipairs(d.templates_) do
@@ -245,7 +245,9 @@ function M.validate(scn, ctx, opts)
     or ctx:number(scn.tx_queue, { "tx_queue" }, "tx_queue", { int = true, min = 64, max = 2 ^ 24 })
 
   local tcp = scn.tcp == nil and {} or ctx:table(scn.tcp, { "tcp" }, "tcp", "a table")
-  ctx:only(tcp, { "mss", "wscale", "rcv_wnd", "idle_timeout", "time_wait", "rto", "max_retries" }, "tcp", { "tcp" })
+  ctx:only(tcp, { "mss", "wscale", "rcv_wnd", "idle_timeout", "time_wait", "rto", "max_retries",
+    "rto_min", "rto_max", "syn_retries", "init_cwnd", "delayed_ack", "keepalive", "reasm_segs",
+    "sack", "timestamps" }, "tcp", { "tcp" })
   d.tcp = {}
   local function t(k, o)
     local v = tcp[k]
@@ -259,6 +261,20 @@ function M.validate(scn, ctx, opts)
   t("time_wait", { min = 0, max = 3600 })
   t("rto", { min = 0.001, max = 60 })
   t("max_retries", { int = true, min = 0, max = 100 })
+  t("rto_min", { min = 0.001, max = 60 })
+  t("rto_max", { min = d.tcp.rto_min, max = 600, what = "(at least tcp.rto_min)" })
+  t("syn_retries", { int = true, min = 0, max = 100 })
+  t("init_cwnd", { int = true, min = 1, max = 1000 })
+  t("delayed_ack", { min = 0, max = 0.5 })
+  t("keepalive", { min = 0, max = 3600 })
+  t("reasm_segs", { int = true, min = 0, max = 64 })
+  for _, k in ipairs { "sack", "timestamps" } do
+    local v = tcp[k]
+    if v == nil then v = defaults.tcp[k] end
+    if type(v) ~= "boolean" then ctx:fail({ "tcp", k }, "tcp." .. k, "expected true or false, got %s", tostring(v)) end
+    d.tcp[k] = v
+  end
+  d.impair = M.impair(ctx, scn.impair, opts.impair)
   return d
 end
 
@@ -364,6 +380,17 @@ function M.build(d, opts)
   plan.tcp.time_wait_ms = math.floor(d.tcp.time_wait * 1000 + 0.5)
   plan.tcp.rto_ms = math.floor(d.tcp.rto * 1000 + 0.5)
   plan.tcp.max_retries = d.tcp.max_retries
+  local function ms(v) return math.floor(v * 1000 + 0.5) end
+  plan.tcp.rto_min_ms, plan.tcp.rto_max_ms = ms(d.tcp.rto_min), ms(d.tcp.rto_max)
+  plan.tcp.syn_retries, plan.tcp.init_cwnd = d.tcp.syn_retries, d.tcp.init_cwnd
+  plan.tcp.delack_ms, plan.tcp.keepalive_ms = ms(d.tcp.delayed_ack), ms(d.tcp.keepalive)
+  plan.tcp.reasm_segs = d.tcp.reasm_segs
+  plan.tcp.sack, plan.tcp.timestamps = d.tcp.sack and 1 or 0, d.tcp.timestamps and 1 or 0
+  local im = d.impair
+  plan.impair.loss_ppm, plan.impair.dup_ppm = math.floor(im.loss * 1e6 + 0.5), math.floor(im.dup * 1e6 + 0.5)
+  plan.impair.reorder_ppm = math.floor(im.reorder * 1e6 + 0.5)
+  plan.impair.delay_us, plan.impair.jitter_us = math.floor(im.delay * 1000 + 0.5), math.floor(im.jitter * 1000 + 0.5)
+  plan.impair.seed = im.seed
   plan.drain_s = d.drain
   plan.tx_queue = d.tx_queue
   put_string(plan.eal_args, C.TENG_SPEC_LEN, opts.eal or "", "--eal arguments")
@@ -371,6 +398,35 @@ function M.build(d, opts)
   plan.ncpus = #(opts.cpus or {})
   plan.quiet_eal = opts.verbose_eal and 0 or 1
   return plan
+end
+
+-- Impairment ---------------------------------------------------------------
+-- impair = { loss, dup, reorder (probabilities 0..1), delay, jitter (ms),
+-- seed }; the CLI's --impair (a table of strings, already split) is laid
+-- over the scenario's, key by key.
+local IMPAIR = { "loss", "dup", "reorder", "delay", "jitter", "seed" }
+function M.impair(ctx, scn_im, cli_im)
+  local t = {}
+  if scn_im ~= nil then
+    ctx:table(scn_im, { "impair" }, "impair", "a table")
+    ctx:only(scn_im, IMPAIR, "impair", { "impair" })
+    for k, v in pairs(scn_im) do t[k] = v end
+  end
+  for k, v in pairs(cli_im or {}) do t[k] = v end
+  local im = {}
+  for _, k in ipairs(IMPAIR) do
+    local v = t[k]
+    if v == nil then v = k == "seed" and 1 or 0 end
+    local src = cli_im and cli_im[k] ~= nil and "--impair " .. k or "impair." .. k
+    local num = tonumber(v)
+    if num == nil then ctx:fail({ "impair", k }, src, "expected a number, got %s", tostring(v)) end
+    local o = ({ loss = { min = 0, max = 1 }, dup = { min = 0, max = 1 }, reorder = { min = 0, max = 1 },
+      delay = { min = 0, max = 10000 }, jitter = { min = 0, max = 10000 },
+      seed = { int = true, min = 0, max = 2 ^ 52 } })[k]
+    im[k] = ctx:number(num, { "impair", k }, src, o)
+  end
+  im.on = im.loss > 0 or im.dup > 0 or im.reorder > 0 or im.delay > 0 or im.jitter > 0
+  return im
 end
 
 -- Entry point ------------------------------------------------------------

@@ -107,6 +107,17 @@ function M.summary(plan, d, info)
   add("tcp", "mss %d, wscale %d, rcv_wnd %d, idle_timeout %g s, time_wait %g s, rto %g s, max_retries %d",
     plan.tcp.mss, plan.tcp.wscale, plan.tcp.rcv_wnd, plan.tcp.idle_timeout_ms / 1000,
     plan.tcp.time_wait_ms / 1000, plan.tcp.rto_ms / 1000, plan.tcp.max_retries)
+  local tp = plan.tcp
+  add("tcp", "rto %g..%g s, syn_retries %d, init_cwnd %d, delayed_ack %g s, keepalive %s, reasm_segs %d, sack %s, timestamps %s",
+    tp.rto_min_ms / 1000, tp.rto_max_ms / 1000, tp.syn_retries, tp.init_cwnd, tp.delack_ms / 1000,
+    tp.keepalive_ms > 0 and ("%g s"):format(tp.keepalive_ms / 1000) or "off", tp.reasm_segs,
+    tp.sack ~= 0 and "on" or "off", tp.timestamps ~= 0 and "on" or "off")
+  local im = plan.impair
+  if im.loss_ppm + im.dup_ppm + im.reorder_ppm + im.delay_us + im.jitter_us > 0 then
+    add("impair", "loss %g, dup %g, reorder %g, delay %g ms, jitter %g ms, seed %s",
+      im.loss_ppm / 1e6, im.dup_ppm / 1e6, im.reorder_ppm / 1e6, im.delay_us / 1000, im.jitter_us / 1000,
+      tostring(im.seed):gsub("ULL$", ""))
+  end
   add("arp_timeout", "%g s", plan.arp_timeout_ms / 1000)
   add("drain", "%g s", plan.drain_s)
   return table.concat(L, "\n") .. "\n"

@@ -49,6 +49,15 @@ enum {
 	TENG_DEFAULT_TIME_WAIT_MS = 0,
 	TENG_DEFAULT_RTO_MS = 200,
 	TENG_DEFAULT_MAX_RETRIES = 8,
+	TENG_DEFAULT_RTO_MIN_MS = 200,   /* RFC 6298 2.4 says 1 s; kernels use 200 ms */
+	TENG_DEFAULT_RTO_MAX_MS = 60000,
+	TENG_DEFAULT_SYN_RETRIES = 6,
+	TENG_DEFAULT_INIT_CWND = 10,     /* segments, RFC 6928 */
+	TENG_DEFAULT_DELACK_MS = 40,     /* 0: ACK every segment at once */
+	TENG_DEFAULT_SACK = 1,
+	TENG_DEFAULT_TIMESTAMPS = 1,
+	TENG_DEFAULT_KEEPALIVE_MS = 0,   /* 0: no keepalive probes */
+	TENG_DEFAULT_REASM_SEGS = 8,     /* out-of-order segments held per connection */
 	TENG_DEFAULT_ARP_TIMEOUT_MS = 3000,
 	TENG_DEFAULT_MAX_OPEN = 20000,
 	TENG_DEFAULT_DRAIN_MS = 2000,
@@ -278,6 +287,30 @@ struct teng_tcp_params {
 	uint32_t time_wait_ms; /* TIME_WAIT hold; 0 frees at once */
 	uint32_t rto_ms;       /* first retransmission timeout */
 	uint32_t max_retries;  /* retransmissions before giving up */
+	/* Full TCP (RFC 6298, 5681, 6582, 6928, 7323, 2018/6675). */
+	uint32_t rto_min_ms;   /* RTO floor */
+	uint32_t rto_max_ms;   /* RTO ceiling (backoff stops there) */
+	uint32_t syn_retries;  /* SYN / SYN-ACK retransmissions before giving up */
+	uint32_t init_cwnd;    /* initial congestion window, segments */
+	uint32_t delack_ms;    /* delayed-ACK timer; 0 = ACK at once */
+	uint32_t keepalive_ms; /* idle time before keepalive probes; 0 = off */
+	uint32_t reasm_segs;   /* out-of-order segments held per connection */
+	uint8_t sack;          /* offer and use SACK */
+	uint8_t timestamps;    /* offer and use timestamps */
+	uint8_t pad2[2];
+};
+
+/* Seeded impairment of what teng transmits (--impair, scenario impair =
+ * {...}): probabilities in parts per million, times in microseconds.
+ * All zero: off. The same seed gives the same decisions. */
+struct teng_impair {
+	uint32_t loss_ppm;
+	uint32_t dup_ppm;
+	uint32_t reorder_ppm;
+	uint32_t delay_us;
+	uint32_t jitter_us;
+	uint32_t pad;
+	uint64_t seed;
 };
 
 struct teng_plan {
@@ -328,6 +361,7 @@ struct teng_plan {
 	struct teng_core_plan core[TENG_MAX_CORES];
 
 	struct teng_tcp_params tcp;
+	struct teng_impair impair;
 	double drain_s; /* after the last phase: let open connections finish */
 	char eal_args[TENG_SPEC_LEN]; /* extra EAL arguments, space separated */
 	uint16_t cpus[TENG_MAX_CORES]; /* CPU of each worker (ncpus > 0) */

@@ -75,6 +75,35 @@ struct teng_counters {
 	uint64_t tx_waits;         /* segments held behind a full transmit ring */
 	uint64_t open_deferred;    /* loop iterations whose openings back-pressure cut */
 	uint64_t timers_deferred;  /* timer rounds put off to the next loop */
+	/* Full TCP (JSON "tcp"). retransmits above is the sum of rtx_*. */
+	uint64_t rtx_syn, rtx_synack, rtx_data, rtx_fin;
+	uint64_t fast_retransmits;  /* third duplicate ACK / SACK loss */
+	uint64_t rto_timeouts;      /* retransmission timer expiries */
+	uint64_t dupacks_rx;
+	uint64_t ooo_rx;            /* out-of-order segments received */
+	uint64_t reassembled;       /* ... later delivered in order */
+	uint64_t reasm_full;        /* ... dropped: reassembly area full */
+	uint64_t zero_window;       /* peer's window went to zero */
+	uint64_t persist_probes;
+	uint64_t challenge_acks;
+	uint64_t challenge_acks_limited; /* not sent: over the rate limit */
+	uint64_t keepalives;
+	uint64_t syn_cookies;       /* SYN-ACKs sent as cookies (SYN queue full) */
+	uint64_t tw_reuse_refused;  /* a tuple skipped: still in TIME_WAIT */
+	/* Hostile and malformed segments, each dropped and counted. */
+	uint64_t drop_ip_hdr;       /* IHL < 5, past the packet, bad total length */
+	uint64_t drop_ip_frag;      /* fragment */
+	uint64_t drop_ttl0;
+	uint64_t drop_src_bcast;    /* source broadcast, multicast, 0.0.0.0, ours */
+	uint64_t drop_mac;          /* destination MAC not ours nor broadcast; bcast/mcast source MAC */
+	uint64_t drop_tcp_hdr;      /* data offset < 5 or past the end */
+	uint64_t drop_tcp_opt;      /* option length 0, 1 or overrunning */
+	uint64_t drop_bad_flags;    /* SYN+FIN, SYN+RST, no flags */
+	uint64_t drop_out_of_window;
+	uint64_t drop_old_ack;      /* ACK too far behind (RFC 5961 5.2) */
+	uint64_t drop_ack_unsent;   /* ACK of data never sent */
+	uint64_t drop_rst_window;   /* RST in window, not exact: challenged */
+	uint64_t drop_syn_window;   /* SYN in a synchronized state: challenged */
 };
 
 /* What the main lcore hands to Lua once a second and at the end. */
