@@ -179,7 +179,7 @@ void tcp_accept(struct worker *w, const struct seg *s, uint32_t l)
 	t->t_open_us = w->now_us;
 	take_syn_options(t, s, w->mss, w->wscale);
 	const struct worker_port *p = &w->port[s->slot];
-	if (!p->peer_fixed && p->nexthop_ip == 0) {
+	if (!p->peer_fixed && p->nexthop_ip == 0 && w->peer_mac_of != NULL) {
 		rte_ether_addr_copy(&s->eth->src_addr, &w->peer_mac_of[id]);
 		t->flags2 |= TF2_OWN_MAC;
 	}

@@ -70,6 +70,14 @@ static int init_pools(struct worker *w, const struct teng_plan *plan, char *err,
 	return (int)base;
 }
 
+static int plan_loopback_only(const struct teng_plan *plan)
+{
+	for (uint32_t i = 0; i < plan->nports; i++)
+		if (strcmp(plan->port[i].spec, "loopback") != 0)
+			return 0;
+	return plan->nports > 0;
+}
+
 /* Connection table entries for a core: the open-connection cap of
  * clients plus room for the server side and connections finishing. */
 static uint64_t tcbs_of(const struct teng_plan *plan, uint32_t index)
@@ -108,15 +116,18 @@ static uint64_t tcbs_of(const struct teng_plan *plan, uint32_t index)
  * back-pressure lets through: openings and timer work wait when fewer
  * than pool_reserve (a quarter) are free, when a transmit backlog is at
  * tx_limit, and on the loopback above LOOPBACK_INFLIGHT in flight, so
- * connections already open find an mbuf. Measured: 1,000,000 pairs held
- * open, then all sending within a second, with 0 drops and 0
- * retransmissions on 160 k mbufs (0.96 GB peak RSS; with one mbuf per pair, 4.5 GB).
+ * connections already open find an mbuf. Measured (scenarios/
+ * concurrent.lua conns=1000000 hold=3): 1,000,000 pairs held open, then
+ * all sending within a second, with 0 drops and 0 retransmissions on
+ * 37 k mbufs (POOL_TCBS_PER_MBUF 1024), 0.47 GB peak RSS, 265 bytes per
+ * pair above a 1000-connection run (248 of them the two TCBs); on 160 k
+ * mbufs (one per 16 TCBs) it was 0.96 GB, with one mbuf per pair 4.5 GB.
  */
 #define TX_PER_RX 4
 #define TX_HEADROOM (TENG_MAX_PORTS * RX_BURST * TX_PER_RX + 64 * 2 + OPEN_BURST)
 #define TX_QUEUE_DEFAULT 4096
 #define DEV_MBUFS (2 * (4096 + 1024))
-#define POOL_TCBS_PER_MBUF 16
+#define POOL_TCBS_PER_MBUF 1024
 
 int worker_sizes(const struct teng_plan *plan, uint32_t index, struct worker_sizes *out,
 		 char *err, size_t errlen)
@@ -144,7 +155,7 @@ int worker_sizes(const struct teng_plan *plan, uint32_t index, struct worker_siz
 		tuples += ((uint64_t)(pp->ip_hi - pp->ip_lo + 1) *
 			   ((uint32_t)pp->port_hi - pp->port_lo + 1)) / (plan->cores ? plan->cores : 1) + 1;
 	}
-	out->table_bytes = out->tcbs * (sizeof(struct tcb) + sizeof(struct rte_ether_addr) + 16) +
+	out->table_bytes = out->tcbs * (sizeof(struct tcb) + sizeof(struct rte_ether_addr) + 8) +
 			   tuples * 4 + 2 * sizeof(struct rte_mbuf *) * out->tx_queue +
 			   (uint64_t)plan->echo_bytes * plan->echo_buffers + sizeof(struct worker_stats) +
 			   sizeof(struct worker);
@@ -235,9 +246,13 @@ int worker_init(struct worker *w, const struct teng_plan *plan, uint32_t index,
 	if (conn_init(&w->ct, size, w->client_on ? (uint32_t)ntuples : 0,
 		      zalloc_socket, w->socket) < 0)
 		goto nomem;
-	w->peer_mac_of = zalloc_socket(size, sizeof(struct rte_ether_addr), w->socket);
-	if (w->peer_mac_of == NULL)
-		goto nomem;
+	/* A server connection's own peer MAC: only where the port has no
+	 * fixed peer (never on the loopback). */
+	if (!plan_loopback_only(plan)) {
+		w->peer_mac_of = zalloc_socket(size, sizeof(struct rte_ether_addr), w->socket);
+		if (w->peer_mac_of == NULL)
+			goto nomem;
+	}
 	if (timer_init(&w->tw, 4096, w->ct.tcb, sizeof(struct tcb),
 		       offsetof(struct tcb, tn), 0) < 0)
 		goto nomem;
