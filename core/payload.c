@@ -155,6 +155,19 @@ int payload_cmp(const struct prog_core *vm, uint32_t id,
 #define A260 A26 A26 A26 A26 A26 A26 A26 A26 A26 A26
 static const char bulk[] = A260 A260 A260 A260 A260;
 
+int payload_bulk_cmp(uint32_t off, const uint8_t *p, uint32_t len)
+{
+	while (len > 0) {
+		uint32_t k = len < 1024 ? len : 1024;
+		if (memcmp(p, bulk + off % 26, k) != 0)
+			return 1;
+		off += k;
+		p += k;
+		len -= k;
+	}
+	return 0;
+}
+
 void payload_bulk(uint32_t off, uint32_t len, uint8_t *dst)
 {
 	while (len > 0) {

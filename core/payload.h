@@ -71,6 +71,8 @@ int payload_cmp(const struct prog_core *vm, uint32_t id,
 		uint32_t n);
 
 /* The generated bulk pattern: byte i is "abc...z"[i % 26]. */
+/* 0 when p[0, len) is the bulk pattern at offset off, else 1. */
+int payload_bulk_cmp(uint32_t off, const uint8_t *p, uint32_t len);
 void payload_bulk(uint32_t off, uint32_t len, uint8_t *dst);
 
 #endif

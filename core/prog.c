@@ -238,7 +238,8 @@ static int recv_done(struct worker *w, struct tcb *t, const struct teng_op *op)
 {
 	int ok = 1;
 	uint8_t why = TENG_REASON_MISMATCH;
-	if (op->expect == TENG_EXPECT_EXACT || op->expect == TENG_EXPECT_PREFIX) {
+	if (op->expect == TENG_EXPECT_EXACT || op->expect == TENG_EXPECT_PREFIX ||
+	    op->expect == TENG_EXPECT_PATTERN) {
 		struct chk c = { .vm = &w->prog, .op = op };
 		ok = chk_ok(&c, t);
 	}

@@ -100,7 +100,9 @@ static int check_op(const struct teng_plan *plan, uint32_t i, char *err,
 		if ((op->expect == TENG_EXPECT_EXACT || op->expect == TENG_EXPECT_PREFIX) &&
 		    (op->b == 0 || op->b > TENG_MAX_ALTS || (uint32_t)op->a + op->b > np))
 			return ERR("plan: op %u: expectation payloads out of range", i);
-		if (op->expect > TENG_EXPECT_STATUS)
+		if (op->expect == TENG_EXPECT_PATTERN && op->mode != TENG_RECV_BYTES)
+			return ERR("plan: op %u: the bulk pattern check needs bytes framing", i);
+		if (op->expect > TENG_EXPECT_PATTERN)
 			return ERR("plan: op %u: unknown expectation %u", i, op->expect);
 		if ((op->flags & TENG_OPF_ECHO) &&
 		    (plan->echo_buffers == 0 || plan->echo_bytes == 0))

@@ -62,6 +62,8 @@ static inline void chk_feed(const struct chk *c, struct tcb *t,
 	uint8_t e = c->op->expect;
 	if (e == TENG_EXPECT_EXACT || e == TENG_EXPECT_PREFIX)
 		chk_cmp(c, t, p, n);
+	else if (e == TENG_EXPECT_PATTERN && payload_bulk_cmp(t->rx_count, p, n))
+		t->xmask = 1;
 	t->rx_count += n;
 }
 /* The complete message matched the op's EXACT / PREFIX expectation (1),

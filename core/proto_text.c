@@ -39,6 +39,8 @@ void chk_cmp(const struct chk *c, struct tcb *t, const uint8_t *p, uint32_t n)
 int chk_ok(const struct chk *c, const struct tcb *t)
 {
 	const struct teng_op *op = c->op;
+	if (op->expect == TENG_EXPECT_PATTERN)
+		return t->xmask == 0;
 	if (op->expect != TENG_EXPECT_EXACT && op->expect != TENG_EXPECT_PREFIX)
 		return 1;
 	uint32_t na = nalts(op);

@@ -96,7 +96,7 @@ end
 
 local MODES = { "bytes", "until_", "line", "length", "resp", "http", "eof" }
 local RECV_KEYS = { "bytes", "until_", "line", "length", "resp", "http", "eof", "trailer", "expect",
-  "prefix", "echo", "timeout", "on_fail", "reason", "status", "head" }
+  "prefix", "echo", "timeout", "on_fail", "reason", "status", "head", "pattern" }
 
 -- HTTP status option -> lo, hi (nil: any).
 local function status_range(ctx, v, at, path)
@@ -140,6 +140,7 @@ function OPS.recv(st, op, at, path)
     if op[k] ~= nil and mode ~= m then ctx:fail(at, path .. "." .. k, "only with %s", m == "http" and "http = true" or m) end
   end
   only_with("trailer", "length"); only_with("status", "http"); only_with("head", "http")
+  only_with("pattern", "bytes")
   if mode == "bytes" then
     r.mode, r.n = C.TENG_RECV_BYTES, ctx:number(op.bytes, at, path .. ".bytes", { int = true, min = 1, max = 2 ^ 32 - 1 })
     r.name = "recv bytes=" .. op.bytes
@@ -180,6 +181,10 @@ function OPS.recv(st, op, at, path)
     if lo then r.expect, r.n, r.m = C.TENG_EXPECT_STATUS, lo, hi end
   end
   if op.expect ~= nil and op.prefix ~= nil then ctx:fail(at, path, "give expect = or prefix =, not both") end
+  if op.pattern ~= nil and (op.expect ~= nil or op.prefix ~= nil) then
+    ctx:fail(at, path .. ".pattern", "not with expect = or prefix =")
+  end
+  if flag("pattern") then r.expect = C.TENG_EXPECT_PATTERN end
   for _, k in ipairs { "expect", "prefix" } do
     if op[k] ~= nil then
       r.a, r.b = payload.alternatives(ctx, d, op[k], at, path .. "." .. k)

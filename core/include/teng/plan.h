@@ -117,6 +117,7 @@ enum teng_expect {
 	TENG_EXPECT_EXACT,   /* the framed message is one of payloads a .. a+b-1 */
 	TENG_EXPECT_PREFIX,  /* the framed message starts with one of them */
 	TENG_EXPECT_STATUS,  /* HTTP: status within n .. m (inclusive) */
+	TENG_EXPECT_PATTERN, /* bytes: the a..z pattern of send { bytes = N }, from 'a' */
 };
 
 /* teng_op.flags */
