@@ -293,9 +293,14 @@ int tw_tuple_usable(struct worker *w, uint32_t v)
 		return 1;
 	if (!tw_tagged(v))
 		return 0; /* a live connection */
-	if (tw_expired(&w->timewait, &w->ct, v & ~TW_TAG, w->now_ms))
+	uint32_t i = v & ~TW_TAG;
+	if (tw_expired(&w->timewait, &w->ct, i, w->now_ms))
 		return 1;
-	w->ctr->tw_reuse_refused++;
+	struct tw_entry *e = tw_entry(&w->timewait, i);
+	if (!e->refused) {
+		e->refused = 1;
+		w->ctr->tw_reuse_refused++;
+	}
 	return 0;
 }
 

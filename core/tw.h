@@ -54,7 +54,7 @@ struct tw_entry {
 	uint8_t role;        /* enum tcb_role; TW_FREE: a hole */
 	uint8_t wscale;      /* our window scale, for the ACK's window */
 	uint8_t slot;        /* port slot the connection used */
-	uint8_t pad;
+	uint8_t refused;     /* the tuple allocator met it (counted once) */
 };
 
 #define TW_FREE 0xff
@@ -126,7 +126,9 @@ void tw_enter(struct worker *w, const struct tw_entry *e);
 int tw_input(struct worker *w, const struct seg *s, uint32_t i);
 /* Client tuple slot value v is usable for a new connection: free, or in
  * a TIME_WAIT that has expired (then removed). A wait still running is
- * counted (tw_reuse_refused). */
+ * counted in tw_reuse_refused once per wait, not per try: the schedule
+ * tries again every loop iteration, and the count is meant to say how
+ * many tuples came round while still waiting. */
 int tw_tuple_usable(struct worker *w, uint32_t v);
 /* The loop's bounded sweep. */
 void tw_tick(struct worker *w);
