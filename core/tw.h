@@ -10,9 +10,11 @@
  * head, so the tail is always the oldest. Expired entries are swept from
  * the tail a few per loop iteration (tw_sweep), and checked lazily where
  * they are met (lookup, the tuple allocator). Entries removed early (a
- * RST, a reused tuple) leave holes the tail passes over. When the ring
- * is full the oldest entry is evicted before its time (counted,
- * tw_evicted).
+ * RST, a reused tuple, a restarted wait) leave holes the tail passes
+ * over; a hole counts against the ring until the tail reaches it. When
+ * the ring is full the oldest entry is evicted before its time (counted,
+ * tw_evicted): its peer, if it sends its FIN again, gets a RST, as with
+ * time_wait 0.
  *
  * Finding an entry: a server-role entry by a chained hash on its
  * four-tuple; a client-role entry by its tuple slot, which holds
