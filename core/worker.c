@@ -84,6 +84,14 @@ static uint64_t tcbs_of(const struct teng_plan *plan, uint32_t index)
 	return size;
 }
 
+/* The MSS a worker announces: a segment must fit one mbuf, headers
+ * plus MSS within its data room. It is also what a reassembly slot holds. */
+static uint16_t mss_of(const struct teng_plan *plan)
+{
+	uint32_t room = RTE_MBUF_DEFAULT_DATAROOM - HDR_LEN - 8;
+	return plan->tcp.mss < room ? plan->tcp.mss : (uint16_t)room;
+}
+
 /* TIME_WAIT entries for a core (tw_size): from the plan's fastest rate. */
 static uint32_t tw_cap_of(const struct teng_plan *plan, uint32_t index, uint64_t tcbs)
 {
@@ -162,7 +170,7 @@ int worker_sizes(const struct teng_plan *plan, uint32_t index, struct worker_siz
 			   tuples * 4 + 2 * sizeof(struct rte_mbuf *) * out->tx_queue +
 			   (uint64_t)plan->echo_bytes * plan->echo_buffers + sizeof(struct worker_stats) +
 			   sizeof(struct worker) + tw_bytes(tw_cap_of(plan, index, out->tcbs)) +
-			   reasm_bytes((uint32_t)out->tcbs, plan->tcp.reasm_segs, plan->tcp.mss);
+			   reasm_bytes((uint32_t)out->tcbs, plan->tcp.reasm_segs, mss_of(plan));
 	return 0;
 }
 
@@ -206,9 +214,7 @@ int worker_init(struct worker *w, const struct teng_plan *plan, uint32_t index,
 	if (ntuples < 0)
 		return -1;
 
-	/* A segment must fit one mbuf: headers plus MSS within its data room. */
-	uint32_t room = RTE_MBUF_DEFAULT_DATAROOM - HDR_LEN - 8;
-	w->mss = plan->tcp.mss < room ? plan->tcp.mss : (uint16_t)room;
+	w->mss = mss_of(plan);
 	w->wscale = plan->tcp.wscale;
 	w->rcv_wnd = plan->tcp.rcv_wnd;
 	w->idle_ms = plan->tcp.idle_timeout_ms;
