@@ -30,7 +30,14 @@
  *           if (reasm_fin(r, id, rcv_nxt)) the peer's FIN is in: as a FIN
  *       }
  *   }
- *   reasm_free(r, id) when the TCB is freed.
+ *   reasm_free(r, id) when the TCB is freed (tcb_release does it).
+ *
+ * take() is where the program gets the bytes: prog_input(w, t, data, len)
+ * then len - w->prog.rx_keep taken (what the program keeps for later is
+ * not acknowledged, so the peer sends it again); on a program result
+ * other than PROG_OK, keep the result and return what was taken, less
+ * than len, so that the pull stops there. Held payload is copied, so no
+ * mbuf is held: the mbuf pool needs no room for it.
  */
 #ifndef TENG_REASM_H
 #define TENG_REASM_H
