@@ -27,11 +27,6 @@ uint32_t tcp_iss(struct worker *w, const struct tcb *t)
 	return clock + (uint32_t)k;
 }
 
-static void timer_reset(struct worker *w, struct tcb *t, uint32_t ms)
-{
-	timer_arm(&w->tw, tcb_id(w, t), w->now_ms + ms);
-}
-
 static uint32_t rto_of(const struct worker *w, const struct tcb *t)
 {
 	if (t->retries >= 20) /* doubling stops at the cap; no shift overflow */
@@ -98,7 +93,8 @@ int tcp_connect(struct worker *w, uint32_t t0_us)
 		uint32_t s = wp->next_slot++;
 		if (wp->next_slot == wp->nslots)
 			wp->next_slot = 0;
-		if (conn_tuple_get(&w->ct, wp->base + s) == TCB_NIL) {
+		/* A tuple in TIME_WAIT is not reused (tw_reuse_refused). */
+		if (tw_tuple_usable(w, conn_tuple_get(&w->ct, wp->base + s))) {
 			slot = s;
 			break;
 		}
@@ -238,6 +234,8 @@ static void tcb_release(struct worker *w, struct tcb *t)
 	uint32_t id = tcb_id(w, t);
 	timer_cancel(&w->tw, id);
 	prog_release(w, t);
+	if (reasm_pending(&w->reasm, id))
+		reasm_free(&w->reasm, id);
 	if (t->role == ROLE_CLIENT)
 		conn_tuple_set(&w->ct, t->tuple, TCB_NIL);
 	else
@@ -345,11 +343,15 @@ void tcp_time_wait(struct worker *w, struct tcb *t)
 	/* The exchange is over: it counts as completed now, however long
 	 * the TIME_WAIT hold (RFC 9293 3.6) lasts. */
 	tcb_count(w, t, 1, TENG_REASON_NONE);
-	if (w->time_wait_ms == 0) {
+	if (w->timewait.cap == 0) { /* time_wait 0 */
 		tcb_release(w, t);
 		return;
 	}
-	timer_reset(w, t, w->time_wait_ms);
+	/* The wait is held in the TIME_WAIT table, not the TCB (tw.h). */
+	struct tw_entry e;
+	tw_entry_of(&e, t, w->role_port[t->role]);
+	tcb_release(w, t);
+	tw_enter(w, &e);
 }
 
 /* The retransmission timeout went off: send again from the oldest

@@ -92,6 +92,28 @@ static uint64_t tcbs_of(const struct teng_plan *plan, uint32_t index)
 	return size;
 }
 
+/* The MSS a worker announces: a segment must fit one mbuf, headers
+ * plus MSS within its data room. It is also what a reassembly slot holds. */
+static uint16_t mss_of(const struct teng_plan *plan)
+{
+	uint32_t room = RTE_MBUF_DEFAULT_DATAROOM - HDR_LEN - 8;
+	return plan->tcp.mss < room ? plan->tcp.mss : (uint16_t)room;
+}
+
+/* TIME_WAIT entries for a core (tw_size): from the plan's fastest rate. */
+static uint32_t tw_cap_of(const struct teng_plan *plan, uint32_t index, uint64_t tcbs)
+{
+	double rate = 0;
+	for (uint32_t i = 0; i < plan->nphases; i++) {
+		const struct teng_sched *sc = &plan->core[index].sched[i];
+		if (sc->cps_from > rate)
+			rate = sc->cps_from;
+		if (sc->cps_to > rate)
+			rate = sc->cps_to;
+	}
+	return tw_size(plan->tcp.time_wait_ms, rate, tcbs);
+}
+
 /* Bytes of one mbuf of the pool (object, header, trailer, its ring slot). */
 #define MBUF_BYTES (sizeof(struct rte_mbuf) + RTE_MBUF_DEFAULT_BUF_SIZE + 64 + 16)
 
@@ -158,7 +180,8 @@ int worker_sizes(const struct teng_plan *plan, uint32_t index, struct worker_siz
 	out->table_bytes = out->tcbs * (sizeof(struct tcb) + sizeof(struct rte_ether_addr) + 8) +
 			   tuples * 4 + 2 * sizeof(struct rte_mbuf *) * out->tx_queue +
 			   (uint64_t)plan->echo_bytes * plan->echo_buffers + sizeof(struct worker_stats) +
-			   sizeof(struct worker);
+			   sizeof(struct worker) + tw_bytes(tw_cap_of(plan, index, out->tcbs)) +
+			   reasm_bytes((uint32_t)out->tcbs, plan->tcp.reasm_segs, mss_of(plan));
 	return 0;
 }
 
@@ -202,9 +225,7 @@ int worker_init(struct worker *w, const struct teng_plan *plan, uint32_t index,
 	if (ntuples < 0)
 		return -1;
 
-	/* A segment must fit one mbuf: headers plus MSS within its data room. */
-	uint32_t room = RTE_MBUF_DEFAULT_DATAROOM - HDR_LEN - 8;
-	w->mss = plan->tcp.mss < room ? plan->tcp.mss : (uint16_t)room;
+	w->mss = mss_of(plan);
 	w->wscale = plan->tcp.wscale;
 	w->rcv_wnd = plan->tcp.rcv_wnd;
 	w->idle_ms = plan->tcp.idle_timeout_ms;
@@ -258,6 +279,11 @@ int worker_init(struct worker *w, const struct teng_plan *plan, uint32_t index,
 		goto nomem;
 	for (uint32_t i = 0; i < size; i++)
 		timer_node_init(&w->tw, i);
+	if (tw_init(&w->timewait, tw_cap_of(plan, index, size), w->time_wait_ms, zalloc_socket,
+		    w->socket) < 0)
+		goto nomem;
+	if (reasm_init(&w->reasm, size, plan->tcp.reasm_segs, w->mss, zalloc_socket, w->socket) < 0)
+		goto nomem;
 	if (prog_init(w, plan, size, err, errlen) < 0)
 		return -1;
 	return 0;
@@ -270,6 +296,8 @@ void worker_fini(struct worker *w)
 {
 	prog_fini(w);
 	timer_fini(&w->tw);
+	tw_fini(&w->timewait, rte_free);
+	reasm_fini(&w->reasm, rte_free);
 	if (w->ct.tcb)
 		conn_fini(&w->ct, rte_free);
 	rte_free(w->peer_mac_of);
@@ -310,6 +338,7 @@ void worker_timers(struct worker *w)
 			break;
 		}
 	} while (n == max);
+	tw_tick(w);
 }
 
 /* IPv4 header checks; tot and ihl out. 0, or -1 (counted). */
@@ -392,12 +421,12 @@ static uint32_t client_slot(const struct worker *w, const struct seg *s)
 	return TCB_NIL;
 }
 
-/* The client TCB a segment is for. */
+/* The client TCB a segment is for, or its tuple's TIME_WAIT (TW_TAG). */
 static uint32_t client_lookup(struct worker *w, const struct seg *s)
 {
 	uint32_t id = client_slot(w, s);
-	if (id == TCB_NIL)
-		return TCB_NIL;
+	if (id == TCB_NIL || tw_tagged(id))
+		return id;
 	const struct tcb *t = tcb_of(w, id);
 	if (t->rip != s->ip->src_addr || t->rport != s->th->src_port)
 		return TCB_NIL;
@@ -461,15 +490,25 @@ out:
 	return 0;
 }
 
-/* The TCB a parsed segment is for (TCB_NIL: none); l gets the listener
- * for a segment to a server address, else -1. */
+/* The TCB a parsed segment is for (TCB_NIL: none; TW_TAG | entry: a
+ * tuple in TIME_WAIT); l gets the listener for a segment to a server
+ * address, else -1. */
 static uint32_t rx_lookup(struct worker *w, const struct seg *s, int *l)
 {
 	*l = -1;
 	if (w->server_on && s->slot == w->role_port[ROLE_SERVER] &&
-	    (*l = listener_of(w, s)) >= 0)
-		return conn_hash_lookup(&w->ct, s->ip->src_addr, s->th->src_port,
-					s->ip->dst_addr, s->th->dst_port);
+	    (*l = listener_of(w, s)) >= 0) {
+		uint32_t id = conn_hash_lookup(&w->ct, s->ip->src_addr, s->th->src_port,
+					       s->ip->dst_addr, s->th->dst_port);
+		if (id == TCB_NIL && unlikely(w->timewait.live)) {
+			uint32_t i = tw_lookup(&w->timewait, &w->ct, s->ip->src_addr,
+					       s->th->src_port, s->ip->dst_addr, s->th->dst_port,
+					       w->now_ms);
+			if (i != TW_NIL)
+				id = TW_TAG | i;
+		}
+		return id;
+	}
 	if (w->client_on && s->slot == w->role_port[ROLE_CLIENT])
 		return client_lookup(w, s);
 	return TCB_NIL;
@@ -485,7 +524,7 @@ static inline void rx_prefetch(struct worker *w, const struct seg *s)
 					   s->th->dst_port) & w->ct.hash_mask];
 	else if (w->client_on && s->slot == w->role_port[ROLE_CLIENT])
 		id = client_slot(w, s);
-	if (id != TCB_NIL)
+	if (!(id & TW_TAG)) /* neither TCB_NIL nor TIME_WAIT */
 		rte_prefetch0(tcb_of(w, id));
 }
 
@@ -496,6 +535,13 @@ static void rx_segment(struct worker *w, struct rte_mbuf *m, struct seg *s)
 {
 	int l;
 	uint32_t id = rx_lookup(w, s, &l);
+	if (unlikely(tw_tagged(id))) {
+		if (tw_input(w, s, id & ~TW_TAG)) {
+			rte_pktmbuf_free(m);
+			return;
+		}
+		id = TCB_NIL; /* gone, or a SYN reusing the tuple */
+	}
 	if (id == TCB_NIL) {
 		if (l >= 0 && (s->flags & (TH_SYN | TH_ACK | TH_RST)) == TH_SYN) {
 			tcp_accept(w, s, (uint32_t)l);

@@ -15,8 +15,10 @@
 #include "teng/stats.h"
 #include "conn.h"
 #include "prog.h"
+#include "reasm.h"
 #include "tcb.h"
 #include "timer.h"
+#include "tw.h"
 
 #define RX_BURST 32
 #define TX_BURST 32
@@ -147,6 +149,8 @@ struct worker {
 	uint32_t rcv_wnd;
 	uint32_t idle_ms, time_wait_ms;
 	uint32_t rto_ms, max_retries;
+	struct tw_table timewait; /* TIME_WAIT, without TCBs (tw.h) */
+	struct reasm reasm;       /* out-of-order segments held (reasm.h) */
 
 	/* schedule */
 	uint32_t nphases, phase;

@@ -184,7 +184,7 @@ static uint32_t syn_opts(uint8_t *b, uint16_t mss, int ws)
 static struct tcb *client_tcb(void)
 {
 	uint32_t id = conn_tuple_get(&F.w->ct, 0);
-	return id == TCB_NIL ? NULL : tcb_of(F.w, id);
+	return id == TCB_NIL || tw_tagged(id) ? NULL : tcb_of(F.w, id); /* TIME_WAIT: no TCB */
 }
 
 static struct tcb *server_tcb(void)

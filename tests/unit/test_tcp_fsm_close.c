@@ -84,10 +84,13 @@ static void test_time_wait_held(void **state)
 	TO_CLIENT(.seq = IRS + 51, .ack = iss + 32, .flags = TH_ACK | TH_FIN,
 		  .wnd = 1000);
 	check_seg(out1(CSLOT), TH_ACK, iss + 32, IRS + 52);
-	assert_int_equal(t->state, TCP_TIME_WAIT);
-	assert_ptr_equal(client_tcb(), t);
-	/* the exchange is over: counted now, and no longer open, while the
-	 * tuple stays held */
+	(void)t;
+	/* the exchange is over: counted now, no longer open, its TCB freed,
+	 * while the tuple stays held in the TIME_WAIT table (tw.h) */
+	assert_null(client_tcb());
+	assert_true(tw_tagged(conn_tuple_get(&F.w->ct, 0)));
+	assert_int_equal(F.w->timewait.live, 1);
+	assert_int_equal(F.w->ct.nfree, F.w->ct.size);
 	assert_int_equal(CTR->c_completed, 1);
 	assert_int_equal(F.w->st->c_active, 0);
 	/* their FIN again (our ACK was lost): ACKed, the wait restarts */
@@ -96,12 +99,13 @@ static void test_time_wait_held(void **state)
 		  .wnd = 1000);
 	check_seg(out1(CSLOT), TH_ACK, iss + 32, IRS + 52);
 	run_timers_at(1010);
-	assert_int_equal(t->state, TCP_TIME_WAIT);
+	assert_int_equal(F.w->timewait.live, 1);
 	run_timers_at(1499);
-	assert_int_equal(t->state, TCP_TIME_WAIT);
+	assert_int_equal(F.w->timewait.live, 1);
 	assert_int_equal(CTR->c_completed, 1);
 	run_timers_at(1500);
-	assert_null(client_tcb());
+	assert_int_equal(F.w->timewait.live, 0);
+	assert_int_equal(conn_tuple_get(&F.w->ct, 0), TCB_NIL);
 	assert_int_equal(out(CSLOT), 0);
 	assert_int_equal(CTR->c_completed, 1);
 	assert_int_equal(CTR->timeouts, 0);
@@ -123,11 +127,13 @@ static void test_simultaneous_close(void **state)
 	set_ms(5);
 	TO_CLIENT(.seq = IRS + 52, .ack = iss + 32, .flags = TH_ACK, .wnd = 1000);
 	assert_int_equal(out(CSLOT), 0);
-	assert_int_equal(t->state, TCP_TIME_WAIT);
+	assert_null(client_tcb()); /* TIME_WAIT, in the table */
+	assert_int_equal(F.w->timewait.live, 1);
 	run_timers_at(304);
-	assert_int_equal(t->state, TCP_TIME_WAIT);
+	assert_int_equal(F.w->timewait.live, 1);
 	run_timers_at(305);
-	assert_null(client_tcb());
+	assert_int_equal(F.w->timewait.live, 0);
+	assert_int_equal(conn_tuple_get(&F.w->ct, 0), TCB_NIL);
 	assert_int_equal(CTR->c_completed, 1);
 	assert_int_equal(CTR->c_failed, 0);
 }

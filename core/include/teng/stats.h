@@ -104,6 +104,7 @@ struct teng_counters {
 	uint64_t drop_ack_unsent;   /* ACK of data never sent */
 	uint64_t drop_rst_window;   /* RST in window, not exact: challenged */
 	uint64_t drop_syn_window;   /* SYN in a synchronized state: challenged */
+	uint64_t tw_evicted;        /* TIME_WAIT entries let go early: the table was full */
 };
 
 /* What the main lcore hands to Lua once a second and at the end. */
