@@ -31,6 +31,8 @@
 #define TIMERS_PRESSED 8 /* timers run per loop under back-pressure */
 #define HDR_LEN (RTE_ETHER_HDR_LEN + 20 + 20)
 
+struct impair; /* impair.c: NULL unless the plan asks for impairment */
+
 /* What the main lcore tells the workers; each field has one writer. */
 struct worker_ctl {
 	volatile uint8_t draining; /* main: open no new connections */
@@ -128,6 +130,7 @@ struct worker {
 	uint8_t role_port[2];        /* port slot per tcb_role */
 	struct worker_port port[TENG_MAX_PORTS];
 	struct rte_ether_addr *peer_mac_of; /* TCB index -> MAC (TF2_OWN_MAC) */
+	struct impair *imp;          /* --impair: every transmit goes through it */
 
 	/* addresses and programs */
 	uint8_t client_on, server_on;
@@ -214,6 +217,8 @@ void worker_rx(struct worker *w, uint8_t slot, struct rte_mbuf *m);
 void worker_clock(struct worker *w, uint64_t tsc);
 void worker_timers(struct worker *w);
 void worker_tx_flush(struct worker *w);
+/* A frame into port slot's transmit ring, past impairment (tx.c). */
+void tx_ring_push(struct worker *w, uint8_t slot, struct rte_mbuf *m);
 /* 1 when new work (openings, timers) should wait: a transmit backlog
  * at its limit or the mbuf pool running low. */
 int worker_pressure(struct worker *w);
