@@ -120,6 +120,8 @@ struct worker {
 	struct timer_wheel tw;
 	struct rte_mempool *pool;
 	struct teng_counters *ctr;   /* counters of the current phase */
+	struct impair *imp;          /* --impair: every transmit goes through it
+				      * (next to ctr: tx_push reads both) */
 	uint64_t now_tsc;
 	uint64_t us_mult, ms_mult; /* tsc -> us, ms, 0.64 fixed point */
 	uint64_t isn_key;          /* secret of the ISN hash */
@@ -130,7 +132,6 @@ struct worker {
 	uint8_t role_port[2];        /* port slot per tcb_role */
 	struct worker_port port[TENG_MAX_PORTS];
 	struct rte_ether_addr *peer_mac_of; /* TCB index -> MAC (TF2_OWN_MAC) */
-	struct impair *imp;          /* --impair: every transmit goes through it */
 
 	/* addresses and programs */
 	uint8_t client_on, server_on;
