@@ -18,11 +18,16 @@
  *
  * Receiving never waits on transmitting: on the loopback one worker is
  * both ends, so it keeps polling while its segments wait.
+ *
+ * With --impair, tx_push hands each frame to impair.c, which drops,
+ * holds or duplicates it and puts what goes out into the ring with
+ * tx_ring_push; without, the one test of w->imp is all it costs.
  */
 #include <string.h>
 
 #include <rte_ethdev.h>
 
+#include "impair.h"
 #include "port.h"
 #include "tcp.h"
 
@@ -70,7 +75,8 @@ static void tx_send(struct worker_port *p)
 	}
 }
 
-void tx_push(struct worker *w, uint8_t slot, struct rte_mbuf *m)
+static __rte_always_inline void ring_push(struct worker *w, uint8_t slot,
+					       struct rte_mbuf *m)
 {
 	struct worker_port *p = &w->port[slot];
 	w->ctr->pkts_tx++;
@@ -97,8 +103,24 @@ void tx_push(struct worker *w, uint8_t slot, struct rte_mbuf *m)
 		tx_send(p);
 }
 
+void tx_ring_push(struct worker *w, uint8_t slot, struct rte_mbuf *m)
+{
+	ring_push(w, slot, m);
+}
+
+void tx_push(struct worker *w, uint8_t slot, struct rte_mbuf *m)
+{
+	if (unlikely(w->imp != NULL)) {
+		impair_tx(w, slot, m);
+		return;
+	}
+	ring_push(w, slot, m);
+}
+
 void worker_tx_flush(struct worker *w)
 {
+	if (unlikely(w->imp != NULL))
+		impair_flush(w); /* what is due joins the rings */
 	for (uint8_t s = 0; s < w->nports; s++)
 		if (tx_backlog(&w->port[s]))
 			tx_send(&w->port[s]);
@@ -117,6 +139,8 @@ static uint32_t pool_free(const struct worker *w)
 
 int worker_pressure(struct worker *w)
 {
+	if (unlikely(w->imp != NULL) && impair_pressed(w))
+		return 1;
 	for (uint8_t s = 0; s < w->nports; s++)
 		if (tx_backlog(&w->port[s]) >= w->tx_limit)
 			return 1;
@@ -126,9 +150,11 @@ int worker_pressure(struct worker *w)
 	return free < w->pool_reserve || w->pool_mbufs - free > w->inflight_limit;
 }
 
-/* Drop what could not be sent (end of the run). */
+/* Drop what could not be sent (end of the run), and what impairment
+ * still holds back. */
 void worker_tx_discard(struct worker *w)
 {
+	impair_discard(w);
 	for (uint8_t s = 0; s < w->nports; s++) {
 		struct worker_port *p = &w->port[s];
 		for (; p->tx_head != p->tx_tail; p->tx_head++)

@@ -17,6 +17,7 @@
 
 #include "arp.h"
 #include "csum.h"
+#include "impair.h"
 #include "port.h"
 #include "tcp.h"
 
@@ -170,7 +171,6 @@ int worker_sizes(const struct teng_plan *plan, uint32_t index, struct worker_siz
 		q = TX_QUEUE_MIN;
 	out->tx_queue = (uint32_t)rte_align32pow2(q);
 	out->mbufs = 16384 + DEV_MBUFS + 2 * (uint64_t)out->tx_queue + out->tcbs / POOL_TCBS_PER_MBUF;
-	out->pool_bytes = out->mbufs * MBUF_BYTES;
 	uint64_t tuples = 0;
 	for (uint32_t i = 0; i < plan->npools; i++) {
 		const struct teng_pool *pp = &plan->pools[i];
@@ -182,6 +182,9 @@ int worker_sizes(const struct teng_plan *plan, uint32_t index, struct worker_siz
 			   (uint64_t)plan->echo_bytes * plan->echo_buffers + sizeof(struct worker_stats) +
 			   sizeof(struct worker) + tw_bytes(tw_cap_of(plan, index, out->tcbs)) +
 			   reasm_bytes((uint32_t)out->tcbs, plan->tcp.reasm_segs, mss_of(plan));
+	/* --impair: the frames it holds back (delay, reorder) */
+	impair_size(plan, out->tx_queue, &out->mbufs, &out->table_bytes);
+	out->pool_bytes = out->mbufs * MBUF_BYTES;
 	return 0;
 }
 
@@ -264,6 +267,8 @@ int worker_init(struct worker *w, const struct teng_plan *plan, uint32_t index,
 			goto nomem;
 		w->port[s].tx_mask = z.tx_queue - 1;
 	}
+	if (impair_init(w, plan, z.tx_queue) < 0)
+		goto nomem;
 	if (conn_init(&w->ct, size, w->client_on ? (uint32_t)ntuples : 0,
 		      zalloc_socket, w->socket) < 0)
 		goto nomem;
@@ -294,6 +299,7 @@ nomem:
 
 void worker_fini(struct worker *w)
 {
+	impair_fini(w);
 	prog_fini(w);
 	timer_fini(&w->tw);
 	tw_fini(&w->timewait, rte_free);

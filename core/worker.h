@@ -33,6 +33,8 @@
 #define TIMERS_PRESSED 8 /* timers run per loop under back-pressure */
 #define HDR_LEN (RTE_ETHER_HDR_LEN + 20 + 20)
 
+struct impair; /* impair.c: NULL unless the plan asks for impairment */
+
 /* What the main lcore tells the workers; each field has one writer. */
 struct worker_ctl {
 	volatile uint8_t draining; /* main: open no new connections */
@@ -120,6 +122,8 @@ struct worker {
 	struct timer_wheel tw;
 	struct rte_mempool *pool;
 	struct teng_counters *ctr;   /* counters of the current phase */
+	struct impair *imp;          /* --impair: every transmit goes through it
+				      * (next to ctr: tx_push reads both) */
 	uint64_t now_tsc;
 	uint64_t us_mult, ms_mult; /* tsc -> us, ms, 0.64 fixed point */
 	uint64_t isn_key;          /* secret of the ISN hash */
@@ -218,6 +222,8 @@ void worker_rx(struct worker *w, uint8_t slot, struct rte_mbuf *m);
 void worker_clock(struct worker *w, uint64_t tsc);
 void worker_timers(struct worker *w);
 void worker_tx_flush(struct worker *w);
+/* A frame into port slot's transmit ring, past impairment (tx.c). */
+void tx_ring_push(struct worker *w, uint8_t slot, struct rte_mbuf *m);
 /* 1 when new work (openings, timers) should wait: a transmit backlog
  * at its limit or the mbuf pool running low. */
 int worker_pressure(struct worker *w);

@@ -105,6 +105,12 @@ struct teng_counters {
 	uint64_t drop_rst_window;   /* RST in window, not exact: challenged */
 	uint64_t drop_syn_window;   /* SYN in a synchronized state: challenged */
 	uint64_t tw_evicted;        /* TIME_WAIT entries let go early: the table was full */
+	/* --impair: what teng did to its own frames on purpose (not drops) */
+	uint64_t impair_lost;       /* frames freed instead of sent */
+	uint64_t impair_dup;        /* frames sent twice (the copies) */
+	uint64_t impair_reordered;  /* frames held back behind later ones */
+	uint64_t impair_delayed;    /* frames through the delay queue */
+	uint64_t impair_delay_full; /* ... sent undelayed: the queue was full */
 };
 
 /* What the main lcore hands to Lua once a second and at the end. */

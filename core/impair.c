@@ -1,0 +1,275 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Impairment of what a core transmits (impair.h has the decisions).
+ * tx_push hands every frame here when the plan asks for impairment;
+ * otherwise w->imp is NULL and this file is never entered.
+ *
+ * A TCP frame is decided once, in transmit order, then:
+ *  - lost: freed, counted in impair_lost;
+ *  - duplicated: a copy (rte_pktmbuf_copy, from the core's pool) goes
+ *    right behind it, treated as it is. A copy, not a second reference:
+ *    the receiver owns what it receives and may change it in place (the
+ *    loopback hands the very mbuf to the other end), and the copy keeps
+ *    ol_flags and tx_offload, so checksum offload works on both;
+ *  - delayed (delay or jitter set): every frame goes through a per-core
+ *    queue ordered by release time (a binary heap over a fixed array,
+ *    FIFO among equal times), so with jitter frames may overtake each
+ *    other. The worker loop sends what is due each iteration
+ *    (worker_tx_flush). From three quarters full, openings and timer
+ *    work wait (worker_pressure); a frame that finds it full anyway is
+ *    sent at once, undelayed, and counted in impair_delay_full;
+ *  - reordered: held back until IMPAIR_REORDER_AFTER later frames went
+ *    out on its port, or IMPAIR_REORDER_US passed (after its delay, if
+ *    any). With IMPAIR_REORDER_SLOTS held, the oldest goes out early.
+ * Frames still held at the end of the run are freed (impair_discard).
+ */
+#include <string.h>
+
+#include <rte_ether.h>
+#include <rte_ip.h>
+#include <rte_malloc.h>
+#include <rte_mbuf.h>
+
+#include "impair.h"
+#include "worker.h"
+
+struct impair_frame {
+	struct rte_mbuf *m;
+	uint32_t due_us;  /* w->now_us it goes out at */
+	uint32_t seq;     /* delay queue: FIFO among equal due times */
+	uint8_t slot;
+	uint8_t reorder;  /* delay queue: hold back once due */
+	uint16_t left;    /* reorder: later frames still to pass it */
+};
+
+struct impair {
+	struct impair_cfg cfg;
+	uint64_t rng;
+	uint8_t delayed;  /* delay or jitter: every frame through the queue */
+	uint32_t seq;
+	uint32_t n, cap;  /* the delay queue */
+	uint32_t press;   /* n from which worker_pressure says wait */
+	uint32_t nro;     /* held back, oldest first */
+	struct impair_frame ro[IMPAIR_REORDER_SLOTS];
+	struct impair_frame heap[]; /* cap entries */
+};
+
+/* Twice a port's transmit ring: what a core can have in flight before
+ * back-pressure, held for the delay. */
+static uint32_t delay_slots(const struct teng_plan *plan, uint32_t tx_queue)
+{
+	return plan->impair.delay_us || plan->impair.jitter_us ? 2 * tx_queue : 0;
+}
+
+void impair_size(const struct teng_plan *plan, uint32_t tx_queue, uint64_t *mbufs,
+		 uint64_t *bytes)
+{
+	if (!impair_on(&plan->impair))
+		return;
+	uint32_t d = delay_slots(plan, tx_queue);
+	*mbufs += d + IMPAIR_REORDER_SLOTS;
+	*bytes += sizeof(struct impair) + (uint64_t)d * sizeof(struct impair_frame);
+}
+
+int impair_init(struct worker *w, const struct teng_plan *plan, uint32_t tx_queue)
+{
+	w->imp = NULL;
+	if (!impair_on(&plan->impair))
+		return 0;
+	uint32_t cap = delay_slots(plan, tx_queue);
+	struct impair *im = rte_zmalloc_socket("teng_impair",
+					       sizeof(*im) + cap * sizeof(struct impair_frame),
+					       RTE_CACHE_LINE_SIZE, w->socket);
+	if (im == NULL)
+		return -1;
+	impair_cfg_of(&im->cfg, &plan->impair);
+	im->rng = impair_seed(plan->impair.seed, w->index);
+	im->delayed = cap > 0;
+	im->cap = cap;
+	im->press = cap - cap / 4;
+	w->imp = im;
+	return 0;
+}
+
+void impair_discard(struct worker *w)
+{
+	struct impair *im = w->imp;
+	if (im == NULL)
+		return;
+	for (uint32_t i = 0; i < im->n; i++)
+		rte_pktmbuf_free(im->heap[i].m);
+	for (uint32_t i = 0; i < im->nro; i++)
+		rte_pktmbuf_free(im->ro[i].m);
+	im->n = im->nro = 0;
+}
+
+void impair_fini(struct worker *w)
+{
+	impair_discard(w);
+	rte_free(w->imp);
+	w->imp = NULL;
+}
+
+int impair_pressed(const struct worker *w)
+{
+	return w->imp->n >= w->imp->press && w->imp->delayed;
+}
+
+/* ---- the delay queue: a min-heap on (due_us, seq) ---- */
+
+static inline int frame_before(const struct impair_frame *a, const struct impair_frame *b)
+{
+	int32_t d = (int32_t)(a->due_us - b->due_us);
+	return d < 0 || (d == 0 && (int32_t)(a->seq - b->seq) < 0);
+}
+
+static void heap_push(struct impair *im, const struct impair_frame *f)
+{
+	uint32_t i = im->n++;
+	while (i > 0) {
+		uint32_t up = (i - 1) / 2;
+		if (!frame_before(f, &im->heap[up]))
+			break;
+		im->heap[i] = im->heap[up];
+		i = up;
+	}
+	im->heap[i] = *f;
+}
+
+static struct impair_frame heap_pop(struct impair *im)
+{
+	struct impair_frame top = im->heap[0];
+	struct impair_frame last = im->heap[--im->n];
+	uint32_t i = 0;
+	for (;;) {
+		uint32_t c = 2 * i + 1;
+		if (c >= im->n)
+			break;
+		if (c + 1 < im->n && frame_before(&im->heap[c + 1], &im->heap[c]))
+			c++;
+		if (!frame_before(&im->heap[c], &last))
+			break;
+		im->heap[i] = im->heap[c];
+		i = c;
+	}
+	if (im->n)
+		im->heap[i] = last;
+	return top;
+}
+
+/* ---- reordering ---- */
+
+/* Send held frame i and close the gap (oldest first stays). */
+static void ro_release(struct worker *w, uint32_t i)
+{
+	struct impair *im = w->imp;
+	tx_ring_push(w, im->ro[i].slot, im->ro[i].m);
+	memmove(&im->ro[i], &im->ro[i + 1], (im->nro - i - 1) * sizeof(im->ro[0]));
+	im->nro--;
+}
+
+/* A frame goes out on slot; frames held there that it was the last of
+ * their IMPAIR_REORDER_AFTER to wait for go right behind it. */
+static void out(struct worker *w, uint8_t slot, struct rte_mbuf *m)
+{
+	struct impair *im = w->imp;
+	tx_ring_push(w, slot, m);
+	for (uint32_t i = 0; i < im->nro;) {
+		struct impair_frame *f = &im->ro[i];
+		if (f->slot == slot && --f->left == 0)
+			ro_release(w, i);
+		else
+			i++;
+	}
+}
+
+/* After its delay: held back, or out. */
+static void hand(struct worker *w, uint8_t slot, struct rte_mbuf *m, int reorder)
+{
+	struct impair *im = w->imp;
+	if (!reorder) {
+		out(w, slot, m);
+		return;
+	}
+	if (im->nro == IMPAIR_REORDER_SLOTS)
+		ro_release(w, 0);
+	struct impair_frame *f = &im->ro[im->nro++];
+	f->m = m;
+	f->slot = slot;
+	f->left = IMPAIR_REORDER_AFTER;
+	f->due_us = w->now_us + IMPAIR_REORDER_US;
+}
+
+static void stage(struct worker *w, uint8_t slot, struct rte_mbuf *m, int reorder,
+		  uint32_t delay_us)
+{
+	struct impair *im = w->imp;
+	if (!im->delayed) {
+		hand(w, slot, m, reorder);
+		return;
+	}
+	if (unlikely(im->n == im->cap)) {
+		w->ctr->impair_delay_full++;
+		hand(w, slot, m, reorder);
+		return;
+	}
+	struct impair_frame f = {
+		.m = m, .due_us = w->now_us + delay_us, .seq = im->seq++,
+		.slot = slot, .reorder = (uint8_t)reorder,
+	};
+	heap_push(im, &f);
+	w->ctr->impair_delayed++;
+}
+
+static inline int is_tcp(const struct rte_mbuf *m)
+{
+	const struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
+	if (eth->ether_type != rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4) ||
+	    rte_pktmbuf_data_len(m) < RTE_ETHER_HDR_LEN + sizeof(struct rte_ipv4_hdr))
+		return 0;
+	return ((const struct rte_ipv4_hdr *)(eth + 1))->next_proto_id == IPPROTO_TCP;
+}
+
+void impair_tx(struct worker *w, uint8_t slot, struct rte_mbuf *m)
+{
+	struct impair *im = w->imp;
+	if (!is_tcp(m)) { /* ARP, ICMP: never impaired */
+		tx_ring_push(w, slot, m);
+		return;
+	}
+	uint32_t delay_us;
+	uint32_t f = impair_decide(&im->rng, &im->cfg, &delay_us);
+	if (f & IMPAIR_LOSE) {
+		w->ctr->impair_lost++;
+		rte_pktmbuf_free(m);
+		return;
+	}
+	struct rte_mbuf *d = NULL;
+	if (f & IMPAIR_DUP) {
+		d = rte_pktmbuf_copy(m, w->pool, 0, UINT32_MAX);
+		if (d) /* none when the pool is empty: then not sent twice */
+			w->ctr->impair_dup++;
+	}
+	int reorder = (f & IMPAIR_REORDER) != 0;
+	if (reorder)
+		w->ctr->impair_reordered++;
+	stage(w, slot, m, reorder, delay_us);
+	if (d)
+		stage(w, slot, d, reorder, delay_us);
+}
+
+void impair_flush(struct worker *w)
+{
+	struct impair *im = w->imp;
+	uint32_t now = w->now_us;
+	while (im->n && (int32_t)(now - im->heap[0].due_us) >= 0) {
+		struct impair_frame f = heap_pop(im);
+		hand(w, f.slot, f.m, f.reorder);
+	}
+	for (uint32_t i = 0; i < im->nro;) {
+		if ((int32_t)(now - im->ro[i].due_us) >= 0)
+			ro_release(w, i);
+		else
+			i++;
+	}
+}

@@ -1,0 +1,104 @@
+#!/usr/bin/env bash
+# --impair on the loopback (issue 8, item 9).
+#   impair.sh TENG crr        scenarios/crr.lua under loss=0.05,reorder=0.02,
+#                             dup=0.01,seed=1 at 5000 cps: every connection
+#                             completes, bytes exact, retransmissions and
+#                             each impairment counted
+#   impair.sh TENG http_like  the same for scenarios/http_like.lua
+#   impair.sh TENG crr_tw     the same exchanges with a TIME_WAIT of 4 s
+#   impair.sh TENG http_tw    (tests/integration/impair/*_tw.lua)
+#   impair.sh TENG same_seed  one connection at a time (a frame order that
+#                             does not depend on timing), twice with seed 1:
+#                             the same impairment counters; seed 2 others
+#   impair.sh TENG clean      crr.lua without --impair: every impairment
+#                             counter present and 0
+set -u
+teng=$1 case=$2
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+IMP=loss=0.05,reorder=0.02,dup=0.01
+run() { # run NAME ARGS...: teng's JSON in $tmp/NAME.json
+  local name=$1
+  shift
+  timeout -k 5 90 "$teng" "$@" --quiet --json "$tmp/$name.json" >"$tmp/$name.out" 2>"$tmp/$name.err"
+  local rc=$?
+  cat "$tmp/$name.out" "$tmp/$name.err"
+  # 1 (criteria failed) is checked below, with the numbers
+  [ "$rc" -le 1 ] && [ -s "$tmp/$name.json" ] || { echo "FAIL: $name: exit $rc"; exit 1; }
+  echo "$rc" >"$tmp/$name.rc"
+}
+case $case in
+  crr) run a scenarios/crr.lua --impair $IMP,seed=1 duration=2 cps=5000 ;;
+  http_like) run a scenarios/http_like.lua --impair $IMP,seed=1 duration=2 cps=5000 ;;
+  crr_tw) run a tests/integration/impair/crr_tw.lua --impair $IMP,seed=1 ;;
+  http_tw) run a tests/integration/impair/http_tw.lua --impair $IMP,seed=1 ;;
+  same_seed)
+    run a tests/integration/impair/serial.lua --impair $IMP,seed=1
+    run b tests/integration/impair/serial.lua --impair $IMP,seed=1
+    run c tests/integration/impair/serial.lua --impair $IMP,seed=2 ;;
+  clean) run a scenarios/crr.lua duration=1 cps=5000 ;;
+  *) echo "unknown case $case"; exit 2 ;;
+esac
+python3 - "$tmp" "$case" <<'PY'
+import json, os, sys
+tmp, case = sys.argv[1], sys.argv[2]
+load = lambda n: json.load(open(os.path.join(tmp, n + ".json")))
+IMPAIR = ["impair_lost", "impair_dup", "impair_reordered", "impair_delayed", "impair_delay_full"]
+errors = []
+def want(cond, what):
+    if not cond:
+        errors.append(what)
+r = load("a")
+for n in ("a", "b", "c"):
+    if os.path.exists(os.path.join(tmp, n + ".rc")):
+        rc = int(open(os.path.join(tmp, n + ".rc")).read())
+        want(rc == 0, "run %s: exit 0, the verdict PASS (%d)" % (n, rc))
+c, s, t, x = r["client"], r["server"], r["tcp"], r["extra"]
+for k in IMPAIR:
+    want(k in t, "tcp.%s in the JSON" % k)
+want(c["completed"] > 0, "client.completed > 0 (%d)" % c["completed"])
+want(c["failed"] == 0, "client.failed == 0 (%d: %r)" % (c["failed"], c["failures"]))
+want(s["failed"] == 0, "server.failed == 0 (%d: %r)" % (s["failed"], s["failures"]))
+want(c["completed"] == c["attempted"], "every connection completed (%d of %d)" % (c["completed"], c["attempted"]))
+want(s["completed"] == c["completed"], "server.completed == client.completed (%d, %d)" % (s["completed"], c["completed"]))
+# bytes exact: what one side sent the other received, and the amount
+# is what the programs send per connection
+want(c["bytes_tx"] == s["bytes_rx"], "client.bytes_tx == server.bytes_rx (%d, %d)" % (c["bytes_tx"], s["bytes_rx"]))
+want(s["bytes_tx"] == c["bytes_rx"], "server.bytes_tx == client.bytes_rx (%d, %d)" % (s["bytes_tx"], c["bytes_rx"]))
+if case in ("crr", "crr_tw", "same_seed", "clean"):
+    want(c["bytes_tx"] == 64 * c["attempted"], "client.bytes_tx == 64 x attempted (%d)" % c["bytes_tx"])
+    want(s["bytes_tx"] == 0, "server.bytes_tx == 0 (%d)" % s["bytes_tx"])
+else:  # an HTTP response of a fixed size per connection
+    want(c["attempted"] > 0 and s["bytes_tx"] % c["attempted"] == 0 and s["bytes_tx"] > 1024 * c["attempted"],
+         "server.bytes_tx a whole response per connection (%d)" % s["bytes_tx"])
+    want(c["http"]["status_2xx"] == c["completed"], "client.http.status_2xx == completed (%r)" % c["http"])
+# the impairment is not teng dropping what it built
+want(x.get("drops_tx_full", 0) == 0, "drops_tx_full == 0 (%d)" % x.get("drops_tx_full", 0))
+if case == "clean":
+    for k in IMPAIR:
+        want(t.get(k) == 0, "tcp.%s == 0 without --impair (%r)" % (k, t.get(k)))
+    want(t["retransmits"] == 0, "tcp.retransmits == 0 (%d)" % t["retransmits"])
+else:
+    want(t["retransmits"] > 0, "tcp.retransmits > 0: losses were repaired (%d)" % t["retransmits"])
+    want(t["impair_lost"] > 0, "tcp.impair_lost > 0 (%d)" % t["impair_lost"])
+    want(t["impair_dup"] > 0, "tcp.impair_dup > 0 (%d)" % t["impair_dup"])
+    want(t["impair_reordered"] > 0, "tcp.impair_reordered > 0 (%d)" % t["impair_reordered"])
+    want(t["impair_delayed"] == 0 and t["impair_delay_full"] == 0, "no delay asked, none counted")
+    # about 5% of what was decided: lost / (sent TCP frames + lost)
+    frames = x["pkts_tx"] - t["impair_dup"] + t["impair_lost"]
+    want(0.03 < t["impair_lost"] / frames < 0.07,
+         "impair_lost about 5%% of the frames (%d of %d)" % (t["impair_lost"], frames))
+if case == "same_seed":
+    b, d = load("b"), load("c")
+    same = {k: (r["tcp"][k], b["tcp"][k]) for k in IMPAIR if r["tcp"][k] != b["tcp"][k]}
+    want(not same, "seed 1 twice: the same impairment counters (differ: %r)" % same)
+    want(b["client"]["failed"] == 0 and b["client"]["completed"] == c["completed"],
+         "seed 1 again: the same connections complete")
+    want(any(d["tcp"][k] != r["tcp"][k] for k in IMPAIR[:3]),
+         "seed 2: other impairment counters (%r)" % {k: d["tcp"][k] for k in IMPAIR[:3]})
+    print("seed 1: %s; seed 2: %s" % ({k: r["tcp"][k] for k in IMPAIR[:3]}, {k: d["tcp"][k] for k in IMPAIR[:3]}))
+for e in errors:
+    print("FAIL:", e)
+print("ok" if not errors else "%d failed" % len(errors))
+sys.exit(1 if errors else 0)
+PY
