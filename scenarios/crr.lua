@@ -6,7 +6,7 @@
 --   teng scenarios/crr.lua cps=200000 duration=30
 -- test: loopback
 local teng = require "teng"
-local args = teng.args { cps = "max", duration = 10, open = 256, size = 64 }
+local args = teng.args { cps = "max", duration = 10, open = 256, size = 64, drain = 2 }
 
 local rate = args.cps == "max" and teng.max { open = args.open }
   or tonumber(args.cps) or error("cps: expected a number or 'max', got '" .. args.cps .. "'")
@@ -21,4 +21,7 @@ return teng.scenario {
   phases = {
     { "main", duration = args.duration, cps = rate },
   },
+  -- Seconds open connections get to finish after the phase (under loss,
+  -- a retransmission backing off from 200 ms can take 3 s).
+  drain = args.drain,
 }

@@ -4,7 +4,7 @@
 --   teng scenarios/http_like.lua open=256    (as fast as possible, 256 open)
 -- test: loopback
 local teng = require "teng"
-local args = teng.args { cps = 100000, duration = 10, body = 1024, open = 0 }
+local args = teng.args { cps = 100000, duration = 10, body = 1024, open = 0, drain = 2 }
 local rate = args.open > 0 and teng.max { open = args.open } or args.cps
 
 local request = teng.http.request { method = "GET", path = "/", host = "sut" }
@@ -21,4 +21,7 @@ return teng.scenario {
     { "ramp", duration = 1, cps = args.open > 0 and rate or teng.ramp(0, args.cps) },
     { "steady", duration = args.duration, cps = rate },
   },
+  -- Seconds open connections get to finish after the phases (under loss,
+  -- a retransmission backing off from 200 ms can take 3 s).
+  drain = args.drain,
 }
