@@ -3,8 +3,11 @@
 # (issue 8). nftables drops 5% of the TCP frames in each direction on the
 # peer's veth (a netdev table: ingress for what teng sends, egress for
 # what the peer sends; the kernel has no netem). Then:
-#  1. teng's http_client.lua against nginx: 5,000 connections, each a 200
-#     with the exact response size, failed == 0;
+#  1. teng's http_client.lua against nginx: exactly 5,000 connections
+#     attempted, each a 200 with the exact response size, failed == 0, and
+#     teng resets none of them (issue 11: rst_tx == 0, and a capture on the
+#     peer's side has no RST from teng's addresses: TIME_WAIT answers a
+#     peer's FIN that crossed our lost last ACK);
 #  2. curl downloads a 10 MB body from teng's http_server.lua byte-exact
 #     (sha256);
 # and the nftables counters show that frames were dropped both ways.
@@ -37,9 +40,11 @@ nft_drops() {
 net_nginx_start
 net_nginx_response_size
 log "one nginx response: $NET_RESP_SIZE bytes; loss $pct% each way"
+net_capture_start peer0
 net_teng client 150 scenarios/http_client.lua "conns=$conns" cps=500 duration=60 \
   --quiet --json "$T/client.json"
 rc=$NET_RC
+net_capture_stop
 net_show client
 read -r d_in d_out <<<"$(nft_drops)"
 log "nftables dropped $d_in frames from teng, $d_out to teng"
@@ -52,6 +57,9 @@ net_expect_eq client.http.status_2xx "$(net_json "$j" client.http.status_2xx)" "
 net_expect_eq client.bytes_rx "$(net_json "$j" client.bytes_rx)" $((conns * NET_RESP_SIZE))
 net_expect "frames dropped from teng ($d_in)" "${d_in:-0}" -gt 0
 net_expect "frames dropped to teng ($d_out)" "${d_out:-0}" -gt 0
+net_expect_eq tcp.rst_tx "$(net_json "$j" tcp.rst_tx)" 0
+net_expect_eq "RSTs from teng in the capture" \
+  "$(net_capture_count 'tcp.flags.reset == 1 && ip.src >= 198.18.0.10 && ip.src <= 198.18.0.19')" 0
 net_expect "teng retransmitted ($(net_json "$j" tcp.retransmits))" "$(net_json "$j" tcp.retransmits)" -gt 0
 log "info: tcp $(python3 -c 'import json,sys; t=json.load(open(sys.argv[1]))["tcp"]; print({k: v for k, v in t.items() if v})' "$j" 2>/dev/null)"
 kill -TERM "$NET_NGINX_PID" 2>/dev/null
