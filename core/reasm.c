@@ -17,7 +17,8 @@ uint64_t reasm_bytes(uint32_t nconn, uint32_t per_conn, uint32_t slot_bytes)
 	if (per_conn == 0)
 		return 0;
 	uint64_t slots = reasm_budget(nconn, per_conn);
-	return (uint64_t)nconn * sizeof(struct reasm_conn) +
+	uint64_t nctx = slots < nconn ? slots : nconn;
+	return (uint64_t)nconn * sizeof(uint16_t) + nctx * sizeof(struct reasm_conn) +
 	       slots * (sizeof(struct reasm_seg) + slot_bytes);
 }
 
@@ -32,13 +33,19 @@ int reasm_init(struct reasm *r, uint32_t nconn, uint32_t per_conn, uint32_t slot
 	if (slot_bytes > 0xffff)
 		slot_bytes = 0xffff; /* reasm_seg.len */
 	uint32_t slots = reasm_budget(nconn, per_conn);
-	r->conn = alloc(nconn, sizeof(struct reasm_conn), socket);
+	uint32_t nctx = slots < nconn ? slots : nconn;
+	r->ctx_of = alloc(nconn, sizeof(uint16_t), socket); /* zeroed: none */
+	r->conn = alloc(nctx, sizeof(struct reasm_conn), socket);
 	r->seg = alloc(slots, sizeof(struct reasm_seg), socket);
 	r->data = alloc(slots, slot_bytes, socket);
-	if (r->conn == NULL || r->seg == NULL || r->data == NULL)
+	if (r->ctx_of == NULL || r->conn == NULL || r->seg == NULL || r->data == NULL)
 		return -1;
-	for (uint32_t i = 0; i < nconn; i++)
-		r->conn[i].head = r->conn[i].recent = REASM_NIL;
+	for (uint32_t i = 0; i < nctx; i++) {
+		r->conn[i].head = REASM_NIL;
+		r->conn[i].recent = (uint16_t)(i + 1 < nctx ? i + 1 : REASM_NIL);
+	}
+	r->nctx = nctx;
+	r->ctx_free = 0;
 	for (uint32_t i = 0; i < slots; i++)
 		r->seg[i].next = (uint16_t)(i + 1 < slots ? i + 1 : REASM_NIL);
 	r->free_head = 0;
@@ -53,6 +60,7 @@ int reasm_init(struct reasm *r, uint32_t nconn, uint32_t per_conn, uint32_t slot
 void reasm_fini(struct reasm *r, void (*release)(void *))
 {
 	if (r->conn) {
+		release(r->ctx_of);
 		release(r->conn);
 		release(r->seg);
 		release(r->data);
@@ -80,6 +88,31 @@ static inline uint16_t slot_get(struct reasm *r)
 	return i;
 }
 
+/* A context for connection id, taken from the free list; NULL if none. */
+static struct reasm_conn *ctx_take(struct reasm *r, uint32_t id)
+{
+	if (r->ctx_free == REASM_NIL)
+		return NULL;
+	uint32_t k = r->ctx_free;
+	struct reasm_conn *c = &r->conn[k];
+	r->ctx_free = c->recent;
+	memset(c, 0, sizeof(*c));
+	c->head = c->recent = REASM_NIL;
+	r->ctx_of[id] = (uint16_t)(k + 1);
+	return c;
+}
+
+/* Connection id holds nothing any more: its context goes back. */
+static void ctx_release_if_empty(struct reasm *r, uint32_t id, struct reasm_conn *c)
+{
+	if (c->head != REASM_NIL || c->fin)
+		return;
+	uint32_t k = r->ctx_of[id] - 1u;
+	c->recent = (uint16_t)r->ctx_free;
+	r->ctx_free = k;
+	r->ctx_of[id] = 0;
+}
+
 /* A FIN at fin_seq: nothing beyond it is data (RFC 9293 3.10.7.4). */
 static void drop_above(struct reasm *r, struct reasm_conn *c, uint32_t fin_seq)
 {
@@ -99,12 +132,25 @@ static void drop_above(struct reasm *r, struct reasm_conn *c, uint32_t fin_seq)
 	}
 }
 
+static int insert(struct reasm *r, struct reasm_conn *c, uint32_t rcv_nxt, uint32_t seq,
+		  const uint8_t *data, uint32_t len, int fin);
+
 int reasm_insert(struct reasm *r, uint32_t id, uint32_t rcv_nxt, uint32_t seq,
 		 const uint8_t *data, uint32_t len, int fin)
 {
 	if (r->per_conn == 0 || id >= r->nconn)
 		return REASM_FULL;
-	struct reasm_conn *c = &r->conn[id];
+	struct reasm_conn *c = reasm_conn_get(r, id);
+	if (c == NULL && (c = ctx_take(r, id)) == NULL)
+		return REASM_FULL;
+	int rc = insert(r, c, rcv_nxt, seq, data, len, fin);
+	ctx_release_if_empty(r, id, c);
+	return rc;
+}
+
+static int insert(struct reasm *r, struct reasm_conn *c, uint32_t rcv_nxt, uint32_t seq,
+		  const uint8_t *data, uint32_t len, int fin)
+{
 	int fin_new = 0;
 	if (len > r->slot_bytes) { /* held up to a slot; the tail comes again */
 		len = r->slot_bytes;
@@ -188,8 +234,8 @@ uint32_t reasm_pull(struct reasm *r, uint32_t id, uint32_t rcv_nxt, reasm_take_f
 		    void *arg, uint32_t *segs)
 {
 	uint32_t total = 0, whole = 0;
-	if (id < r->nconn) {
-		struct reasm_conn *c = &r->conn[id];
+	struct reasm_conn *c = reasm_conn_get(r, id);
+	if (c != NULL) {
 		uint16_t i;
 		while ((i = c->head) != REASM_NIL) {
 			struct reasm_seg *s = &r->seg[i];
@@ -214,6 +260,7 @@ uint32_t reasm_pull(struct reasm *r, uint32_t id, uint32_t rcv_nxt, reasm_take_f
 			slot_put(r, i);
 			c->n--;
 		}
+		ctx_release_if_empty(r, id, c);
 	}
 	if (segs)
 		*segs = whole;
@@ -222,12 +269,11 @@ uint32_t reasm_pull(struct reasm *r, uint32_t id, uint32_t rcv_nxt, reasm_take_f
 
 int reasm_fin(struct reasm *r, uint32_t id, uint32_t rcv_nxt)
 {
-	if (id >= r->nconn)
-		return 0;
-	struct reasm_conn *c = &r->conn[id];
-	if (!c->fin || c->fin_seq != rcv_nxt)
+	struct reasm_conn *c = reasm_conn_get(r, id);
+	if (c == NULL || !c->fin || c->fin_seq != rcv_nxt)
 		return 0;
 	c->fin = 0;
+	ctx_release_if_empty(r, id, c);
 	return 1;
 }
 
@@ -252,9 +298,9 @@ static uint16_t run_of(const struct reasm *r, const struct reasm_conn *c, uint16
 uint32_t reasm_ranges(const struct reasm *r, uint32_t id, uint32_t rcv_nxt, uint32_t *lo,
 		      uint32_t *hi, uint32_t max)
 {
-	if (id >= r->nconn || max == 0)
+	const struct reasm_conn *c = reasm_conn_get(r, id);
+	if (c == NULL || max == 0)
 		return 0;
-	const struct reasm_conn *c = &r->conn[id];
 	uint32_t n = 0, a, b;
 	int rec;
 	/* first the run holding the segment held last */
@@ -278,9 +324,9 @@ uint32_t reasm_ranges(const struct reasm *r, uint32_t id, uint32_t rcv_nxt, uint
 
 void reasm_free(struct reasm *r, uint32_t id)
 {
-	if (id >= r->nconn)
+	struct reasm_conn *c = reasm_conn_get(r, id);
+	if (c == NULL)
 		return;
-	struct reasm_conn *c = &r->conn[id];
 	uint16_t i = c->head;
 	while (i != REASM_NIL) {
 		uint16_t nx = r->seg[i].next;
@@ -290,4 +336,5 @@ void reasm_free(struct reasm *r, uint32_t id)
 	c->head = c->recent = REASM_NIL;
 	c->n = 0;
 	c->fin = 0;
+	ctx_release_if_empty(r, id, c);
 }

@@ -76,7 +76,13 @@ struct reasm_conn {
 };
 
 struct reasm {
-	struct reasm_conn *conn; /* per TCB index */
+	/* Per TCB index: 0, or 1 + the index of the connection's context.
+	 * Only connections holding something have a context (at most one
+	 * per slot), so an idle connection costs two bytes, not twelve. */
+	uint16_t *ctx_of;
+	struct reasm_conn *conn; /* contexts; a free one links by recent */
+	uint32_t nctx;
+	uint32_t ctx_free;       /* free context list, REASM_NIL: none */
 	struct reasm_seg *seg;   /* per slot */
 	uint8_t *data;           /* slot i: data + i * slot_bytes */
 	uint32_t nconn;
@@ -131,9 +137,17 @@ uint32_t reasm_pull(struct reasm *r, uint32_t id, uint32_t rcv_nxt, reasm_take_f
 int reasm_fin(struct reasm *r, uint32_t id, uint32_t rcv_nxt);
 
 /* Anything held for id (data or a FIN)? */
+/* The context of connection id, or NULL when it holds nothing. */
+static inline struct reasm_conn *reasm_conn_get(const struct reasm *r, uint32_t id)
+{
+	if (id >= r->nconn || r->ctx_of[id] == 0)
+		return NULL;
+	return &r->conn[r->ctx_of[id] - 1];
+}
+
 static inline int reasm_pending(const struct reasm *r, uint32_t id)
 {
-	return r->nconn && (r->conn[id].head != REASM_NIL || r->conn[id].fin);
+	return r->nconn && r->ctx_of[id] != 0;
 }
 
 /* The held ranges of id above rcv_nxt, for SACK blocks (RFC 2018): up
