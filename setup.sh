@@ -8,7 +8,7 @@ pkgs=(cmake make gcc pkg-config libdpdk-dev libluajit-5.1-dev luajit
       libnuma-dev libcmocka-dev python3
       # the network tests (tests/net): peers, load, capture, namespaces
       nginx wrk curl tshark iproute2 ethtool procps psmisc iputils-ping
-      redis-server redis-tools)
+      redis-server redis-tools python3-scapy)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
