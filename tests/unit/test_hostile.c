@@ -626,16 +626,12 @@ static void fix_sums(struct rte_mbuf *m)
 	th->cksum = (uint16_t)~sum;
 }
 
-/* Move the frame so that it ends on an 8-byte boundary and poison what
- * follows it in the buffer: a read past the frame is an ASAN error. */
+/* Poison what follows the frame in its buffer: a read past the frame is
+ * an ASAN error (ASAN can poison a granule's tail, so the frame stays
+ * where it is, aligned as a device leaves it). */
 static void poison_tail(struct rte_mbuf *m, uint8_t **lo, size_t *n)
 {
-	uint32_t len = rte_pktmbuf_data_len(m);
-	uint8_t *p = rte_pktmbuf_mtod(m, uint8_t *);
-	uint32_t pad = (uint32_t)((8 - ((uintptr_t)(p + len) & 7)) & 7);
-	memmove(p + pad, p, len);
-	m->data_off = (uint16_t)(m->data_off + pad);
-	*lo = rte_pktmbuf_mtod(m, uint8_t *) + len;
+	*lo = rte_pktmbuf_mtod(m, uint8_t *) + rte_pktmbuf_data_len(m);
 	*n = (size_t)((uint8_t *)m->buf_addr + m->buf_len - *lo);
 	POISON(*lo, *n);
 }
