@@ -370,8 +370,8 @@ static inline int src_invalid(const struct worker *w, uint32_t src, uint32_t dst
 	uint32_t h = rte_be_to_cpu_32(src);
 	if (h == 0 || (h >> 24) == 127 || (h >> 28) >= 0xe || src == dst)
 		return 1;
-	return (listener_ip(w, dst) && listener_ip(w, src)) ||
-	       (client_ip(w, dst) && client_ip(w, src));
+	return (listener_ip(w, src) && listener_ip(w, dst)) ||
+	       (client_ip(w, src) && client_ip(w, dst));
 }
 
 /* A segment whose flags no stack sends (RFC 9293 3.10.7, RFC 5961):
