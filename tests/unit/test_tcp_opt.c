@@ -231,7 +231,8 @@ static int check_exact(const uint8_t *b, uint32_t len)
 {
 	uint8_t *c = malloc(len ? len : 1);
 	assert_non_null(c);
-	memcpy(c, b, len);
+	if (len)
+		memcpy(c, b, len);
 	int rc = tcp_opt_check(c, len);
 	free(c);
 	return rc;
@@ -277,7 +278,9 @@ static void test_check_shape(void **state)
 		int rc = check_exact(b, len);
 		struct tcp_opts o;
 		uint8_t *c = malloc(len ? len : 1);
-		memcpy(c, b, len);
+		assert_non_null(c);
+		if (len)
+			memcpy(c, b, len);
 		/* a list tcp_opt_check passes never sends parse past it either */
 		if (rc == 0)
 			(void)tcp_opt_parse(c, len, &o);
