@@ -13,7 +13,8 @@
 
 /* The MSS a cookie can say, ascending: the common Ethernet, tunnel and
  * jumbo values. Index 0 is also what a SYN without MSS gets. */
-static const uint16_t cookie_mss[8] = { 536, 1200, 1300, 1400, 1440, 1460, 4312, 8960 };
+static const uint16_t cookie_mss[8] = {536,  1200, 1300, 1400,
+				       1440, 1460, 4312, 8960};
 
 void syncookie_init(struct worker *w)
 {
@@ -38,14 +39,17 @@ static inline uint64_t mix(uint64_t x)
 	return x;
 }
 
-uint32_t syncookie_make(const struct worker *w, uint32_t sip, uint32_t dip, uint16_t sport,
-			uint16_t dport, uint32_t irs, uint32_t tick, uint32_t mss_index)
+uint32_t syncookie_make(const struct worker *w, uint32_t sip, uint32_t dip,
+			uint16_t sport, uint16_t dport, uint32_t irs,
+			uint32_t tick, uint32_t mss_index)
 {
 	/* Two keyed rounds over everything the cookie stands for. */
 	uint64_t h = mix(((uint64_t)sip << 32 | dip) ^ w->cookie_key[0]);
-	h = mix(h ^ ((uint64_t)sport << 48 | (uint64_t)dport << 32 | irs) ^ w->cookie_key[1]);
+	h = mix(h ^ ((uint64_t)sport << 48 | (uint64_t)dport << 32 | irs) ^
+		w->cookie_key[1]);
 	h = mix(h ^ ((uint64_t)tick << 8 | mss_index) ^ w->cookie_key[0] >> 1);
-	return (tick & 3) << 30 | (mss_index & 7) << HASH_BITS | ((uint32_t)h & HASH_MASK);
+	return (tick & 3) << 30 | (mss_index & 7) << HASH_BITS |
+	       ((uint32_t)h & HASH_MASK);
 }
 
 static uint32_t mss_index_of(const struct seg *s)
@@ -62,12 +66,14 @@ static uint32_t mss_index_of(const struct seg *s)
 void syncookie_send(struct worker *w, const struct seg *s)
 {
 	uint32_t tick = w->now_ms >> TICK_SHIFT;
-	uint32_t cookie = syncookie_make(w, s->ip->src_addr, s->ip->dst_addr, s->th->src_port,
-					 s->th->dst_port, s->seq, tick, mss_index_of(s));
+	uint32_t cookie =
+	    syncookie_make(w, s->ip->src_addr, s->ip->dst_addr, s->th->src_port,
+			   s->th->dst_port, s->seq, tick, mss_index_of(s));
 	const struct worker_port *p = &w->port[s->slot];
 	struct hdr_fields f;
 	/* The MAC a TCB would answer (tcp_accept). */
-	f.dst = (!p->peer_fixed && p->nexthop_ip == 0) ? &s->eth->src_addr : &p->peer_mac;
+	f.dst = (!p->peer_fixed && p->nexthop_ip == 0) ? &s->eth->src_addr
+						       : &p->peer_mac;
 	f.src = &p->mac;
 	f.sip = s->ip->dst_addr;
 	f.dip = s->ip->src_addr;
@@ -76,7 +82,8 @@ void syncookie_send(struct worker *w, const struct seg *s)
 	f.seq = rte_cpu_to_be_32(cookie);
 	f.ack = rte_cpu_to_be_32(s->seq + 1);
 	f.id = rte_cpu_to_be_16(w->ip_id++);
-	f.win = rte_cpu_to_be_16((uint16_t)(w->rcv_wnd > 0xffff ? 0xffff : w->rcv_wnd));
+	f.win = rte_cpu_to_be_16(
+	    (uint16_t)(w->rcv_wnd > 0xffff ? 0xffff : w->rcv_wnd));
 	f.flags = TH_SYN | TH_ACK;
 	f.optlen = 4;
 	f.len = 0;
@@ -93,8 +100,8 @@ void syncookie_send(struct worker *w, const struct seg *s)
 	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)th - 1;
 	if (p->tx_csum) {
 		th->cksum = hdr_phdr_csum(&f);
-		m->tx_offload = rte_mbuf_tx_offload(RTE_ETHER_HDR_LEN, 20, 20u + f.optlen, 0, 0,
-						    0, 0);
+		m->tx_offload = rte_mbuf_tx_offload(RTE_ETHER_HDR_LEN, 20,
+						    20u + f.optlen, 0, 0, 0, 0);
 		m->ol_flags |= RTE_MBUF_F_TX_IPV4 | RTE_MBUF_F_TX_IP_CKSUM |
 			       RTE_MBUF_F_TX_TCP_CKSUM;
 	} else {

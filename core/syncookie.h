@@ -52,7 +52,8 @@ void syncookie_send(struct worker *w, const struct seg *s);
 int syncookie_check(struct worker *w, const struct seg *s, uint16_t *mss);
 
 /* The cookie itself (exposed for the unit tests). */
-uint32_t syncookie_make(const struct worker *w, uint32_t sip, uint32_t dip, uint16_t sport,
-			uint16_t dport, uint32_t irs, uint32_t tick, uint32_t mss_index);
+uint32_t syncookie_make(const struct worker *w, uint32_t sip, uint32_t dip,
+			uint16_t sport, uint16_t dport, uint32_t irs,
+			uint32_t tick, uint32_t mss_index);
 
 #endif
