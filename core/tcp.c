@@ -153,12 +153,15 @@ static void take_syn_options(struct tcb *t, const struct seg *s,
 	}
 }
 
-void tcp_accept(struct worker *w, const struct seg *s, uint32_t l)
+/* A server TCB in SYN_RCVD for segment s to listener l, whose sender's
+ * ISS is irs; NULL when the pool is empty (counted). The caller sets the
+ * options, then accept_start. */
+static struct tcb *accept_tcb(struct worker *w, const struct seg *s, uint32_t l, uint32_t irs)
 {
 	uint32_t id = conn_alloc(&w->ct);
 	if (id == TCB_NIL) {
 		w->ctr->no_tcb++;
-		return; /* like a full backlog: the client retries */
+		return NULL;
 	}
 	struct tcb *t = tcb_of(w, id);
 	t->lip = s->ip->dst_addr;
@@ -167,13 +170,19 @@ void tcp_accept(struct worker *w, const struct seg *s, uint32_t l)
 	t->rport = s->th->src_port;
 	t->role = ROLE_SERVER;
 	t->state = TCP_SYN_RCVD;
-	t->rcv_nxt = s->seq + 1;
+	w->syn_rcvd++;
+	t->rcv_nxt = irs + 1;
 	uint32_t iss = tcb_begin(w, t, l);
 	t->snd_wnd = s->wnd; /* never scaled in a SYN */
-	t->snd_wl1 = s->seq;
+	t->snd_wl1 = irs;
 	t->snd_wl2 = iss;
 	t->t_open_us = w->now_us;
-	take_syn_options(t, s, w->mss, w->wscale);
+	return t;
+}
+
+static void accept_start(struct worker *w, struct tcb *t, const struct seg *s, uint32_t l)
+{
+	uint32_t id = tcb_id(w, t);
 	const struct worker_port *p = &w->port[s->slot];
 	if (!p->peer_fixed && p->nexthop_ip == 0 && w->peer_mac_of != NULL) {
 		rte_ether_addr_copy(&s->eth->src_addr, &w->peer_mac_of[id]);
@@ -185,6 +194,15 @@ void tcp_accept(struct worker *w, const struct seg *s, uint32_t l)
 	tcp_rtx_start(w, t);
 	if (++w->st->s_active > w->st->s_peak_active)
 		w->st->s_peak_active = w->st->s_active;
+}
+
+void tcp_accept(struct worker *w, const struct seg *s, uint32_t l)
+{
+	struct tcb *t = accept_tcb(w, s, l, s->seq);
+	if (t == NULL)
+		return; /* like a full backlog: the client retries */
+	take_syn_options(t, s, w->mss, w->wscale);
+	accept_start(w, t, s, l);
 	tcp_send_syn(w, t);
 }
 
@@ -195,6 +213,8 @@ void tcp_synack_options(struct worker *w, struct tcb *t, const struct seg *s)
 
 void tcp_established(struct worker *w, struct tcb *t)
 {
+	if (t->role == ROLE_SERVER && t->state == TCP_SYN_RCVD)
+		w->syn_rcvd--;
 	t->state = TCP_ESTABLISHED;
 	uint32_t lat = w->now_us - t->t_open_us;
 	if (t->role == ROLE_CLIENT) {
@@ -232,6 +252,8 @@ void tcp_wake_at(struct worker *w, struct tcb *t)
 static void tcb_release(struct worker *w, struct tcb *t)
 {
 	uint32_t id = tcb_id(w, t);
+	if (t->role == ROLE_SERVER && t->state == TCP_SYN_RCVD)
+		w->syn_rcvd--;
 	timer_cancel(&w->tw, id);
 	prog_release(w, t);
 	if (reasm_pending(&w->reasm, id))
@@ -422,4 +444,21 @@ void tcp_timer(struct worker *w, uint32_t id)
 			next = due;
 	}
 	timer_arm(&w->tw, id, next);
+}
+
+int tcp_accept_cookie(struct worker *w, const struct seg *s, uint32_t l, uint16_t mss)
+{
+	/* As if our SYN-ACK (ISS = ACK - 1) had been sent in answer to a SYN
+	 * with ISS SEQ - 1 and no options but the MSS. */
+	struct tcb *t = accept_tcb(w, s, l, s->seq - 1);
+	if (t == NULL)
+		return -1;
+	uint32_t iss = s->ack - 1;
+	t->snd_una = iss;
+	t->snd_nxt = t->snd_max = t->snd_end = iss + 1;
+	t->snd_wl2 = iss;
+	t->mss = mss < 64 ? 64 : mss;
+	t->snd_wscale = t->rcv_wscale = 0;
+	accept_start(w, t, s, l);
+	return (int)tcb_id(w, t);
 }

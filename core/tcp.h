@@ -59,6 +59,10 @@ uint32_t tcp_iss(struct worker *w, const struct tcb *t);
 int tcp_connect(struct worker *w, uint32_t t0_us);
 /* A SYN for listener l: make a TCB in SYN_RCVD, answer. */
 void tcp_accept(struct worker *w, const struct seg *s, uint32_t l);
+/* An ACK for listener l with a valid SYN cookie (syncookie.h): make the
+ * TCB in SYN_RCVD as the cookie describes, sending nothing; the caller
+ * then hands it s (tcp_input). The TCB's id, or -1 (pool empty). */
+int tcp_accept_cookie(struct worker *w, const struct seg *s, uint32_t l, uint16_t mss);
 /* Reached the end of the connection's life: count and free. */
 void tcp_finish(struct worker *w, struct tcb *t, int ok);
 /* Count as failed for `reason` and free, sending nothing. */

@@ -3,6 +3,30 @@
 
 #include "tcp_opt.h"
 
+int tcp_opt_check(const uint8_t *p, uint32_t len)
+{
+	/* Only the list's shape: every option but EOL and NOP has a length
+	 * byte of at least 2 that stays within len. Nothing at or past
+	 * p[len] is read. */
+	uint32_t i = 0;
+	while (i < len) {
+		uint8_t kind = p[i];
+		if (kind == TCPOPT_EOL)
+			return 0;
+		if (kind == TCPOPT_NOP) {
+			i++;
+			continue;
+		}
+		if (i + 1 >= len)
+			return -1;
+		uint8_t olen = p[i + 1];
+		if (olen < 2 || olen > len - i)
+			return -1;
+		i += olen;
+	}
+	return 0;
+}
+
 int tcp_opt_parse(const uint8_t *p, uint32_t len, struct tcp_opts *o)
 {
 	memset(o, 0, sizeof(*o));

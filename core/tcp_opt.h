@@ -22,6 +22,13 @@ struct tcp_opts {
 	uint32_t ts_val, ts_ecr;
 };
 
+/* Check the shape of len bytes of options, as every arriving segment's
+ * are (worker.c): 0, or -1 when an option other than EOL and NOP has a
+ * length of 0 or 1, lacks its length byte or runs past len. Unknown
+ * kinds and wrong lengths of known ones are not errors here: the first
+ * are skipped, the second make tcp_opt_parse ignore the options. */
+int tcp_opt_check(const uint8_t *p, uint32_t len);
+
 /* Parse len bytes of options. Returns 0, or -1 when an option is
  * malformed (bad length, runs past the header). Unknown options are
  * skipped; a window shift above 14 is taken as 14 (RFC 7323). */

@@ -19,7 +19,9 @@
 #include "csum.h"
 #include "impair.h"
 #include "port.h"
+#include "syncookie.h"
 #include "tcp.h"
+#include "tcp_opt.h"
 
 static void *zalloc_socket(size_t n, size_t size, int socket)
 {
@@ -272,6 +274,7 @@ int worker_init(struct worker *w, const struct teng_plan *plan, uint32_t index,
 	if (conn_init(&w->ct, size, w->client_on ? (uint32_t)ntuples : 0,
 		      zalloc_socket, w->socket) < 0)
 		goto nomem;
+	syncookie_init(w);
 	/* A server connection's own peer MAC: only where the port has no
 	 * fixed peer (never on the loopback). */
 	if (!plan_loopback_only(plan)) {
@@ -357,6 +360,8 @@ static int parse_ip(struct worker *w, struct rte_mbuf *m, struct seg *s,
 	s->ip = (struct rte_ipv4_hdr *)(s->eth + 1);
 	uint32_t ihl = (s->ip->version_ihl & 0x0f) * 4u;
 	uint32_t tot = rte_be_to_cpu_16(s->ip->total_length);
+	/* IHL below 5 or past the frame, a total length shorter than the
+	 * header or longer than the frame (Ethernet padding may follow). */
 	if (unlikely((s->ip->version_ihl >> 4) != 4 || ihl < 20 || tot < ihl ||
 		     tot > dlen - RTE_ETHER_HDR_LEN))
 		goto bad;
@@ -369,12 +374,64 @@ static int parse_ip(struct worker *w, struct rte_mbuf *m, struct seg *s,
 			return -1;
 		}
 	}
+	/* No reassembly: a fragment is never a whole segment. */
+	if (unlikely(s->ip->fragment_offset &
+		     rte_cpu_to_be_16(RTE_IPV4_HDR_MF_FLAG | RTE_IPV4_HDR_OFFSET_MASK))) {
+		w->ctr->drop_ip_frag++;
+		return -1;
+	}
+	if (unlikely(s->ip->time_to_live == 0)) {
+		w->ctr->drop_ttl0++;
+		return -1;
+	}
 	*ihlp = ihl;
 	*totp = tot;
 	return 0;
 bad:
-	w->ctr->drops_bad_header++;
+	w->ctr->drop_ip_hdr++;
 	return -1;
+}
+
+static inline int listener_ip(const struct worker *w, uint32_t ip)
+{
+	for (uint32_t i = 0; i < w->nlisteners; i++)
+		if (w->listeners[i].ip == ip)
+			return 1;
+	return 0;
+}
+
+static inline int client_ip(const struct worker *w, uint32_t ip)
+{
+	uint32_t h = rte_be_to_cpu_32(ip);
+	for (uint32_t i = 0; i < w->npools; i++)
+		if (h >= w->pools[i].ip_lo && h <= w->pools[i].ip_hi)
+			return 1;
+	return 0;
+}
+
+/* A source no host may send from (RFC 1122 3.2.1.3): 0.0.0.0 (this
+ * host, only while it learns its address), 127/8, broadcast, multicast
+ * (224/4) and class E (240/4), or an address of the very role the
+ * packet is for (its destination's): teng's own, spoofed. The other
+ * role's addresses stay allowed, so that teng's client may reach teng's
+ * server through a router on one port. */
+static inline int src_invalid(const struct worker *w, uint32_t src, uint32_t dst)
+{
+	uint32_t h = rte_be_to_cpu_32(src);
+	if (h == 0 || (h >> 24) == 127 || (h >> 28) >= 0xe || src == dst)
+		return 1;
+	return (listener_ip(w, src) && listener_ip(w, dst)) ||
+	       (client_ip(w, src) && client_ip(w, dst));
+}
+
+/* A segment whose flags no stack sends (RFC 9293 3.10.7, RFC 5961):
+ * SYN with FIN or RST, or none of SYN, ACK, RST, FIN, PSH, URG. Dropped
+ * before any lookup, so a SYN+FIN is never taken for a SYN. */
+static inline int flags_invalid(uint8_t f)
+{
+	return (f & (TH_SYN | TH_FIN)) == (TH_SYN | TH_FIN) ||
+	       (f & (TH_SYN | TH_RST)) == (TH_SYN | TH_RST) ||
+	       (f & (TH_SYN | TH_ACK | TH_RST | TH_FIN | TH_PSH | RTE_TCP_URG_FLAG)) == 0;
 }
 
 static int parse_tcp(struct worker *w, struct rte_mbuf *m, struct seg *s,
@@ -394,17 +451,27 @@ static int parse_tcp(struct worker *w, struct rte_mbuf *m, struct seg *s,
 			return -1;
 		}
 	}
+	s->flags = s->th->tcp_flags;
+	if (unlikely(flags_invalid(s->flags))) {
+		w->ctr->drop_bad_flags++;
+		return -1;
+	}
 	s->opt = (const uint8_t *)(s->th + 1);
 	s->optlen = doff - 20;
+	/* Options are read only within the header: a list that does not
+	 * fit it is dropped here, so no later reader meets one. */
+	if (s->optlen && unlikely(tcp_opt_check(s->opt, s->optlen) < 0)) {
+		w->ctr->drop_tcp_opt++;
+		return -1;
+	}
 	s->data = (const uint8_t *)s->th + doff;
 	s->len = tot - ihl - doff;
 	s->seq = rte_be_to_cpu_32(s->th->sent_seq);
 	s->ack = rte_be_to_cpu_32(s->th->recv_ack);
 	s->wnd = rte_be_to_cpu_16(s->th->rx_win);
-	s->flags = s->th->tcp_flags;
 	return 0;
 bad:
-	w->ctr->drops_bad_header++;
+	w->ctr->drop_tcp_hdr++;
 	return -1;
 }
 
@@ -462,8 +529,18 @@ static int rx_parse(struct worker *w, uint8_t slot, struct rte_mbuf *m, struct s
 	}
 	s->eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
 	s->slot = slot;
+	/* Ethernet: a broadcast or multicast source is no sender, and a
+	 * frame for another host (af_packet sees those) is not ours; only
+	 * ARP may come broadcast. */
+	int arp = s->eth->ether_type == rte_cpu_to_be_16(RTE_ETHER_TYPE_ARP);
+	if (unlikely(rte_is_multicast_ether_addr(&s->eth->src_addr) ||
+		     (!rte_is_same_ether_addr(&s->eth->dst_addr, &w->port[slot].mac) &&
+		      !(arp && rte_is_broadcast_ether_addr(&s->eth->dst_addr))))) {
+		w->ctr->drop_mac++;
+		goto out;
+	}
 	if (s->eth->ether_type != rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4)) {
-		if (s->eth->ether_type == rte_cpu_to_be_16(RTE_ETHER_TYPE_ARP)) {
+		if (arp) {
 			if (arp_input(w, slot, m))
 				return 0;
 		} else {
@@ -473,10 +550,12 @@ static int rx_parse(struct worker *w, uint8_t slot, struct rte_mbuf *m, struct s
 	}
 	if (parse_ip(w, m, s, &ihl, &tot) < 0)
 		goto out;
-	if (!addr_local(w, slot, s->ip->dst_addr) ||
-	    (s->ip->fragment_offset & rte_cpu_to_be_16(RTE_IPV4_HDR_MF_FLAG |
-						       RTE_IPV4_HDR_OFFSET_MASK))) {
+	if (!addr_local(w, slot, s->ip->dst_addr)) {
 		w->ctr->drops_not_ours++;
+		goto out;
+	}
+	if (unlikely(src_invalid(w, s->ip->src_addr, s->ip->dst_addr))) {
+		w->ctr->drop_src_bcast++;
 		goto out;
 	}
 	if (s->ip->next_proto_id == IPPROTO_ICMP) {
@@ -549,8 +628,20 @@ static void rx_segment(struct worker *w, struct rte_mbuf *m, struct seg *s)
 		id = TCB_NIL; /* gone, or a SYN reusing the tuple */
 	}
 	if (id == TCB_NIL) {
-		if (l >= 0 && (s->flags & (TH_SYN | TH_ACK | TH_RST)) == TH_SYN) {
-			tcp_accept(w, s, (uint32_t)l);
+		uint8_t f = s->flags & (TH_SYN | TH_ACK | TH_RST);
+		uint16_t mss;
+		if (l >= 0 && f == TH_SYN) {
+			/* Too many half-open (a flood) or no TCB left: a
+			 * cookie, and no state. */
+			if (syncookie_wanted(w) || w->ct.nfree == 0)
+				syncookie_send(w, s);
+			else
+				tcp_accept(w, s, (uint32_t)l);
+		} else if (l >= 0 && f == TH_ACK && syncookie_check(w, s, &mss)) {
+			int cid = tcp_accept_cookie(w, s, (uint32_t)l, mss);
+			if (cid >= 0)
+				tcp_input(w, tcb_of(w, (uint32_t)cid), s);
+			/* else counted in no_tcb; the peer sends again */
 		} else {
 			w->ctr->drops_no_connection++;
 			tcp_reply_rst(w, s);
@@ -561,11 +652,13 @@ static void rx_segment(struct worker *w, struct rte_mbuf *m, struct seg *s)
 	rte_pktmbuf_free(m);
 }
 
-void worker_rx(struct worker *w, uint8_t slot, struct rte_mbuf *m)
+int worker_rx(struct worker *w, uint8_t slot, struct rte_mbuf *m)
 {
 	struct seg s;
-	if (rx_parse(w, slot, m, &s))
-		rx_segment(w, m, &s);
+	if (!rx_parse(w, slot, m, &s))
+		return 0;
+	rx_segment(w, m, &s);
+	return 1;
 }
 
 /* A burst: parse every frame and look up its connection, prefetch the

@@ -147,6 +147,13 @@ struct worker {
 	uint32_t ncores, index;      /* tuple t belongs to core t % ncores */
 	uint32_t nconn;              /* connections opened here: the next's number */
 
+	/* SYN cookies (syncookie.h): server connections in SYN_RCVD, the
+	 * count at which SYNs get cookies instead, the cookie key, and the
+	 * tick the last cookie was sent in (UINT32_MAX: none yet) */
+	uint32_t syn_rcvd, syn_rcvd_max;
+	uint32_t cookie_tick;
+	uint64_t cookie_key[2];
+
 	/* tcp parameters */
 	uint16_t mss;
 	uint8_t wscale;
@@ -216,8 +223,10 @@ void worker_fini(struct worker *w);
 /* The lcore entry point: runs until ctl->abort. */
 int worker_main(void *arg);
 
-/* Per-packet entry: parse, find the connection, run TCP. Frees m. */
-void worker_rx(struct worker *w, uint8_t slot, struct rte_mbuf *m);
+/* Per-packet entry: parse, find the connection, run TCP. Frees m (or
+ * reuses it for an ARP or ICMP answer). 1 when m was a TCP segment that
+ * went to TCP, 0 when it was dropped (counted) or answered. */
+int worker_rx(struct worker *w, uint8_t slot, struct rte_mbuf *m);
 /* Advance the clock once per loop iteration. */
 void worker_clock(struct worker *w, uint64_t tsc);
 void worker_timers(struct worker *w);

@@ -54,8 +54,13 @@ static void test_no_connection_client_side(void **state)
 	s.seq = 100, s.flags = TH_FIN;
 	expect_reset(CSLOT, &s, TH_RST | TH_ACK, 0, 101);
 	s = to_client_port(CLIENT_PORT + 2);
-	s.seq = 10, s.flags = TH_SYN | TH_FIN, s.data = "abc", s.len = 3;
-	expect_reset(CSLOT, &s, TH_RST | TH_ACK, 0, 15);
+	s.seq = 10, s.flags = TH_SYN, s.data = "abc", s.len = 3;
+	expect_reset(CSLOT, &s, TH_RST | TH_ACK, 0, 14);
+	/* SYN+FIN is no segment at all: dropped, not answered */
+	s.flags = TH_SYN | TH_FIN;
+	inject(CSLOT, &s);
+	assert_int_equal(out(CSLOT), 0);
+	assert_int_equal(CTR->drop_bad_flags, 1);
 	/* ... modulo 2^32 */
 	s = to_client_port(CLIENT_PORT + 3);
 	s.seq = 0xffffffffu, s.flags = TH_SYN;
@@ -89,7 +94,7 @@ static void test_no_connection_client_side(void **state)
 	assert_int_equal(CTR->drops_no_connection, 9);
 	assert_int_equal(CTR->rst_tx, 7);
 	assert_int_equal(CTR->rst_rx, 0);
-	assert_int_equal(CTR->pkts_rx, 10);
+	assert_int_equal(CTR->pkts_rx, 11);
 	/* the live connection was not disturbed */
 	client_synack(IRS, iss, 1460, 7, 1000);
 	check_seg(out1(CSLOT), TH_ACK, iss + 1, IRS + 1);
@@ -116,20 +121,27 @@ static void test_no_connection_server_side(void **state)
 	expect_reset(SSLOT, &s, TH_RST, 61, 0);
 	s = to_server(50, 0, TH_FIN);
 	expect_reset(SSLOT, &s, TH_RST | TH_ACK, 0, 51);
-	s = to_server(50, 0, 0);
+	s = to_server(50, 0, TH_PSH);
 	s.data = "hello", s.len = 5;
 	expect_reset(SSLOT, &s, TH_RST | TH_ACK, 0, 55);
 	/* the server address, another port */
 	s = to_server(70, 0, TH_SYN);
 	s.dport = SERVER_PORT + 1;
 	expect_reset(SSLOT, &s, TH_RST | TH_ACK, 0, 71);
-	/* SYN|RST is not a connection request either */
+	/* SYN|RST, SYN|FIN and no flags are not connection requests
+	 * either: dropped before any lookup, never answered */
 	s = to_server(80, 0, TH_SYN | TH_RST);
+	inject(SSLOT, &s);
+	s = to_server(80, 0, TH_SYN | TH_FIN);
+	inject(SSLOT, &s);
+	s = to_server(80, 0, 0);
+	s.data = "hello", s.len = 5;
 	inject(SSLOT, &s);
 	assert_int_equal(out(SSLOT), 0);
 	assert_null(server_tcb());
 	assert_int_equal(F.w->st->s_active, 0);
-	assert_int_equal(CTR->drops_no_connection, 6);
+	assert_int_equal(CTR->drop_bad_flags, 3);
+	assert_int_equal(CTR->drops_no_connection, 5);
 	assert_int_equal(CTR->rst_tx, 5);
 }
 
@@ -253,9 +265,13 @@ static void test_bad_header(void **state)
 	assert_non_null(rte_pktmbuf_append(m2, 4));
 	assert_int_equal(rte_pktmbuf_chain(m, m2), 0);
 	rx_mbuf(CSLOT, m);
-	assert_int_equal(CTR->drops_bad_header, 9);
+	/* each under its own counter: 4 IPv4, 4 TCP (room for no TCP
+	 * header is a TCP header past the end), 1 the frame */
+	assert_int_equal(CTR->drop_ip_hdr, 4);
+	assert_int_equal(CTR->drop_tcp_hdr, 4);
+	assert_int_equal(CTR->drops_bad_header, 1);
 
-	/* not IPv4/TCP: not ours */
+	/* not IPv4/TCP: not ours; fragments: their own counter */
 	m = client_data(iss, "x");
 	at(m, 12)[0] = 0x86, at(m, 13)[0] = 0xdd; /* IPv6 */
 	rx_mbuf(CSLOT, m);
@@ -271,7 +287,8 @@ static void test_bad_header(void **state)
 	at(m, 14 + 6)[0] = 0x00, at(m, 14 + 7)[0] = 0x10; /* offset 128 */
 	seg_fix_csum(m);
 	rx_mbuf(CSLOT, m);
-	assert_int_equal(CTR->drops_not_ours, 4);
+	assert_int_equal(CTR->drops_not_ours, 2);
+	assert_int_equal(CTR->drop_ip_frag, 2);
 
 	assert_int_equal(out(CSLOT), 0);
 	assert_int_equal(CTR->pkts_rx - rx0, 13);
@@ -353,9 +370,18 @@ static void test_tuples_and_pool_exhausted(void **state)
 	assert_int_equal(opened, size);
 	assert_int_equal(F.w->ct.nfree, 0);
 	assert_int_equal(CTR->no_tcb, 1);
-	/* a SYN for the server now finds no TCB either: no answer, like a
-	 * full backlog */
+	/* a SYN for the server now finds no TCB either: it gets a SYN
+	 * cookie, which keeps no state */
 	struct tseg s = to_server(1, 0, TH_SYN);
+	inject(SSLOT, &s);
+	struct pkt *c = out1(SSLOT);
+	assert_int_equal(c->flags, TH_SYN | TH_ACK);
+	assert_int_equal(c->ack, 2);
+	assert_int_equal(CTR->syn_cookies, 1);
+	assert_int_equal(CTR->no_tcb, 1);
+	/* its ACK is a valid cookie, but no TCB is free yet: counted, no
+	 * answer (the peer sends again) */
+	s = to_server(2, c->seq + 1, TH_ACK);
 	inject(SSLOT, &s);
 	assert_int_equal(out(SSLOT), 0);
 	assert_int_equal(CTR->no_tcb, 2);

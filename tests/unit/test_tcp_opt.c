@@ -4,6 +4,7 @@
 #include <stddef.h>
 #include <setjmp.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
 
@@ -224,6 +225,69 @@ static void test_build_syn(void **state)
 	}
 }
 
+/* tcp_opt_check on a heap copy of exactly len bytes: under ASAN a read
+ * past the list is an error. */
+static int check_exact(const uint8_t *b, uint32_t len)
+{
+	uint8_t *c = malloc(len ? len : 1);
+	assert_non_null(c);
+	if (len)
+		memcpy(c, b, len);
+	int rc = tcp_opt_check(c, len);
+	free(c);
+	return rc;
+}
+#define CHECK(...)                                                      \
+	({                                                              \
+		const uint8_t b_[] = { __VA_ARGS__ };                   \
+		check_exact(b_, sizeof(b_));                            \
+	})
+
+static void test_check_shape(void **state)
+{
+	(void)state;
+	assert_int_equal(check_exact(NULL, 0), 0);
+	assert_int_equal(CHECK(1, 1, 1, 1), 0);
+	assert_int_equal(CHECK(2, 4, 5, 0xb4, 1, 3, 3, 7), 0);
+	assert_int_equal(CHECK(0, 0xff, 0xff, 0xff), 0);  /* nothing after EOL is read */
+	assert_int_equal(CHECK(30, 6, 1, 2, 3, 4), 0);    /* unknown, well formed */
+	assert_int_equal(CHECK(2, 3, 5, 1), 0);           /* a known kind's wrong length */
+	assert_int_equal(CHECK(8, 10, 1, 2, 3, 4, 5, 6, 7, 8, 1, 1), 0);
+	/* length 0 or 1 */
+	assert_int_equal(CHECK(2, 0, 5, 0xb4), -1);
+	assert_int_equal(CHECK(30, 1, 0, 0), -1);
+	assert_int_equal(CHECK(1, 99, 0, 1), -1);
+	/* a kind without its length byte */
+	assert_int_equal(CHECK(1, 1, 1, 2), -1);
+	assert_int_equal(CHECK(30), -1);
+	/* running past the list */
+	assert_int_equal(CHECK(1, 1, 30, 6), -1);
+	assert_int_equal(CHECK(2, 4, 5, 0xb4, 8, 255, 0, 0), -1);
+	assert_int_equal(CHECK(2, 4, 5), -1);
+	/* every list of up to 40 random bytes: no read past it */
+	uint32_t x = 1;
+	for (int i = 0; i < 100000; i++) {
+		uint8_t b[40];
+		uint32_t len = (x = x * 1103515245u + 12345u) >> 26; /* 0..63 */
+		if (len > 40)
+			len -= 24;
+		for (uint32_t k = 0; k < len; k++) {
+			x = x * 1103515245u + 12345u;
+			b[k] = (uint8_t)(x >> 24) % 12; /* small kinds and lengths */
+		}
+		int rc = check_exact(b, len);
+		struct tcp_opts o;
+		uint8_t *c = malloc(len ? len : 1);
+		assert_non_null(c);
+		if (len)
+			memcpy(c, b, len);
+		/* a list tcp_opt_check passes never sends parse past it either */
+		if (rc == 0)
+			(void)tcp_opt_parse(c, len, &o);
+		free(c);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -237,6 +301,7 @@ int main(void)
 		cmocka_unit_test(test_malformed),
 		cmocka_unit_test(test_len_bound),
 		cmocka_unit_test(test_build_syn),
+		cmocka_unit_test(test_check_shape),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
