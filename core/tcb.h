@@ -37,6 +37,7 @@ enum tcb_role { ROLE_CLIENT = 0, ROLE_SERVER = 1 };
 #define TF_PEER_FIN 0x08    /* the peer's FIN arrived in order */
 #define TF_WSCALE 0x10      /* both sides sent window scale */
 #define TF_PROG_DONE 0x20   /* the program reached its end */
+#define TF_FREE 0x40        /* done: tcp_reap frees it when the input or timer returns */
 #define TF_COUNTED 0x80     /* outcome counted (TIME_WAIT holds it on) */
 
 /* tcb.flags2 */

@@ -296,28 +296,51 @@ static void tcb_count(struct worker *w, struct tcb *t, int ok, uint8_t reason)
 	t->flags |= TF_COUNTED;
 }
 
+/* The one place a TCB is freed: at the end of tcp_input, tcp_timer
+ * or tcp_abort, when the path through them marked it TF_FREE (as lwIP
+ * defers closing through flags). Callees only mark, so no caller holds
+ * a freed TCB. */
+void tcp_reap(struct worker *w, struct tcb *t)
+{
+	if (!(t->flags & TF_FREE))
+		return;
+	t->flags &= (uint8_t)~TF_FREE;
+	tcb_release(w, t);
+}
+
+static inline void tcb_mark_free(struct tcb *t)
+{
+	t->flags |= TF_FREE;
+}
+
 void tcp_finish(struct worker *w, struct tcb *t, int ok)
 {
 	tcb_count(w, t, ok, ok ? TENG_REASON_NONE : TENG_REASON_RESET);
-	tcb_release(w, t);
+	tcb_mark_free(t);
 }
 
 void tcp_drop(struct worker *w, struct tcb *t, uint8_t reason)
 {
 	tcb_count(w, t, 0, reason);
-	tcb_release(w, t);
+	tcb_mark_free(t);
 }
 
-void tcp_abort(struct worker *w, struct tcb *t, uint8_t reason)
+static void tcb_abort(struct worker *w, struct tcb *t, uint8_t reason)
 {
 	if (t->state == TCP_TIME_WAIT) {
-		tcb_release(w, t); /* done already: nothing to reset */
+		tcb_mark_free(t); /* done already: nothing to reset */
 		return;
 	}
 	if (t->state != TCP_SYN_SENT)
 		tcp_send_rst(w, t);
 	tcb_count(w, t, 0, reason);
-	tcb_release(w, t);
+	tcb_mark_free(t);
+}
+
+void tcp_abort(struct worker *w, struct tcb *t, uint8_t reason)
+{
+	tcb_abort(w, t, reason);
+	tcp_reap(w, t);
 }
 
 int tcp_prog_result(struct worker *w, struct tcb *t, int rc)
@@ -332,10 +355,10 @@ int tcp_prog_result(struct worker *w, struct tcb *t, int rc)
 		}
 		tcp_send_rst(w, t);
 		tcb_count(w, t, 1, TENG_REASON_NONE);
-		tcb_release(w, t);
+		tcb_mark_free(t);
 		return -1;
 	}
-	tcp_abort(w, t, t->reason ? t->reason : TENG_REASON_MISMATCH);
+	tcb_abort(w, t, t->reason ? t->reason : TENG_REASON_MISMATCH);
 	return -1;
 }
 
@@ -346,7 +369,7 @@ void tcp_time_wait(struct worker *w, struct tcb *t)
 	 * the TIME_WAIT hold (RFC 9293 3.6) lasts. */
 	tcb_count(w, t, 1, TENG_REASON_NONE);
 	if (w->time_wait_ms == 0) {
-		tcb_release(w, t);
+		tcb_mark_free(t);
 		return;
 	}
 	timer_reset(w, t, w->time_wait_ms);
@@ -367,9 +390,8 @@ static void retransmit(struct worker *w, struct tcb *t)
 	tcp_output(w, t);
 }
 
-void tcp_timer(struct worker *w, uint32_t id)
+static void timer_fired(struct worker *w, struct tcb *t, uint32_t id)
 {
-	struct tcb *t = tcb_of(w, id);
 	if (t->state == TCP_TIME_WAIT) {
 		tcp_finish(w, t, 1);
 		return;
@@ -389,7 +411,7 @@ void tcp_timer(struct worker *w, uint32_t id)
 		t->last_ms = now;
 	if (now - t->last_ms >= w->idle_ms) {
 		w->ctr->timeouts++;
-		tcp_abort(w, t, TENG_REASON_IDLE_TIMEOUT);
+		tcb_abort(w, t, TENG_REASON_IDLE_TIMEOUT);
 		return;
 	}
 	uint32_t next = t->last_ms + w->idle_ms;
@@ -404,7 +426,7 @@ void tcp_timer(struct worker *w, uint32_t id)
 		if (SEQ_GEQ(now, due)) {
 			if (waiting && t->retries >= w->max_retries) {
 				w->ctr->timeouts++;
-				tcp_abort(w, t, TENG_REASON_RETRIES);
+				tcb_abort(w, t, TENG_REASON_RETRIES);
 				return;
 			}
 			if (waiting || t->retries < 20) /* probes never give up */
@@ -420,4 +442,11 @@ void tcp_timer(struct worker *w, uint32_t id)
 			next = due;
 	}
 	timer_arm(&w->tw, id, next);
+}
+
+void tcp_timer(struct worker *w, uint32_t id)
+{
+	struct tcb *t = tcb_of(w, id);
+	timer_fired(w, t, id);
+	tcp_reap(w, t);
 }

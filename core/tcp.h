@@ -59,14 +59,19 @@ uint32_t tcp_iss(struct worker *w, const struct tcb *t);
 int tcp_connect(struct worker *w, uint32_t t0_us);
 /* A SYN for listener l: make a TCB in SYN_RCVD, answer. */
 void tcp_accept(struct worker *w, const struct seg *s, uint32_t l);
-/* Reached the end of the connection's life: count and free. */
+/* A TCB is freed in one place: tcp_reap, which tcp_input, tcp_timer
+ * and tcp_abort call on their way out. Everything below them only marks
+ * it TF_FREE (and stops touching it). */
+void tcp_reap(struct worker *w, struct tcb *t);
+/* Reached the end of the connection's life: count, mark to free. */
 void tcp_finish(struct worker *w, struct tcb *t, int ok);
-/* Count as failed for `reason` and free, sending nothing. */
+/* Count as failed for `reason`, mark to free, sending nothing. */
 void tcp_drop(struct worker *w, struct tcb *t, uint8_t reason);
-/* Send RST, count as failed for `reason` (enum teng_reason), free. */
+/* Send RST, count as failed for `reason` (enum teng_reason), free now
+ * (for callers outside TCP: the drain's abort). */
 void tcp_abort(struct worker *w, struct tcb *t, uint8_t reason);
 /* What a prog_* call returned: fail, reset or go on. Returns 0 while
- * the connection lives, -1 once it is freed. */
+ * the connection lives, -1 once it is marked to free. */
 int tcp_prog_result(struct worker *w, struct tcb *t, int rc);
 void tcp_timer(struct worker *w, uint32_t id);
 /* Something new is outstanding: (re)start the retransmission clock. */

@@ -1,12 +1,20 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Segment arrival for a connection that exists (RFC 9293 3.10.7),
- * with RFC 5961's challenge ACKs for RSTs and SYNs that are in the
- * window but not exact. Out-of-order data is dropped and answered with
- * a duplicate ACK (no reassembly queue yet).
+ * split as lwIP's tcp_in.c: acceptability (sequence, RST, SYN, ACK
+ * checks, with RFC 5961's challenge ACKs), ACK processing (the send
+ * side: snd_una, the peer's window, our FIN's ACK), data (in order;
+ * out-of-order segments go to tcp_data's one drop point, where a
+ * reassembly queue hooks in), the peer's FIN, and TIME_WAIT's own
+ * input. Nothing here frees a TCB: a path that ends the connection
+ * marks it (TF_FREE) and returns, and tcp_input reaps it on the way out.
  */
 #include "seq.h"
 #include "tcp.h"
+
+/* tcp_data, tcp_fin: the segment ends here (answered, dropped, or the
+ * connection is over); apart from the PROG_* results. */
+#define IN_DONE (-100)
 
 static void syn_sent(struct worker *w, struct tcb *t, const struct seg *s)
 {
@@ -72,40 +80,37 @@ static inline int fin_acked(const struct tcb *t)
 	return (t->flags & TF_FIN_QUEUED) && SEQ_GT(t->snd_una, t->snd_end);
 }
 
-void tcp_input(struct worker *w, struct tcb *t, const struct seg *s)
+/* Our SYN-ACK was lost and the peer sent its SYN again: its sequence
+ * number is below the window, so it is answered before the checks. */
+static inline int syn_again(const struct tcb *t, const struct seg *s)
 {
-	if (t->state == TCP_SYN_SENT) {
-		syn_sent(w, t, s);
-		return;
-	}
+	return t->state == TCP_SYN_RCVD &&
+	       (s->flags & (TH_SYN | TH_ACK | TH_RST)) == TH_SYN &&
+	       s->seq + 1 == t->rcv_nxt;
+}
+
+/* Acceptability, RFC 9293 3.10.7.4 first to fifth checks: the sequence
+ * number, RST, SYN, the ACK bit. Returns 1 when the segment goes on,
+ * 0 when it ends here (answered or dropped). */
+static int seg_check(struct worker *w, struct tcb *t, const struct seg *s)
+{
 	uint8_t f = s->flags;
-	uint32_t wnd = w->rcv_wnd;
-
-	/* Our SYN-ACK was lost and the peer sent its SYN again: its
-	 * sequence number is below the window, so answer before the check. */
-	if (t->state == TCP_SYN_RCVD && (f & (TH_SYN | TH_ACK | TH_RST)) == TH_SYN &&
-	    s->seq + 1 == t->rcv_nxt) {
-		w->ctr->retransmits++;
-		tcp_send_syn(w, t);
-		return;
-	}
-
 	/* first: sequence number */
-	if (!acceptable(t, s, wnd)) {
+	if (!acceptable(t, s, w->rcv_wnd)) {
 		/* A bare ACK from before RCV.NXT - 1 is a duplicate the network
 		 * reordered (two CPUs feeding one veth do): answering it only
 		 * adds a duplicate ACK. One at RCV.NXT - 1 is a keep-alive or
 		 * window probe, which wants the answer. */
 		if (s->len == 0 && !(f & (TH_SYN | TH_FIN | TH_RST)) &&
 		    SEQ_LT(s->seq, t->rcv_nxt - 1))
-			return;
+			return 0;
 		if (!(f & TH_RST)) {
 			/* A retransmitted FIN in TIME_WAIT restarts the wait. */
 			if (t->state == TCP_TIME_WAIT && (f & TH_FIN))
 				tcp_time_wait(w, t);
 			tcp_send_ack(w, t);
 		}
-		return;
+		return 0;
 	}
 	/* second: RST */
 	if (f & TH_RST) {
@@ -115,32 +120,41 @@ void tcp_input(struct worker *w, struct tcb *t, const struct seg *s)
 		} else {
 			tcp_send_ack(w, t); /* challenge ACK, RFC 5961 3.2 */
 		}
-		return;
+		return 0;
 	}
 	/* fourth: SYN in a synchronized state */
 	if (f & TH_SYN) {
 		tcp_send_ack(w, t); /* challenge ACK, RFC 5961 4.2 */
-		return;
+		return 0;
 	}
 	/* fifth: ACK */
-	if (!(f & TH_ACK))
-		return;
-	if (t->state == TCP_SYN_RCVD) {
-		if (SEQ_LEQ(s->ack, t->snd_una) || SEQ_GT(s->ack, t->snd_nxt)) {
-			tcp_reply_rst(w, s);
-			return;
-		}
-		tcp_established(w, t);
-		t->retries = 0;
-		t->snd_wnd = s->wnd << t->snd_wscale;
-		t->snd_wl1 = s->seq;
-		t->snd_wl2 = s->ack;
-		if (tcp_prog_result(w, t, prog_step(w, t)) < 0)
-			return;
+	return (f & TH_ACK) != 0;
+}
+
+/* SYN_RCVD: the ACK of our SYN-ACK completes the handshake. Returns 0
+ * to go on, -1 when the segment ends here. */
+static int syn_rcvd_ack(struct worker *w, struct tcb *t, const struct seg *s)
+{
+	if (SEQ_LEQ(s->ack, t->snd_una) || SEQ_GT(s->ack, t->snd_nxt)) {
+		tcp_reply_rst(w, s);
+		return -1;
 	}
+	tcp_established(w, t);
+	t->retries = 0;
+	t->snd_wnd = s->wnd << t->snd_wscale;
+	t->snd_wl1 = s->seq;
+	t->snd_wl2 = s->ack;
+	return tcp_prog_result(w, t, prog_step(w, t));
+}
+
+/* ACK processing (RFC 9293 3.10.7.4 fifth, the send side): new data
+ * acknowledged, the peer's window, and the states our FIN's ACK moves.
+ * Returns 0 to go on to the data, -1 when the segment ends here. */
+static int tcp_ack(struct worker *w, struct tcb *t, const struct seg *s)
+{
 	if (SEQ_GT(s->ack, t->snd_max)) {
 		tcp_send_ack(w, t); /* acknowledges what we never sent */
-		return;
+		return -1;
 	}
 	if (SEQ_GT(s->ack, t->snd_una)) {
 		t->snd_una = s->ack;
@@ -166,30 +180,30 @@ void tcp_input(struct worker *w, struct tcb *t, const struct seg *s)
 	case TCP_FIN_WAIT_1:
 		if (fin_acked(t))
 			t->state = TCP_FIN_WAIT_2;
-		break;
+		return 0;
 	case TCP_CLOSING:
 		if (fin_acked(t)) {
 			tcp_time_wait(w, t);
-			return;
+			return -1;
 		}
-		break;
+		return 0;
 	case TCP_LAST_ACK:
 		if (fin_acked(t))
 			tcp_finish(w, t, 1);
 		else
 			tcp_output(w, t); /* the window may have opened */
-		return;
-	case TCP_TIME_WAIT:
-		if (f & TH_FIN) {
-			tcp_send_ack(w, t);
-			tcp_time_wait(w, t);
-		}
-		return;
+		return -1;
 	default:
-		break;
+		return 0;
 	}
+}
 
-	/* seventh: payload, in order only */
+/* Data (RFC 9293 3.10.7.4 seventh), in order only. Returns the
+ * program's result (PROG_*), or IN_DONE when the segment ends here; *all
+ * says whether every byte up to the segment's end is now taken (so
+ * its FIN, if any, is in order). */
+static int tcp_data(struct worker *w, struct tcb *t, const struct seg *s, int *all)
+{
 	uint32_t seq = s->seq;
 	const uint8_t *data = s->data;
 	uint32_t len = s->len;
@@ -202,13 +216,15 @@ void tcp_input(struct worker *w, struct tcb *t, const struct seg *s)
 		seq += dup;
 	}
 	if (seq != t->rcv_nxt) {
+		/* Out of order: dropped and answered with a duplicate ACK.
+		 * A reassembly queue takes it here. */
 		w->ctr->drops_out_of_order++;
 		tcp_send_ack(w, t);
-		return;
+		return IN_DONE;
 	}
-	if (len > wnd)
-		len = wnd;
-	int ok = 0;
+	if (len > w->rcv_wnd)
+		len = w->rcv_wnd;
+	int ok = PROG_OK;
 	if (len && (t->state == TCP_ESTABLISHED || t->state == TCP_FIN_WAIT_1 ||
 		    t->state == TCP_FIN_WAIT_2)) {
 		ok = prog_input(w, t, data, len);
@@ -225,32 +241,86 @@ void tcp_input(struct worker *w, struct tcb *t, const struct seg *s)
 				w->ctr->s_bytes_rx += len;
 		}
 	}
+	*all = seq + len == s->seq + s->len;
+	return ok;
+}
 
-	/* eighth: FIN, when everything before it has arrived */
-	if ((f & TH_FIN) && ok == PROG_OK && seq + len == s->seq + s->len &&
-	    !(t->flags & TF_PEER_FIN)) {
-		t->rcv_nxt++;
-		t->flags |= TF_PEER_FIN | TF_ACK_NOW;
-		tcp_progress(w, t);
-		switch (t->state) {
-		case TCP_ESTABLISHED:
-			t->state = TCP_CLOSE_WAIT;
-			break;
-		case TCP_FIN_WAIT_1:
-			t->state = TCP_CLOSING;
-			break;
-		case TCP_FIN_WAIT_2:
-			/* The program may be waiting for this FIN (a
-			 * close{half}'s recv{eof}): let it end first. */
-			if (tcp_prog_result(w, t, prog_step(w, t)) < 0)
-				return;
-			tcp_send_ack(w, t);
-			tcp_time_wait(w, t);
+/* The peer's FIN (RFC 9293 3.10.7.4 eighth), once everything before it
+ * has arrived. Returns the program's result, or IN_DONE when the
+ * segment ends here. */
+static int tcp_fin(struct worker *w, struct tcb *t)
+{
+	t->rcv_nxt++;
+	t->flags |= TF_PEER_FIN | TF_ACK_NOW;
+	tcp_progress(w, t);
+	switch (t->state) {
+	case TCP_ESTABLISHED:
+		t->state = TCP_CLOSE_WAIT;
+		break;
+	case TCP_FIN_WAIT_1:
+		t->state = TCP_CLOSING;
+		break;
+	case TCP_FIN_WAIT_2:
+		/* The program may be waiting for this FIN (a close{half}'s
+		 * recv{eof}): let it end first. */
+		if (tcp_prog_result(w, t, prog_step(w, t)) < 0)
+			return IN_DONE;
+		tcp_send_ack(w, t);
+		tcp_time_wait(w, t);
+		return IN_DONE;
+	default:
+		break;
+	}
+	return prog_step(w, t);
+}
+
+/* TIME_WAIT (RFC 9293 3.10.7.4): a retransmitted FIN is acknowledged
+ * again and restarts the wait; anything else only gets the checks. */
+static void time_wait_input(struct worker *w, struct tcb *t, const struct seg *s)
+{
+	if (!seg_check(w, t, s))
+		return;
+	if (SEQ_GT(s->ack, t->snd_max)) {
+		tcp_send_ack(w, t);
+		return;
+	}
+	if (s->flags & TH_FIN) {
+		tcp_send_ack(w, t);
+		tcp_time_wait(w, t);
+	}
+}
+
+static void input(struct worker *w, struct tcb *t, const struct seg *s)
+{
+	switch (t->state) {
+	case TCP_SYN_SENT:
+		syn_sent(w, t, s);
+		return;
+	case TCP_TIME_WAIT:
+		time_wait_input(w, t, s);
+		return;
+	default:
+		break;
+	}
+	if (syn_again(t, s)) {
+		w->ctr->retransmits++;
+		tcp_send_syn(w, t);
+		return;
+	}
+	if (!seg_check(w, t, s))
+		return;
+	if (t->state == TCP_SYN_RCVD && syn_rcvd_ack(w, t, s) < 0)
+		return;
+	if (tcp_ack(w, t, s) < 0)
+		return;
+	int all = 0;
+	int ok = tcp_data(w, t, s, &all);
+	if (ok == IN_DONE)
+		return;
+	if ((s->flags & TH_FIN) && ok == PROG_OK && all && !(t->flags & TF_PEER_FIN)) {
+		ok = tcp_fin(w, t);
+		if (ok == IN_DONE)
 			return;
-		default:
-			break;
-		}
-		ok = prog_step(w, t);
 	}
 	if (tcp_prog_result(w, t, ok) < 0)
 		return;
@@ -262,7 +332,12 @@ void tcp_input(struct worker *w, struct tcb *t, const struct seg *s)
 		return;
 	tcp_output(w, t);
 	/* CLOSING may have been reached with our FIN already acked. */
-	if (t->state == TCP_CLOSING && fin_acked(t)) {
+	if (t->state == TCP_CLOSING && fin_acked(t))
 		tcp_time_wait(w, t);
-	}
+}
+
+void tcp_input(struct worker *w, struct tcb *t, const struct seg *s)
+{
+	input(w, t, s);
+	tcp_reap(w, t);
 }
