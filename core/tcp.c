@@ -9,6 +9,7 @@
 #include "seq.h"
 #include "tcp.h"
 #include "tcp_opt.h"
+#include "tcp_rtx.h"
 
 uint32_t tcp_iss(struct worker *w, const struct tcb *t)
 {
@@ -32,20 +33,17 @@ static void timer_reset(struct worker *w, struct tcb *t, uint32_t ms)
 	timer_arm(&w->tw, tcb_id(w, t), w->now_ms + ms);
 }
 
-static uint32_t rto_of(const struct worker *w, const struct tcb *t)
-{
-	if (t->retries >= 20) /* doubling stops at the cap; no shift overflow */
-		return TCP_RTO_MAX_MS;
-	uint64_t r = (uint64_t)w->rto_ms << t->retries;
-	return r > TCP_RTO_MAX_MS ? TCP_RTO_MAX_MS : (uint32_t)r;
-}
-
 void tcp_rtx_start(struct worker *w, struct tcb *t)
 {
 	/* One timer per connection: it fires at the earlier of the idle
 	 * deadline and the retransmission deadline. */
-	t->rtx_ms = w->now_ms;
-	uint32_t due = w->now_ms + rto_of(w, t);
+	/* While a sample runs, rtx_ms is the timed segment's send time:
+	 * later than any older segment's still outstanding, so the clock
+	 * is never shorter than RFC 6298 5.3's (as Linux's, which runs
+	 * from the oldest segment's send). */
+	if (!t->timing)
+		t->rtx_ms = w->now_ms;
+	uint32_t due = t->rtx_ms + tcp_rto(w, t);
 	uint32_t id = tcb_id(w, t);
 	if (!timer_armed(&w->tw, id) || SEQ_LT(due, timer_node(&w->tw, id)->expire))
 		timer_arm(&w->tw, id, due);
@@ -69,6 +67,7 @@ static uint32_t tcb_begin(struct worker *w, struct tcb *t, uint32_t group)
 	t->snd_nxt = iss + 1;
 	t->snd_max = iss + 1;
 	t->snd_end = iss + 1;
+	tcp_cc_init(w, t);
 	return iss;
 }
 
@@ -127,6 +126,7 @@ int tcp_connect(struct worker *w, uint32_t t0_us)
 	conn_tuple_set(&w->ct, t->tuple, id);
 	tcp_progress(w, t);
 	tcp_rtx_start(w, t);
+	tcp_rtt_sent(w, t); /* the SYN is timed */
 	if (++w->st->c_active > w->st->c_peak_active)
 		w->st->c_peak_active = w->st->c_active;
 	w->ctr->c_attempted++;
@@ -172,10 +172,10 @@ void tcp_accept(struct worker *w, const struct seg *s, uint32_t l)
 	t->role = ROLE_SERVER;
 	t->state = TCP_SYN_RCVD;
 	t->rcv_nxt = s->seq + 1;
-	uint32_t iss = tcb_begin(w, t, l);
+	tcb_begin(w, t, l);
 	t->snd_wnd = s->wnd; /* never scaled in a SYN */
 	t->snd_wl1 = s->seq;
-	t->snd_wl2 = iss;
+	tcp_wnd_seen(t, s->wnd);
 	t->t_open_us = w->now_us;
 	take_syn_options(t, s, w->mss, w->wscale);
 	const struct worker_port *p = &w->port[s->slot];
@@ -187,6 +187,7 @@ void tcp_accept(struct worker *w, const struct seg *s, uint32_t l)
 	conn_hash_insert(&w->ct, id);
 	tcp_progress(w, t);
 	tcp_rtx_start(w, t);
+	tcp_rtt_sent(w, t); /* the SYN-ACK is timed */
 	if (++w->st->s_active > w->st->s_peak_active)
 		w->st->s_peak_active = w->st->s_active;
 	tcp_send_syn(w, t);
@@ -325,7 +326,7 @@ void tcp_drop(struct worker *w, struct tcb *t, uint8_t reason)
 	tcb_mark_free(t);
 }
 
-static void tcb_abort(struct worker *w, struct tcb *t, uint8_t reason)
+void tcp_fail(struct worker *w, struct tcb *t, uint8_t reason)
 {
 	if (t->state == TCP_TIME_WAIT) {
 		tcb_mark_free(t); /* done already: nothing to reset */
@@ -339,7 +340,7 @@ static void tcb_abort(struct worker *w, struct tcb *t, uint8_t reason)
 
 void tcp_abort(struct worker *w, struct tcb *t, uint8_t reason)
 {
-	tcb_abort(w, t, reason);
+	tcp_fail(w, t, reason);
 	tcp_reap(w, t);
 }
 
@@ -358,7 +359,7 @@ int tcp_prog_result(struct worker *w, struct tcb *t, int rc)
 		tcb_mark_free(t);
 		return -1;
 	}
-	tcb_abort(w, t, t->reason ? t->reason : TENG_REASON_MISMATCH);
+	tcp_fail(w, t, t->reason ? t->reason : TENG_REASON_MISMATCH);
 	return -1;
 }
 
@@ -373,21 +374,6 @@ void tcp_time_wait(struct worker *w, struct tcb *t)
 		return;
 	}
 	timer_reset(w, t, w->time_wait_ms);
-}
-
-/* The retransmission timeout went off: send again from the oldest
- * unacknowledged byte (go-back-N; RFC 9293 3.8.1, RFC 6298 5.4). */
-static void retransmit(struct worker *w, struct tcb *t)
-{
-	if (t->state == TCP_SYN_SENT || t->state == TCP_SYN_RCVD) {
-		w->ctr->retransmits++;
-		tcp_send_syn(w, t);
-		return;
-	}
-	t->snd_nxt = t->snd_una;
-	if (SEQ_LEQ(t->snd_una, t->snd_end))
-		t->flags &= (uint8_t)~TF_FIN_SENT; /* the FIN goes again too */
-	tcp_output(w, t);
 }
 
 static void timer_fired(struct worker *w, struct tcb *t, uint32_t id)
@@ -411,7 +397,7 @@ static void timer_fired(struct worker *w, struct tcb *t, uint32_t id)
 		t->last_ms = now;
 	if (now - t->last_ms >= w->idle_ms) {
 		w->ctr->timeouts++;
-		tcb_abort(w, t, TENG_REASON_IDLE_TIMEOUT);
+		tcp_fail(w, t, TENG_REASON_IDLE_TIMEOUT);
 		return;
 	}
 	uint32_t next = t->last_ms + w->idle_ms;
@@ -422,21 +408,18 @@ static void timer_fired(struct worker *w, struct tcb *t, uint32_t id)
 	int waiting = t->snd_una != t->snd_max;
 	int probing = !waiting && t->snd_wnd == 0 && SEQ_LT(t->snd_nxt, t->snd_end);
 	if (waiting || probing) {
-		uint32_t due = t->rtx_ms + rto_of(w, t);
+		uint32_t due = t->rtx_ms + tcp_rto(w, t);
 		if (SEQ_GEQ(now, due)) {
-			if (waiting && t->retries >= w->max_retries) {
-				w->ctr->timeouts++;
-				tcb_abort(w, t, TENG_REASON_RETRIES);
-				return;
-			}
-			if (waiting || t->retries < 20) /* probes never give up */
-				t->retries++;
-			t->rtx_ms = now;
-			if (waiting)
-				retransmit(w, t);
-			else
+			if (waiting) {
+				if (tcp_rtx_expire(w, t) < 0)
+					return;
+			} else {
+				if (t->retries < 20) /* probes never give up */
+					t->retries++;
+				t->rtx_ms = now;
 				tcp_send_probe(w, t);
-			due = now + rto_of(w, t);
+			}
+			due = now + tcp_rto(w, t);
 		}
 		if (SEQ_LT(due, next))
 			next = due;

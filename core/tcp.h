@@ -20,7 +20,6 @@
 #define TH_PSH RTE_TCP_PSH_FLAG
 #define TH_ACK RTE_TCP_ACK_FLAG
 
-#define TCP_RTO_MAX_MS 60000
 
 /* A parsed, checksum-verified segment. */
 struct seg {
@@ -67,7 +66,10 @@ void tcp_reap(struct worker *w, struct tcb *t);
 void tcp_finish(struct worker *w, struct tcb *t, int ok);
 /* Count as failed for `reason`, mark to free, sending nothing. */
 void tcp_drop(struct worker *w, struct tcb *t, uint8_t reason);
-/* Send RST, count as failed for `reason` (enum teng_reason), free now
+/* Send RST (not in SYN_SENT), count as failed for `reason` (enum
+ * teng_reason), mark to free. */
+void tcp_fail(struct worker *w, struct tcb *t, uint8_t reason);
+/* The same, freed now
  * (for callers outside TCP: the drain's abort). */
 void tcp_abort(struct worker *w, struct tcb *t, uint8_t reason);
 /* What a prog_* call returned: fail, reset or go on. Returns 0 while
@@ -83,6 +85,18 @@ void tcp_synack_options(struct worker *w, struct tcb *t, const struct seg *s);
 /* Enter TIME_WAIT, or finish at once when the plan holds none. */
 void tcp_time_wait(struct worker *w, struct tcb *t);
 
+/* The peer offered a window of raw (unscaled field): keep the largest,
+ * as a power of two, for RFC 5961 5.2's MAX.SND.WND. */
+static inline void tcp_wnd_seen(struct tcb *t, uint32_t raw)
+{
+	uint32_t wnd = raw << t->snd_wscale;
+	uint32_t lg = wnd > 1 ? 32u - (uint32_t)__builtin_clz(wnd - 1) : 0;
+	if (lg > 31)
+		lg = 31;
+	if (lg > t->wnd_log)
+		t->wnd_log = (uint8_t)lg;
+}
+
 /* tcp_in.c */
 void tcp_input(struct worker *w, struct tcb *t, const struct seg *s);
 
@@ -90,6 +104,8 @@ void tcp_input(struct worker *w, struct tcb *t, const struct seg *s);
 void tcp_output(struct worker *w, struct tcb *t);
 void tcp_send_syn(struct worker *w, struct tcb *t);
 void tcp_send_ack(struct worker *w, struct tcb *t);
+/* One segment again from snd_una (fast retransmit, NewReno). */
+void tcp_send_una(struct worker *w, struct tcb *t);
 void tcp_send_rst(struct worker *w, struct tcb *t);
 /* A zero-window probe. */
 void tcp_send_probe(struct worker *w, struct tcb *t);

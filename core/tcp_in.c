@@ -11,6 +11,7 @@
  */
 #include "seq.h"
 #include "tcp.h"
+#include "tcp_rtx.h"
 
 /* tcp_data, tcp_fin: the segment ends here (answered, dropped, or the
  * connection is over); apart from the PROG_* results. */
@@ -40,7 +41,7 @@ static void syn_sent(struct worker *w, struct tcb *t, const struct seg *s)
 	tcp_synack_options(w, t, s);
 	t->snd_wnd = s->wnd; /* a SYN's window is never scaled */
 	t->snd_wl1 = s->seq;
-	t->snd_wl2 = s->ack;
+	tcp_wnd_seen(t, s->wnd >> t->snd_wscale);
 	tcp_progress(w, t);
 	if (!(f & TH_ACK)) {
 		/* Simultaneous open: answer SYN-ACK, wait for its ACK. */
@@ -49,7 +50,7 @@ static void syn_sent(struct worker *w, struct tcb *t, const struct seg *s)
 		return;
 	}
 	t->snd_una = s->ack;
-	t->retries = 0;
+	tcp_rtt_handshake(w, t, s->ack);
 	tcp_established(w, t);
 	/* The handshake's ACK goes on its own, as a kernel client sends it
 	 * before the application writes. */
@@ -89,14 +90,35 @@ static inline int syn_again(const struct tcb *t, const struct seg *s)
 	       s->seq + 1 == t->rcv_nxt;
 }
 
+/* A challenge ACK (RFC 5961 3.2, 4.2, 5.2), at most CHALLENGE_PER_S a
+ * second on this core (as Linux's tcp_challenge_ack_limit), so forged
+ * segments cannot make us flood. */
+#define CHALLENGE_PER_S 1000
+static void challenge_ack(struct worker *w, struct tcb *t)
+{
+	if (w->now_ms - w->chal_ms >= 1000) {
+		w->chal_ms = w->now_ms;
+		w->chal_n = 0;
+	}
+	if (w->chal_n >= CHALLENGE_PER_S) {
+		w->ctr->challenge_acks_limited++;
+		return;
+	}
+	w->chal_n++;
+	w->ctr->challenge_acks++;
+	tcp_send_ack(w, t);
+}
+
 /* Acceptability, RFC 9293 3.10.7.4 first to fifth checks: the sequence
- * number, RST, SYN, the ACK bit. Returns 1 when the segment goes on,
- * 0 when it ends here (answered or dropped). */
+ * number, RST, SYN, the ACK bit, and in a synchronized state RFC 5961
+ * 5.2's ACK check. Returns 1 when the segment goes on, 0 when it ends
+ * here (answered or dropped). */
 static int seg_check(struct worker *w, struct tcb *t, const struct seg *s)
 {
 	uint8_t f = s->flags;
 	/* first: sequence number */
 	if (!acceptable(t, s, w->rcv_wnd)) {
+		w->ctr->drop_out_of_window++;
 		/* A bare ACK from before RCV.NXT - 1 is a duplicate the network
 		 * reordered (two CPUs feeding one veth do): answering it only
 		 * adds a duplicate ACK. One at RCV.NXT - 1 is a keep-alive or
@@ -112,23 +134,42 @@ static int seg_check(struct worker *w, struct tcb *t, const struct seg *s)
 		}
 		return 0;
 	}
-	/* second: RST */
+	/* second: RST; in the window but not exact: challenge (RFC 5961 3.2) */
 	if (f & TH_RST) {
 		if (s->seq == t->rcv_nxt) {
 			w->ctr->rst_rx++;
 			tcp_drop(w, t, TENG_REASON_RESET);
 		} else {
-			tcp_send_ack(w, t); /* challenge ACK, RFC 5961 3.2 */
+			w->ctr->drop_rst_window++;
+			challenge_ack(w, t);
 		}
 		return 0;
 	}
-	/* fourth: SYN in a synchronized state */
+	/* fourth: SYN in a synchronized state: challenge (RFC 5961 4.2) */
 	if (f & TH_SYN) {
-		tcp_send_ack(w, t); /* challenge ACK, RFC 5961 4.2 */
+		w->ctr->drop_syn_window++;
+		challenge_ack(w, t);
 		return 0;
 	}
 	/* fifth: ACK */
-	return (f & TH_ACK) != 0;
+	if (!(f & TH_ACK))
+		return 0;
+	if (t->state == TCP_SYN_RCVD)
+		return 1; /* its own check: syn_rcvd_ack */
+	/* RFC 5961 5.2: an ACK of what we never sent, or older than the
+	 * largest window the peer offered, is dropped with an ACK: a blind
+	 * attacker must guess it within MAX.SND.WND, not half the space. */
+	if (SEQ_GT(s->ack, t->snd_max)) {
+		w->ctr->drop_ack_unsent++;
+		tcp_send_ack(w, t);
+		return 0;
+	}
+	if (SEQ_LT(s->ack, t->snd_una - (1u << t->wnd_log))) {
+		w->ctr->drop_old_ack++;
+		tcp_send_ack(w, t);
+		return 0;
+	}
+	return 1;
 }
 
 /* SYN_RCVD: the ACK of our SYN-ACK completes the handshake. Returns 0
@@ -140,10 +181,10 @@ static int syn_rcvd_ack(struct worker *w, struct tcb *t, const struct seg *s)
 		return -1;
 	}
 	tcp_established(w, t);
-	t->retries = 0;
+	tcp_rtt_handshake(w, t, s->ack);
 	t->snd_wnd = s->wnd << t->snd_wscale;
 	t->snd_wl1 = s->seq;
-	t->snd_wl2 = s->ack;
+	tcp_wnd_seen(t, s->wnd);
 	return tcp_prog_result(w, t, prog_step(w, t));
 }
 
@@ -152,29 +193,34 @@ static int syn_rcvd_ack(struct worker *w, struct tcb *t, const struct seg *s)
  * Returns 0 to go on to the data, -1 when the segment ends here. */
 static int tcp_ack(struct worker *w, struct tcb *t, const struct seg *s)
 {
-	if (SEQ_GT(s->ack, t->snd_max)) {
-		tcp_send_ack(w, t); /* acknowledges what we never sent */
-		return -1;
-	}
-	if (SEQ_GT(s->ack, t->snd_una)) {
+	uint32_t wnd = (uint32_t)s->wnd << t->snd_wscale;
+	int advanced = SEQ_GT(s->ack, t->snd_una);
+	if (advanced) {
+		uint32_t acked = s->ack - t->snd_una;
 		t->snd_una = s->ack;
 		if (SEQ_GT(s->ack, t->snd_nxt)) /* after a go-back-N resend */
 			t->snd_nxt = s->ack;
 		if ((t->flags & TF_FIN_QUEUED) && SEQ_GT(s->ack, t->snd_end))
 			t->flags |= TF_FIN_SENT;
-		t->retries = 0;
 		tcp_progress(w, t);
+		tcp_cc_ack(w, t, acked); /* before the clock restarts: the RTT sample */
 		if (t->snd_una != t->snd_max)
 			tcp_rtx_start(w, t);
+	} else if (s->ack == t->snd_una && s->len == 0 &&
+		   !(s->flags & (TH_SYN | TH_FIN)) && t->snd_una != t->snd_max &&
+		   wnd == t->snd_wnd) {
+		tcp_cc_dupack(w, t); /* RFC 5681 2: a duplicate ACK */
 	}
 	/* RFC 9293 3.10.7.4: only an ACK within SND.UNA..SND.NXT moves the
-	 * window, and only if the segment is newer than the last update. */
+	 * window, and only from a segment newer than the last update; of
+	 * the same segment and ACK, a larger or zero window (as Linux's
+	 * tcp_may_update_window, which keeps no SND.WL2). */
 	if (SEQ_LEQ(t->snd_una, s->ack) &&
-	    (SEQ_LT(t->snd_wl1, s->seq) ||
-	     (t->snd_wl1 == s->seq && SEQ_LEQ(t->snd_wl2, s->ack)))) {
-		t->snd_wnd = (uint32_t)s->wnd << t->snd_wscale;
+	    (advanced || SEQ_LT(t->snd_wl1, s->seq) ||
+	     (t->snd_wl1 == s->seq && (wnd > t->snd_wnd || wnd == 0)))) {
+		t->snd_wnd = wnd;
 		t->snd_wl1 = s->seq;
-		t->snd_wl2 = s->ack;
+		tcp_wnd_seen(t, s->wnd);
 	}
 	switch (t->state) {
 	case TCP_FIN_WAIT_1:
@@ -280,10 +326,6 @@ static void time_wait_input(struct worker *w, struct tcb *t, const struct seg *s
 {
 	if (!seg_check(w, t, s))
 		return;
-	if (SEQ_GT(s->ack, t->snd_max)) {
-		tcp_send_ack(w, t);
-		return;
-	}
 	if (s->flags & TH_FIN) {
 		tcp_send_ack(w, t);
 		tcp_time_wait(w, t);
@@ -304,6 +346,7 @@ static void input(struct worker *w, struct tcb *t, const struct seg *s)
 	}
 	if (syn_again(t, s)) {
 		w->ctr->retransmits++;
+		w->ctr->rtx_synack++;
 		tcp_send_syn(w, t);
 		return;
 	}

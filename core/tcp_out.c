@@ -14,6 +14,7 @@
 #include "seq.h"
 #include "tcp.h"
 #include "tcp_opt.h"
+#include "tcp_rtx.h"
 
 /* A segment's mbuf with its headers from the template (hdr.h); options
  * and payload are the caller's, then seg_finish. NULL: out of mbufs. */
@@ -115,8 +116,13 @@ static void seg_send(struct worker *w, struct tcb *t, uint32_t seq,
 		else
 			w->ctr->s_bytes_tx += fresh;
 	}
-	if ((len || (flags & TH_FIN)) && SEQ_LT(seq, t->snd_max))
+	if ((len || (flags & TH_FIN)) && SEQ_LT(seq, t->snd_max)) {
 		w->ctr->retransmits++;
+		if (len)
+			w->ctr->rtx_data++;
+		else
+			w->ctr->rtx_fin++;
+	}
 	seg_finish(w, slot, m, &f, th);
 }
 
@@ -129,6 +135,26 @@ void tcp_send_syn(struct worker *w, struct tcb *t)
 void tcp_send_ack(struct worker *w, struct tcb *t)
 {
 	seg_send(w, t, t->snd_nxt, TH_ACK, 0);
+	t->flags &= (uint8_t)~TF_ACK_NOW;
+}
+
+void tcp_send_una(struct worker *w, struct tcb *t)
+{
+	uint32_t seq = t->snd_una;
+	uint32_t len = SEQ_LT(seq, t->snd_end) ? t->snd_end - seq : 0;
+	if (len > t->mss)
+		len = t->mss;
+	uint8_t f = TH_ACK;
+	if (seq + len == t->snd_end) {
+		if (len)
+			f |= TH_PSH;
+		/* the FIN was sent after the last byte: it goes with it again */
+		if ((t->flags & TF_FIN_QUEUED) && SEQ_GT(t->snd_max, t->snd_end))
+			f |= TH_FIN;
+	}
+	if (len == 0 && !(f & TH_FIN))
+		return;
+	seg_send(w, t, seq, f, len);
 	t->flags &= (uint8_t)~TF_ACK_NOW;
 }
 
@@ -156,10 +182,12 @@ static void fin_sent(struct tcb *t)
 
 static void sent_upto(struct worker *w, struct tcb *t, int was_idle)
 {
-	if (SEQ_GT(t->snd_nxt, t->snd_max))
+	if (SEQ_GT(t->snd_nxt, t->snd_max)) {
 		t->snd_max = t->snd_nxt;
-	if (was_idle && t->snd_una != t->snd_max)
-		tcp_rtx_start(w, t);
+		if (was_idle)
+			tcp_rtx_start(w, t);
+		tcp_rtt_sent(w, t);
+	}
 }
 
 void tcp_output(struct worker *w, struct tcb *t)
@@ -168,7 +196,9 @@ void tcp_output(struct worker *w, struct tcb *t)
 	int was_idle = t->snd_una == t->snd_max;
 	if (t->state < TCP_ESTABLISHED)
 		goto ack;
-	uint32_t wnd_end = t->snd_una + t->snd_wnd;
+	/* at most min(cwnd, the peer's window) beyond snd_una (RFC 5681 2) */
+	uint32_t cw = tcp_cwnd_bytes(t);
+	uint32_t wnd_end = t->snd_una + (cw < t->snd_wnd ? cw : t->snd_wnd);
 	while (SEQ_LT(t->snd_nxt, t->snd_end)) {
 		uint32_t len = t->snd_end - t->snd_nxt;
 		uint32_t room = SEQ_GT(wnd_end, t->snd_nxt) ? wnd_end - t->snd_nxt : 0;

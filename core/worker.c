@@ -200,6 +200,12 @@ int worker_init(struct worker *w, const struct teng_plan *plan, uint32_t index,
 	w->time_wait_ms = plan->tcp.time_wait_ms;
 	w->rto_ms = plan->tcp.rto_ms ? plan->tcp.rto_ms : TENG_DEFAULT_RTO_MS;
 	w->max_retries = plan->tcp.max_retries;
+	w->rto_min_ms = plan->tcp.rto_min_ms ? plan->tcp.rto_min_ms : 1;
+	w->rto_max_ms = plan->tcp.rto_max_ms ? plan->tcp.rto_max_ms : TENG_DEFAULT_RTO_MAX_MS;
+	if (w->rto_max_ms < w->rto_min_ms)
+		w->rto_max_ms = w->rto_min_ms;
+	w->syn_retries = plan->tcp.syn_retries;
+	w->init_cwnd = (uint16_t)(plan->tcp.init_cwnd ? plan->tcp.init_cwnd : TENG_DEFAULT_INIT_CWND);
 
 	w->nphases = plan->nphases;
 	uint32_t end = 0;

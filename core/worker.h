@@ -147,6 +147,9 @@ struct worker {
 	uint32_t rcv_wnd;
 	uint32_t idle_ms, time_wait_ms;
 	uint32_t rto_ms, max_retries;
+	uint32_t rto_min_ms, rto_max_ms, syn_retries; /* RFC 6298 bounds (tcp_rtx.c) */
+	uint16_t init_cwnd;          /* segments (RFC 6928) */
+	uint32_t chal_ms, chal_n;    /* challenge ACKs: this second's start, sent in it */
 
 	/* schedule */
 	uint32_t nphases, phase;
