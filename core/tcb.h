@@ -64,7 +64,9 @@ struct tcb {
 	/* 0: identity, network byte order, as on the wire */
 	uint32_t lip, rip;
 	uint16_t lport, rport;
-	uint8_t state;        /* enum tcp_state */
+	uint8_t state : 4;    /* enum tcp_state */
+	uint8_t delack : 1;   /* an ACK is owed but delayed (tcp.delayed_ack) */
+	uint8_t spare : 3;
 	uint8_t role : 1;     /* enum tcb_role */
 	uint8_t dupacks : 2;  /* duplicate ACKs in a row, 0-2; DUPACKS_RECOVERY: in fast recovery */
 	uint8_t wnd_log : 5;  /* log2 of the largest window the peer offered, rounded up

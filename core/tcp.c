@@ -227,6 +227,13 @@ void tcp_prog_done(struct worker *w, struct tcb *t)
 	}
 }
 
+void tcp_delack_arm(struct worker *w, struct tcb *t)
+{
+	uint32_t id = tcb_id(w, t), due = w->now_ms + w->delack_ms;
+	if (!timer_armed(&w->tw, id) || SEQ_LT(due, timer_node(&w->tw, id)->expire))
+		timer_arm(&w->tw, id, due);
+}
+
 void tcp_wake_at(struct worker *w, struct tcb *t)
 {
 	uint32_t id = tcb_id(w, t);
@@ -383,6 +390,9 @@ static void timer_fired(struct worker *w, struct tcb *t, uint32_t id)
 		return;
 	}
 	uint32_t now = w->now_ms;
+	/* A delayed ACK is due (or goes a little early with another timer) */
+	if (t->delack)
+		tcp_send_ack(w, t);
 	/* A program waiting for time: its think time ended, or a recv
 	 * ran out of time. Thinking is not idleness. */
 	if ((t->flags2 & (TF2_THINKING | TF2_DEADLINE)) && SEQ_GEQ(now, t->wake_ms)) {

@@ -76,6 +76,8 @@ void tcp_abort(struct worker *w, struct tcb *t, uint8_t reason);
  * the connection lives, -1 once it is marked to free. */
 int tcp_prog_result(struct worker *w, struct tcb *t, int rc);
 void tcp_timer(struct worker *w, uint32_t id);
+/* An ACK is owed but delayed: the timer fires by delack_ms. */
+void tcp_delack_arm(struct worker *w, struct tcb *t);
 /* Something new is outstanding: (re)start the retransmission clock. */
 void tcp_rtx_start(struct worker *w, struct tcb *t);
 void tcp_progress(struct worker *w, struct tcb *t);

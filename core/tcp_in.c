@@ -279,7 +279,12 @@ static int tcp_data(struct worker *w, struct tcb *t, const struct seg *s, int *a
 		len -= w->prog.rx_keep;
 		if (len) {
 			t->rcv_nxt += len;
-			t->flags |= TF_ACK_NOW;
+			/* RFC 9293 3.8.6.3 / RFC 5681 4.2: a delayed ACK, but
+			 * at once for every second segment */
+			if (w->delack_ms == 0 || t->delack)
+				t->flags |= TF_ACK_NOW;
+			else
+				t->delack = 1;
 			tcp_progress(w, t);
 			if (t->role == ROLE_CLIENT)
 				w->ctr->c_bytes_rx += len;
@@ -382,5 +387,10 @@ static void input(struct worker *w, struct tcb *t, const struct seg *s)
 void tcp_input(struct worker *w, struct tcb *t, const struct seg *s)
 {
 	input(w, t, s);
+	/* An ACK still owed after the output (nothing to piggyback it on)
+	 * waits delack_ms; armed only here, so the request/response path,
+	 * whose answer carries it, never touches the timer for it. */
+	if (unlikely(t->delack) && !(t->flags & TF_FREE))
+		tcp_delack_arm(w, t);
 	tcp_reap(w, t);
 }

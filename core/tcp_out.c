@@ -87,6 +87,7 @@ static void seg_send(struct worker *w, struct tcb *t, uint32_t seq,
 	} else {
 		f.win = rte_cpu_to_be_16(adv_window(t, w));
 	}
+	t->delack = 0; /* whatever goes out carries the ACK */
 	struct rte_tcp_hdr *th;
 	struct rte_mbuf *m = seg_alloc(w, &f, &th);
 	if (unlikely(m == NULL)) {

@@ -205,6 +205,7 @@ int worker_init(struct worker *w, const struct teng_plan *plan, uint32_t index,
 	if (w->rto_max_ms < w->rto_min_ms)
 		w->rto_max_ms = w->rto_min_ms;
 	w->syn_retries = plan->tcp.syn_retries;
+	w->delack_ms = plan->tcp.delack_ms;
 	w->init_cwnd = (uint16_t)(plan->tcp.init_cwnd ? plan->tcp.init_cwnd : TENG_DEFAULT_INIT_CWND);
 
 	w->nphases = plan->nphases;

@@ -149,6 +149,7 @@ struct worker {
 	uint32_t rto_ms, max_retries;
 	uint32_t rto_min_ms, rto_max_ms, syn_retries; /* RFC 6298 bounds (tcp_rtx.c) */
 	uint16_t init_cwnd;          /* segments (RFC 6928) */
+	uint32_t delack_ms;          /* delayed ACK; 0: every segment at once */
 	uint32_t chal_ms, chal_n;    /* challenge ACKs: this second's start, sent in it */
 
 	/* schedule */

@@ -4,8 +4,8 @@
  * (in the spirit of packetdrill): RFC 6298's RTO from RTT samples,
  * Karn's rule, backoff and its clamp, SYN and SYN-ACK retry limits,
  * slow start and congestion avoidance (RFC 5681), fast retransmit and
- * NewReno's partial ACK (RFC 6582), and the server's handshake
- * failures under their own reason.
+ * NewReno's partial ACK (RFC 6582), the server's handshake failures
+ * under their own reason, and delayed ACKs.
  */
 #include "fsm_util.h"
 #include "tcp_rtx.h"
@@ -275,6 +275,65 @@ static void test_fast_retransmit_newreno(void **state)
 	assert_int_equal(t->state, TCP_ESTABLISHED);
 }
 
+static void test_delayed_ack(void **state)
+{
+	(void)state;
+	struct teng_plan *p = plan_new();
+	p->tcp.delack_ms = 40;
+	PROG_CLIENT(p, OP(RECV_BYTES, 100), OP(CLOSE, 0), OP(END, 0));
+	fx_start(p);
+	uint32_t iss = client_syn();
+	client_synack(IRS, iss, 1460, -1, 1000);
+	check_seg(out1(CSLOT), TH_ACK, iss + 1, IRS + 1);
+	struct tcb *t = client_tcb();
+	/* one segment: its ACK waits 40 ms */
+	set_ms(5);
+	TO_CLIENT(.seq = IRS + 1, .ack = iss + 1, .flags = TH_ACK, .wnd = 1000, .data = RESP, .len = 10);
+	assert_int_equal(out(CSLOT), 0);
+	assert_int_equal(t->delack, 1);
+	FIRES_AT(CSLOT, 45);
+	check_seg(out1(CSLOT), TH_ACK, iss + 1, IRS + 11);
+	assert_int_equal(t->delack, 0);
+	/* two segments: the second is acknowledged at once */
+	set_ms(50);
+	TO_CLIENT(.seq = IRS + 11, .ack = iss + 1, .flags = TH_ACK, .wnd = 1000, .data = RESP, .len = 10);
+	assert_int_equal(out(CSLOT), 0);
+	TO_CLIENT(.seq = IRS + 21, .ack = iss + 1, .flags = TH_ACK, .wnd = 1000, .data = RESP, .len = 10);
+	check_seg(out1(CSLOT), TH_ACK, iss + 1, IRS + 31);
+	SILENT(CSLOT, 95); /* nothing owed any more */
+	/* out of order: a duplicate ACK at once, never delayed */
+	TO_CLIENT(.seq = IRS + 41, .ack = iss + 1, .flags = TH_ACK, .wnd = 1000, .data = RESP, .len = 10);
+	check_seg(out1(CSLOT), TH_ACK, iss + 1, IRS + 31);
+	/* a FIN: at once (the program then fails: closed before 100 bytes) */
+	TO_CLIENT(.seq = IRS + 31, .ack = iss + 1, .flags = TH_ACK | TH_FIN, .wnd = 1000);
+	assert_true(out(CSLOT) >= 1);
+	assert_int_equal(P[0].ack, IRS + 32);
+	assert_int_equal(CTR->c_bytes_rx, 30);
+}
+
+/* The request/response path: the response carries the ACK, and no
+ * ACK of its own follows. */
+static void test_delayed_ack_piggyback(void **state)
+{
+	(void)state;
+	struct teng_plan *p = plan_new();
+	p->tcp.delack_ms = 40;
+	uint32_t resp = plan_bytes(p, 20, 6);
+	PROG_SERVER(p, OP(RECV_BYTES, 10), OP(SEND, resp), OP(RECV_BYTES, 10), OP(END, 0));
+	fx_start(p);
+	uint32_t iss = server_syn(3000, 1460, -1, 1000);
+	TO_SERVER(.seq = 3001, .ack = iss + 1, .flags = TH_ACK, .wnd = 1000);
+	assert_int_equal(out(SSLOT), 0);
+	TO_SERVER(.seq = 3001, .ack = iss + 1, .flags = TH_ACK | TH_PSH, .wnd = 1000,
+		  .data = RESP, .len = 10);
+	struct pkt *r = out1(SSLOT);
+	check_seg(r, TH_ACK | TH_PSH, iss + 1, 3011);
+	assert_int_equal(r->len, 20);
+	assert_int_equal(server_tcb()->delack, 0);
+	SILENT(SSLOT, 100); /* no lone ACK at 40 */
+	assert_int_equal(CTR->pkts_tx, 2); /* SYN-ACK, response */
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -283,6 +342,8 @@ int main(void)
 		FSM_TEST(test_server_handshake_failures),
 		FSM_TEST(test_slow_start_and_avoidance),
 		FSM_TEST(test_fast_retransmit_newreno),
+		FSM_TEST(test_delayed_ack),
+		FSM_TEST(test_delayed_ack_piggyback),
 	};
 	FSM_MAIN(tests);
 }
