@@ -13,7 +13,7 @@
 #include "tcp.h"
 #include "tcp_rtx.h"
 
-/* tcp_data, tcp_fin: the segment ends here (answered, dropped, or the
+/* tcp_fin: the segment ends here (answered, dropped, or the
  * connection is over); apart from the PROG_* results. */
 #define IN_DONE (-100)
 
@@ -182,6 +182,10 @@ static int syn_rcvd_ack(struct worker *w, struct tcb *t, const struct seg *s)
 	}
 	tcp_established(w, t);
 	tcp_rtt_handshake(w, t, s->ack);
+	/* the SYN is acknowledged here, not in tcp_ack: it opens no
+	 * congestion window (the initial one is RFC 6928's) */
+	t->snd_una = s->ack;
+	tcp_progress(w, t);
 	t->snd_wnd = s->wnd << t->snd_wscale;
 	t->snd_wl1 = s->seq;
 	tcp_wnd_seen(t, s->wnd);
@@ -244,10 +248,11 @@ static int tcp_ack(struct worker *w, struct tcb *t, const struct seg *s)
 	}
 }
 
-/* Data (RFC 9293 3.10.7.4 seventh), in order only. Returns the
- * program's result (PROG_*), or IN_DONE when the segment ends here; *all
- * says whether every byte up to the segment's end is now taken (so
- * its FIN, if any, is in order). */
+/* Data (RFC 9293 3.10.7.4 seventh), in order only: an out-of-order
+ * segment is dropped here, with a duplicate ACK (the reassembly queue
+ * hooks in at that point). Returns the program's result (PROG_*); *all
+ * says whether every byte up to the segment's end is now taken (so its
+ * FIN, if any, is in order). */
 static int tcp_data(struct worker *w, struct tcb *t, const struct seg *s, int *all)
 {
 	uint32_t seq = s->seq;
@@ -266,7 +271,8 @@ static int tcp_data(struct worker *w, struct tcb *t, const struct seg *s, int *a
 		 * A reassembly queue takes it here. */
 		w->ctr->drops_out_of_order++;
 		tcp_send_ack(w, t);
-		return IN_DONE;
+		*all = 0; /* its FIN, if any, waits too; what its ACK opened goes out */
+		return PROG_OK;
 	}
 	if (len > w->rcv_wnd)
 		len = w->rcv_wnd;
@@ -363,8 +369,6 @@ static void input(struct worker *w, struct tcb *t, const struct seg *s)
 		return;
 	int all = 0;
 	int ok = tcp_data(w, t, s, &all);
-	if (ok == IN_DONE)
-		return;
 	if ((s->flags & TH_FIN) && ok == PROG_OK && all && !(t->flags & TF_PEER_FIN)) {
 		ok = tcp_fin(w, t);
 		if (ok == IN_DONE)
