@@ -120,6 +120,7 @@ int tcp_connect(struct worker *w, uint32_t t0_us)
 	t->tuple = wp->base + slot;
 	tcb_begin(w, t, k);
 	t->mss = 536; /* RFC 9293 3.7.1 default until the peer says */
+	t->ts_ok = w->timestamps; /* offered; kept if the SYN-ACK answers */
 	t->rcv_wscale = w->wscale;
 	t->t_open_us = t0_us;
 	prog_start(w, t, tp->prog);
@@ -135,16 +136,25 @@ int tcp_connect(struct worker *w, uint32_t t0_us)
 	return 0;
 }
 
-static void take_syn_options(struct tcb *t, const struct seg *s,
+static void take_syn_options(struct worker *w, struct tcb *t, const struct seg *s,
 			     uint16_t our_mss, uint8_t our_shift)
 {
 	struct tcp_opts o;
 	if (tcp_opt_parse(s->opt, s->optlen, &o) < 0)
-		o.has_mss = o.has_wscale = 0;
+		o.has_mss = o.has_wscale = o.has_ts = 0;
 	/* Send no more than the peer takes, nor than our own MTU allows. */
 	t->mss = o.has_mss ? o.mss : 536;
 	if (t->mss > our_mss)
 		t->mss = our_mss;
+	/* Timestamps when both sides offer them (RFC 7323 3.2); they take
+	 * TCP_TS_LEN of every segment, out of the MSS (RFC 6691). */
+	if (o.has_ts && w->timestamps && (t->state == TCP_SYN_RCVD || t->ts_ok)) {
+		t->ts_ok = 1;
+		w->ts_recent[tcb_id(w, t)] = o.ts_val;
+		t->mss = (uint16_t)(t->mss - TCP_TS_LEN);
+	} else {
+		t->ts_ok = 0;
+	}
 	if (t->mss < 64)
 		t->mss = 64;
 	if (o.has_wscale) {
@@ -177,7 +187,7 @@ void tcp_accept(struct worker *w, const struct seg *s, uint32_t l)
 	t->snd_wl1 = s->seq;
 	tcp_wnd_seen(t, s->wnd);
 	t->t_open_us = w->now_us;
-	take_syn_options(t, s, w->mss, w->wscale);
+	take_syn_options(w, t, s, w->mss, w->wscale);
 	const struct worker_port *p = &w->port[s->slot];
 	if (!p->peer_fixed && p->nexthop_ip == 0) {
 		rte_ether_addr_copy(&s->eth->src_addr, &w->peer_mac_of[id]);
@@ -195,7 +205,7 @@ void tcp_accept(struct worker *w, const struct seg *s, uint32_t l)
 
 void tcp_synack_options(struct worker *w, struct tcb *t, const struct seg *s)
 {
-	take_syn_options(t, s, w->mss, w->wscale);
+	take_syn_options(w, t, s, w->mss, w->wscale);
 }
 
 void tcp_established(struct worker *w, struct tcb *t)

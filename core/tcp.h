@@ -21,6 +21,8 @@
 #define TH_ACK RTE_TCP_ACK_FLAG
 
 
+#define TCP_TS_LEN 12 /* NOP, NOP, timestamps (10): on every segment once agreed */
+
 /* A parsed, checksum-verified segment. */
 struct seg {
 	struct rte_ether_hdr *eth;

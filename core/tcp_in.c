@@ -9,8 +9,13 @@
  * input. Nothing here frees a TCB: a path that ends the connection
  * marks it (TF_FREE) and returns, and tcp_input reaps it on the way out.
  */
+#include <string.h>
+
+#include <rte_byteorder.h>
+
 #include "seq.h"
 #include "tcp.h"
+#include "tcp_opt.h"
 #include "tcp_rtx.h"
 
 /* tcp_fin: the segment ends here (answered, dropped, or the
@@ -195,7 +200,7 @@ static int syn_rcvd_ack(struct worker *w, struct tcb *t, const struct seg *s)
 /* ACK processing (RFC 9293 3.10.7.4 fifth, the send side): new data
  * acknowledged, the peer's window, and the states our FIN's ACK moves.
  * Returns 0 to go on to the data, -1 when the segment ends here. */
-static int tcp_ack(struct worker *w, struct tcb *t, const struct seg *s)
+static int tcp_ack(struct worker *w, struct tcb *t, const struct seg *s, uint32_t tsecr)
 {
 	uint32_t wnd = (uint32_t)s->wnd << t->snd_wscale;
 	int advanced = SEQ_GT(s->ack, t->snd_una);
@@ -207,7 +212,7 @@ static int tcp_ack(struct worker *w, struct tcb *t, const struct seg *s)
 		if ((t->flags & TF_FIN_QUEUED) && SEQ_GT(s->ack, t->snd_end))
 			t->flags |= TF_FIN_SENT;
 		tcp_progress(w, t);
-		tcp_cc_ack(w, t, acked); /* before the clock restarts: the RTT sample */
+		tcp_cc_ack(w, t, acked, tsecr); /* before the clock restarts: the RTT sample */
 		if (t->snd_una != t->snd_max)
 			tcp_rtx_start(w, t);
 	} else if (s->ack == t->snd_una && s->len == 0 &&
@@ -331,6 +336,33 @@ static int tcp_fin(struct worker *w, struct tcb *t)
 	return prog_step(w, t);
 }
 
+/* Timestamps on an acceptable segment (RFC 7323 4.3): TS.Recent moves
+ * to a newer TSval of a segment that starts at or before RCV.NXT.
+ * Returns TSecr, our clock echoed (0: none). The usual layout (NOP, NOP,
+ * TS first, as Linux and teng send it) is read in place. No PAWS. */
+static uint32_t ts_input(struct worker *w, struct tcb *t, const struct seg *s)
+{
+	uint32_t val, ecr;
+	const uint8_t *p = s->opt;
+	if (s->optlen >= TCP_TS_LEN && p[0] == TCPOPT_NOP && p[1] == TCPOPT_NOP &&
+	    p[2] == TCPOPT_TS && p[3] == 10) {
+		memcpy(&val, p + 4, 4);
+		memcpy(&ecr, p + 8, 4);
+		val = rte_be_to_cpu_32(val);
+		ecr = rte_be_to_cpu_32(ecr);
+	} else {
+		struct tcp_opts o;
+		if (s->optlen == 0 || tcp_opt_parse(p, s->optlen, &o) < 0 || !o.has_ts)
+			return 0;
+		val = o.ts_val;
+		ecr = o.ts_ecr;
+	}
+	uint32_t *recent = &w->ts_recent[tcb_id(w, t)];
+	if (SEQ_GEQ(val, *recent) && SEQ_LEQ(s->seq, t->rcv_nxt))
+		*recent = val;
+	return ecr;
+}
+
 /* TIME_WAIT (RFC 9293 3.10.7.4): a retransmitted FIN is acknowledged
  * again and restarts the wait; anything else only gets the checks. */
 static void time_wait_input(struct worker *w, struct tcb *t, const struct seg *s)
@@ -363,9 +395,10 @@ static void input(struct worker *w, struct tcb *t, const struct seg *s)
 	}
 	if (!seg_check(w, t, s))
 		return;
+	uint32_t tsecr = t->ts_ok ? ts_input(w, t, s) : 0;
 	if (t->state == TCP_SYN_RCVD && syn_rcvd_ack(w, t, s) < 0)
 		return;
-	if (tcp_ack(w, t, s) < 0)
+	if (tcp_ack(w, t, s, tsecr) < 0)
 		return;
 	int all = 0;
 	int ok = tcp_data(w, t, s, &all);

@@ -60,6 +60,19 @@ static uint16_t adv_window(const struct tcb *t, const struct worker *w)
 	return (uint16_t)(wnd > 0xffff ? 0xffff : wnd);
 }
 
+/* NOP, NOP, timestamps: TSval our ms clock, TSecr TS.Recent (RFC 7323 3). */
+static inline void ts_write(uint8_t *p, uint32_t val, uint32_t ecr)
+{
+	p[0] = TCPOPT_NOP;
+	p[1] = TCPOPT_NOP;
+	p[2] = TCPOPT_TS;
+	p[3] = 10;
+	val = rte_cpu_to_be_32(val);
+	ecr = rte_cpu_to_be_32(ecr);
+	memcpy(p + 4, &val, 4);
+	memcpy(p + 8, &ecr, 4);
+}
+
 /* One segment of the connection: seq, flags, len payload bytes. */
 static void seg_send(struct worker *w, struct tcb *t, uint32_t seq,
 		     uint8_t flags, uint32_t len)
@@ -78,7 +91,7 @@ static void seg_send(struct worker *w, struct tcb *t, uint32_t seq,
 	f.ack = (flags & TH_ACK) ? rte_cpu_to_be_32(t->rcv_nxt) : 0;
 	f.id = rte_cpu_to_be_16(w->ip_id++);
 	f.flags = flags;
-	f.optlen = (flags & TH_SYN) ? 8 : 0;
+	f.optlen = (uint8_t)(((flags & TH_SYN) ? 8 : 0) + (t->ts_ok ? TCP_TS_LEN : 0));
 	f.len = (uint16_t)len;
 	if (flags & TH_SYN) {
 		/* The window of a SYN is never scaled (RFC 7323 2.2). */
@@ -101,10 +114,13 @@ static void seg_send(struct worker *w, struct tcb *t, uint32_t seq,
 		int ws = (t->state == TCP_SYN_SENT || (t->flags & TF_WSCALE)) ?
 				 (int)w->wscale : -1;
 		uint32_t ol = tcp_opt_build_syn((uint8_t *)(th + 1), w->mss, ws);
-		if (ol < f.optlen) { /* no window scale: pad with NOPs */
-			memset((uint8_t *)(th + 1) + ol, TCPOPT_NOP, f.optlen - ol);
+		if (ol < 8) { /* no window scale: pad with NOPs */
+			memset((uint8_t *)(th + 1) + ol, TCPOPT_NOP, 8 - ol);
 		}
 	}
+	if (t->ts_ok) /* after a SYN's MSS and window scale */
+		ts_write((uint8_t *)th + 20 + f.optlen - TCP_TS_LEN, w->now_ms,
+			 w->ts_recent[tcb_id(w, t)]);
 	if (len) {
 		/* Rebuilt from the template every time: a retransmission
 		 * sends the same bytes without a send buffer. */

@@ -87,9 +87,14 @@ static void halve(struct tcb *t)
 	t->ssthresh = (uint16_t)(segs < 2 ? 2 : segs > CWND_MAX ? CWND_MAX : segs);
 }
 
-void tcp_cc_ack(struct worker *w, struct tcb *t, uint32_t acked)
+void tcp_cc_ack(struct worker *w, struct tcb *t, uint32_t acked, uint32_t tsecr)
 {
 	int sampled = rtt_ack(w, t, t->snd_una);
+	/* An echoed timestamp times what it acknowledges, resent or not
+	 * (no Karn ambiguity); it feeds the estimator only, the timed
+	 * segment stays the round-trip clock of congestion avoidance. */
+	if (!sampled && tsecr && (int32_t)(w->now_ms - tsecr) >= 0)
+		rtt_sample(t, w->now_ms - tsecr);
 	t->retries = 0; /* RFC 6298 5.7 */
 	if (t->dupacks == DUPACKS_RECOVERY) {
 		if (SEQ_GEQ(t->snd_una, t->rtt_seq)) {

@@ -27,8 +27,10 @@ static inline void tcp_rtt_sent(struct worker *w, struct tcb *t)
 	}
 }
 /* An ACK acknowledged `acked` new bytes (snd_una already moved): RTT
- * sample, backoff reset, window growth, NewReno's partial ACK. */
-void tcp_cc_ack(struct worker *w, struct tcb *t, uint32_t acked);
+ * sample (the timed segment's, else from the echoed timestamp tsecr,
+ * RFC 7323 4; 0: none), backoff reset, window growth, NewReno's
+ * partial ACK. */
+void tcp_cc_ack(struct worker *w, struct tcb *t, uint32_t acked, uint32_t tsecr);
 /* A duplicate ACK (RFC 5681 2): counted; the third starts fast
  * retransmit and recovery, later ones inflate the window. */
 void tcp_cc_dupack(struct worker *w, struct tcb *t);

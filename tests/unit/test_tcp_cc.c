@@ -5,7 +5,7 @@
  * Karn's rule, backoff and its clamp, SYN and SYN-ACK retry limits,
  * slow start and congestion avoidance (RFC 5681), fast retransmit and
  * NewReno's partial ACK (RFC 6582), the server's handshake failures
- * under their own reason, and delayed ACKs.
+ * under their own reason, delayed ACKs, and timestamps (RFC 7323).
  */
 #include "fsm_util.h"
 #include "tcp_rtx.h"
@@ -334,6 +334,105 @@ static void test_delayed_ack_piggyback(void **state)
 	assert_int_equal(CTR->pkts_tx, 2); /* SYN-ACK, response */
 }
 
+/* Options of a segment the test sends: MSS (0: none), then NOP, NOP,
+ * timestamps val / ecr. Returns the length. */
+static uint32_t ts_opts(uint8_t *o, uint16_t mss, uint32_t val, uint32_t ecr)
+{
+	uint32_t n = 0;
+	if (mss) {
+		o[0] = TCPOPT_MSS, o[1] = 4, o[2] = (uint8_t)(mss >> 8), o[3] = (uint8_t)mss;
+		n = 4;
+	}
+	o[n] = TCPOPT_NOP, o[n + 1] = TCPOPT_NOP, o[n + 2] = TCPOPT_TS, o[n + 3] = 10;
+	for (int i = 0; i < 4; i++) {
+		o[n + 4 + i] = (uint8_t)(val >> (24 - 8 * i));
+		o[n + 8 + i] = (uint8_t)(ecr >> (24 - 8 * i));
+	}
+	return n + 12;
+}
+
+static void test_timestamps(void **state)
+{
+	(void)state;
+	struct teng_plan *p = plan_new();
+	p->tcp.timestamps = 1;
+	uint32_t req = plan_bytes(p, 30, 8);
+	PROG_CLIENT(p, OP(SEND, req), OP(RECV_BYTES, 10), OP(CLOSE, 0), OP(END, 0));
+	fx_start(p);
+	set_ms(5);
+	assert_int_equal(tcp_connect(F.w, F.w->now_us), 0);
+	worker_tx_flush(F.w);
+	struct pkt *syn = out1(CSLOT);
+	assert_int_equal(syn->flags, TH_SYN);
+	assert_int_equal(syn->optlen, 20); /* MSS, window scale, timestamps */
+	assert_true(syn->o.has_mss && syn->o.has_wscale && syn->o.has_ts);
+	assert_int_equal(syn->o.ts_val, 5);
+	assert_int_equal(syn->o.ts_ecr, 0);
+	uint32_t iss = syn->seq;
+	/* the SYN-ACK agrees at 25 */
+	set_ms(25);
+	uint8_t o[16];
+	uint32_t ol = ts_opts(o, 1000, 777, 5);
+	TO_CLIENT(.seq = IRS, .ack = iss + 1, .flags = TH_SYN | TH_ACK, .wnd = 5000, .opt = o,
+		  .optlen = ol);
+	assert_int_equal(out(CSLOT), 2); /* ACK, request */
+	struct tcb *t = client_tcb();
+	assert_true(t->ts_ok);
+	assert_int_equal(t->mss, 1000 - 12); /* the option comes out of the MSS */
+	for (int i = 0; i < 2; i++) {
+		assert_int_equal(P[i].optlen, 12);
+		assert_true(P[i].o.has_ts);
+		assert_int_equal(P[i].o.ts_val, 25);
+		assert_int_equal(P[i].o.ts_ecr, 777);
+	}
+	assert_int_equal(P[1].len, 30);
+	assert_int_equal(t->srtt, 20 << 3); /* the timed SYN */
+	assert_int_equal(t->rttvar, 10 << 2);
+	/* the request is lost: resent at 225 (Karn: not timed) */
+	FIRES_AT(CSLOT, 225);
+	struct pkt *r = out1(CSLOT);
+	assert_int_equal(r->len, 30);
+	assert_int_equal(r->o.ts_val, 225);
+	assert_int_equal(r->o.ts_ecr, 777);
+	/* its ACK at 245 echoes 225: a sample of 20 ms all the same
+	 * (RTTVAR = 3/4 * 10 + 1/4 * 0) */
+	set_ms(245);
+	ol = ts_opts(o, 0, 800, 225);
+	TO_CLIENT(.seq = IRS + 1, .ack = iss + 31, .flags = TH_ACK, .wnd = 5000, .opt = o,
+		  .optlen = ol);
+	assert_int_equal(out(CSLOT), 0);
+	assert_int_equal(t->srtt, 20 << 3);
+	assert_int_equal(t->rttvar, 30);
+	/* TS.Recent moved to 800: the next segment echoes it */
+	set_ms(250);
+	ol = ts_opts(o, 0, 810, 225);
+	TO_CLIENT(.seq = IRS + 1, .ack = iss + 31, .flags = TH_ACK | TH_PSH, .wnd = 5000,
+		  .opt = o, .optlen = ol, .data = RESP, .len = 10);
+	r = out1(CSLOT); /* FIN, carrying the ACK */
+	check_seg(r, TH_ACK | TH_FIN, iss + 31, IRS + 11);
+	assert_int_equal(r->o.ts_val, 250);
+	assert_int_equal(r->o.ts_ecr, 810);
+	assert_int_equal(CTR->c_bytes_rx, 10);
+}
+
+/* A peer that sends no timestamps: none are sent either. */
+static void test_timestamps_refused(void **state)
+{
+	(void)state;
+	struct teng_plan *p = plan_new();
+	p->tcp.timestamps = 1;
+	PROG_SERVER(p, OP(RECV_BYTES, 10), OP(END, 0));
+	fx_start(p);
+	uint32_t iss = server_syn(100, 1460, 7, 1000); /* no TS: a plain SYN-ACK */
+	struct tcb *t = server_tcb();
+	assert_false(t->ts_ok);
+	assert_int_equal(t->mss, 1460);
+	TO_SERVER(.seq = 101, .ack = iss + 1, .flags = TH_ACK | TH_PSH, .wnd = 1000,
+		  .data = RESP, .len = 10);
+	assert_int_equal(out(SSLOT), 1);
+	assert_int_equal(P[0].optlen, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -344,6 +443,8 @@ int main(void)
 		FSM_TEST(test_fast_retransmit_newreno),
 		FSM_TEST(test_delayed_ack),
 		FSM_TEST(test_delayed_ack_piggyback),
+		FSM_TEST(test_timestamps),
+		FSM_TEST(test_timestamps_refused),
 	};
 	FSM_MAIN(tests);
 }
