@@ -61,6 +61,37 @@ static void test_old_ack_forged_data(void **state)
 	assert_int_equal(CTR->c_failed, 0);
 }
 
+/* The same at a server connection: the forged request is dropped, the
+ * real one answered. */
+static void test_old_ack_forged_data_server(void **state)
+{
+	(void)state;
+	struct teng_plan *p = plan_new();
+	uint32_t resp = plan_bytes(p, 20, 7);
+	PROG_SERVER(p, OP(RECV_BYTES, 10), OP(SEND, resp), OP(RECV_BYTES, 10), OP(END, 0));
+	fx_start(p);
+	uint32_t iss = server_syn(7000, 1460, -1, 1000);
+	TO_SERVER(.seq = 7001, .ack = iss + 1, .flags = TH_ACK, .wnd = 1000);
+	assert_int_equal(out(SSLOT), 0);
+	struct tcb *t = server_tcb();
+	assert_int_equal(t->state, TCP_ESTABLISHED);
+	TO_SERVER(.seq = 7001, .ack = iss + 1 - 100000, .flags = TH_ACK | TH_PSH, .wnd = 1000,
+		  .data = "FORGED....", .len = 10);
+	check_seg(out1(SSLOT), TH_ACK, iss + 1, 7001);
+	assert_int_equal(CTR->drop_old_ack, 1);
+	assert_int_equal(t->rcv_nxt, 7001);
+	assert_int_equal(CTR->s_bytes_rx, 0);
+	assert_int_equal(CTR->s_bytes_tx, 0);
+	TO_SERVER(.seq = 7001, .ack = iss + 1, .flags = TH_ACK | TH_PSH, .wnd = 1000,
+		  .data = RESP, .len = 10);
+	struct pkt *r = out1(SSLOT);
+	check_seg(r, TH_ACK | TH_PSH, iss + 1, 7011);
+	assert_int_equal(r->len, 20);
+	assert_int_equal(CTR->s_bytes_rx, 10);
+	assert_int_equal(CTR->s_bytes_tx, 20);
+	assert_int_equal(CTR->s_failed, 0);
+}
+
 static void test_ack_of_unsent(void **state)
 {
 	(void)state;
@@ -144,6 +175,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		FSM_TEST(test_old_ack_forged_data),
+		FSM_TEST(test_old_ack_forged_data_server),
 		FSM_TEST(test_ack_of_unsent),
 		FSM_TEST(test_out_of_window),
 		FSM_TEST(test_challenge_acks),

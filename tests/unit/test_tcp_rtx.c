@@ -105,6 +105,8 @@ static void test_syn_lost(void **state)
 	FIRES_AT(CSLOT, 600); /* backed off: 400 ms after the resend */
 	check_seg(out1(CSLOT), TH_SYN, iss, 0);
 	assert_int_equal(CTR->retransmits, 2);
+	assert_int_equal(CTR->rtx_syn, 2);
+	assert_int_equal(CTR->rto_timeouts, 2);
 	/* the SYN-ACK at 700: the connection goes on as usual */
 	set_ms(700);
 	client_synack(IRS, iss, 1460, 7, 1000);
@@ -148,6 +150,8 @@ static void test_synack_lost(void **state)
 	FIRES_AT(SSLOT, 600);
 	check_seg(out1(SSLOT), TH_SYN | TH_ACK, iss, irs + 1);
 	assert_int_equal(CTR->retransmits, 2);
+	assert_int_equal(CTR->rtx_synack, 2);
+	assert_int_equal(CTR->rtx_syn, 0);
 	set_ms(650);
 	TO_SERVER(.seq = irs + 1, .ack = iss + 1, .flags = TH_ACK, .wnd = 1000);
 	assert_int_equal(out(SSLOT), 0);
@@ -294,6 +298,9 @@ static void test_fin_lost_fin_wait_1(void **state)
 	assert_int_equal(CTR->c_completed, 1);
 	assert_int_equal(CTR->c_failed + CTR->timeouts, 0);
 	assert_int_equal(CTR->retransmits, 2);
+	assert_int_equal(CTR->rtx_fin, 2); /* by kind: the FIN alone */
+	assert_int_equal(CTR->rtx_data + CTR->rtx_syn + CTR->rtx_synack, 0);
+	assert_int_equal(CTR->rto_timeouts, 2);
 	assert_int_equal(CTR->c_bytes_tx, 30);
 }
 
