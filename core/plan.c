@@ -21,6 +21,10 @@ struct teng_plan *teng_plan_new(void)
 	p->tcp.time_wait_ms = TENG_DEFAULT_TIME_WAIT_MS;
 	p->tcp.rto_ms = TENG_DEFAULT_RTO_MS;
 	p->tcp.max_retries = TENG_DEFAULT_MAX_RETRIES;
+	p->tcp.rto_min_ms = TENG_DEFAULT_RTO_MIN_MS;
+	p->tcp.rto_max_ms = TENG_DEFAULT_RTO_MAX_MS;
+	p->tcp.syn_retries = TENG_DEFAULT_SYN_RETRIES;
+	p->tcp.init_cwnd = TENG_DEFAULT_INIT_CWND;
 	p->arp_timeout_ms = TENG_DEFAULT_ARP_TIMEOUT_MS;
 	p->max_open = TENG_DEFAULT_MAX_OPEN;
 	p->drain_s = TENG_DEFAULT_DRAIN_MS / 1000.0;

@@ -9,6 +9,7 @@
 #include "seq.h"
 #include "tcp.h"
 #include "tcp_opt.h"
+#include "tcp_rtx.h"
 
 uint32_t tcp_iss(struct worker *w, const struct tcb *t)
 {
@@ -27,20 +28,17 @@ uint32_t tcp_iss(struct worker *w, const struct tcb *t)
 	return clock + (uint32_t)k;
 }
 
-static uint32_t rto_of(const struct worker *w, const struct tcb *t)
-{
-	if (t->retries >= 20) /* doubling stops at the cap; no shift overflow */
-		return TCP_RTO_MAX_MS;
-	uint64_t r = (uint64_t)w->rto_ms << t->retries;
-	return r > TCP_RTO_MAX_MS ? TCP_RTO_MAX_MS : (uint32_t)r;
-}
-
 void tcp_rtx_start(struct worker *w, struct tcb *t)
 {
 	/* One timer per connection: it fires at the earlier of the idle
 	 * deadline and the retransmission deadline. */
-	t->rtx_ms = w->now_ms;
-	uint32_t due = w->now_ms + rto_of(w, t);
+	/* While a sample runs, rtx_ms is the timed segment's send time:
+	 * later than any older segment's still outstanding, so the clock
+	 * is never shorter than RFC 6298 5.3's (as Linux's, which runs
+	 * from the oldest segment's send). */
+	if (!t->timing)
+		t->rtx_ms = w->now_ms;
+	uint32_t due = t->rtx_ms + tcp_rto(w, t);
 	uint32_t id = tcb_id(w, t);
 	if (!timer_armed(&w->tw, id) || SEQ_LT(due, timer_node(&w->tw, id)->expire))
 		timer_arm(&w->tw, id, due);
@@ -64,6 +62,7 @@ static uint32_t tcb_begin(struct worker *w, struct tcb *t, uint32_t group)
 	t->snd_nxt = iss + 1;
 	t->snd_max = iss + 1;
 	t->snd_end = iss + 1;
+	tcp_cc_init(w, t);
 	return iss;
 }
 
@@ -117,12 +116,14 @@ int tcp_connect(struct worker *w, uint32_t t0_us)
 	t->tuple = wp->base + slot;
 	tcb_begin(w, t, k);
 	t->mss = 536; /* RFC 9293 3.7.1 default until the peer says */
+	t->ts_ok = w->timestamps; /* offered; kept if the SYN-ACK answers */
 	t->rcv_wscale = w->wscale;
 	t->t_open_us = t0_us;
 	prog_start(w, t, tp->prog);
 	conn_tuple_set(&w->ct, t->tuple, id);
 	tcp_progress(w, t);
 	tcp_rtx_start(w, t);
+	tcp_rtt_sent(w, t); /* the SYN is timed */
 	if (++w->st->c_active > w->st->c_peak_active)
 		w->st->c_peak_active = w->st->c_active;
 	w->ctr->c_attempted++;
@@ -131,16 +132,25 @@ int tcp_connect(struct worker *w, uint32_t t0_us)
 	return 0;
 }
 
-static void take_syn_options(struct tcb *t, const struct seg *s,
+static void take_syn_options(struct worker *w, struct tcb *t, const struct seg *s,
 			     uint16_t our_mss, uint8_t our_shift)
 {
 	struct tcp_opts o;
 	if (tcp_opt_parse(s->opt, s->optlen, &o) < 0)
-		o.has_mss = o.has_wscale = 0;
+		o.has_mss = o.has_wscale = o.has_ts = 0;
 	/* Send no more than the peer takes, nor than our own MTU allows. */
 	t->mss = o.has_mss ? o.mss : 536;
 	if (t->mss > our_mss)
 		t->mss = our_mss;
+	/* Timestamps when both sides offer them (RFC 7323 3.2); they take
+	 * TCP_TS_LEN of every segment, out of the MSS (RFC 6691). */
+	if (o.has_ts && w->timestamps && (t->state == TCP_SYN_RCVD || t->ts_ok)) {
+		t->ts_ok = 1;
+		w->ts_recent[tcb_id(w, t)] = o.ts_val;
+		t->mss = (uint16_t)(t->mss - TCP_TS_LEN);
+	} else {
+		t->ts_ok = 0;
+	}
 	if (t->mss < 64)
 		t->mss = 64;
 	if (o.has_wscale) {
@@ -172,10 +182,10 @@ static struct tcb *accept_tcb(struct worker *w, const struct seg *s, uint32_t l,
 	t->state = TCP_SYN_RCVD;
 	w->syn_rcvd++;
 	t->rcv_nxt = irs + 1;
-	uint32_t iss = tcb_begin(w, t, l);
+	tcb_begin(w, t, l);
 	t->snd_wnd = s->wnd; /* never scaled in a SYN */
 	t->snd_wl1 = irs;
-	t->snd_wl2 = iss;
+	tcp_wnd_seen(t, s->wnd);
 	t->t_open_us = w->now_us;
 	return t;
 }
@@ -201,14 +211,15 @@ void tcp_accept(struct worker *w, const struct seg *s, uint32_t l)
 	struct tcb *t = accept_tcb(w, s, l, s->seq);
 	if (t == NULL)
 		return; /* like a full backlog: the client retries */
-	take_syn_options(t, s, w->mss, w->wscale);
+	take_syn_options(w, t, s, w->mss, w->wscale);
 	accept_start(w, t, s, l);
+	tcp_rtt_sent(w, t); /* the SYN-ACK is timed */
 	tcp_send_syn(w, t);
 }
 
 void tcp_synack_options(struct worker *w, struct tcb *t, const struct seg *s)
 {
-	take_syn_options(t, s, w->mss, w->wscale);
+	take_syn_options(w, t, s, w->mss, w->wscale);
 }
 
 void tcp_established(struct worker *w, struct tcb *t)
@@ -240,6 +251,13 @@ void tcp_prog_done(struct worker *w, struct tcb *t)
 	} else if (w->listener_hist) {
 		hist_add(&w->st->group_txn[TENG_MAX_TEMPLATES + t->group], lat);
 	}
+}
+
+void tcp_delack_arm(struct worker *w, struct tcb *t)
+{
+	uint32_t id = tcb_id(w, t), due = w->now_ms + w->delack_ms;
+	if (!timer_armed(&w->tw, id) || SEQ_LT(due, timer_node(&w->tw, id)->expire))
+		timer_arm(&w->tw, id, due);
 }
 
 void tcp_wake_at(struct worker *w, struct tcb *t)
@@ -316,28 +334,55 @@ static void tcb_count(struct worker *w, struct tcb *t, int ok, uint8_t reason)
 	t->flags |= TF_COUNTED;
 }
 
+/* The one place a TCB is freed: at the end of tcp_input, tcp_timer
+ * or tcp_abort, when the path through them marked it TF_FREE (as lwIP
+ * defers closing through flags). Callees only mark, so no caller holds
+ * a freed TCB. */
+void tcp_reap(struct worker *w, struct tcb *t)
+{
+	if (!(t->flags & TF_FREE))
+		return;
+	t->flags &= (uint8_t)~TF_FREE;
+	tcb_release(w, t);
+	if (w->tw_pending_id == tcb_id(w, t)) {
+		w->tw_pending_id = TCB_NIL;
+		tw_enter(w, &w->tw_pending);
+	}
+}
+
+static inline void tcb_mark_free(struct tcb *t)
+{
+	t->flags |= TF_FREE;
+}
+
 void tcp_finish(struct worker *w, struct tcb *t, int ok)
 {
 	tcb_count(w, t, ok, ok ? TENG_REASON_NONE : TENG_REASON_RESET);
-	tcb_release(w, t);
+	tcb_mark_free(t);
 }
 
 void tcp_drop(struct worker *w, struct tcb *t, uint8_t reason)
 {
 	tcb_count(w, t, 0, reason);
-	tcb_release(w, t);
+	tcb_mark_free(t);
 }
 
-void tcp_abort(struct worker *w, struct tcb *t, uint8_t reason)
+void tcp_fail(struct worker *w, struct tcb *t, uint8_t reason)
 {
 	if (t->state == TCP_TIME_WAIT) {
-		tcb_release(w, t); /* done already: nothing to reset */
+		tcb_mark_free(t); /* done already: nothing to reset */
 		return;
 	}
 	if (t->state != TCP_SYN_SENT)
 		tcp_send_rst(w, t);
 	tcb_count(w, t, 0, reason);
-	tcb_release(w, t);
+	tcb_mark_free(t);
+}
+
+void tcp_abort(struct worker *w, struct tcb *t, uint8_t reason)
+{
+	tcp_fail(w, t, reason);
+	tcp_reap(w, t);
 }
 
 int tcp_prog_result(struct worker *w, struct tcb *t, int rc)
@@ -352,10 +397,10 @@ int tcp_prog_result(struct worker *w, struct tcb *t, int rc)
 		}
 		tcp_send_rst(w, t);
 		tcb_count(w, t, 1, TENG_REASON_NONE);
-		tcb_release(w, t);
+		tcb_mark_free(t);
 		return -1;
 	}
-	tcp_abort(w, t, t->reason ? t->reason : TENG_REASON_MISMATCH);
+	tcp_fail(w, t, t->reason ? t->reason : TENG_REASON_MISMATCH);
 	return -1;
 }
 
@@ -365,40 +410,26 @@ void tcp_time_wait(struct worker *w, struct tcb *t)
 	/* The exchange is over: it counts as completed now, however long
 	 * the TIME_WAIT hold (RFC 9293 3.6) lasts. */
 	tcb_count(w, t, 1, TENG_REASON_NONE);
-	if (w->timewait.cap == 0) { /* time_wait 0 */
-		tcb_release(w, t);
+	tcb_mark_free(t);
+	if (w->timewait.cap == 0) /* time_wait 0 */
 		return;
-	}
-	/* The wait is held in the TIME_WAIT table, not the TCB (tw.h). */
-	struct tw_entry e;
-	tw_entry_of(&e, t, w->role_port[t->role]);
-	tcb_release(w, t);
-	tw_enter(w, &e);
+	/* The wait is held in the TIME_WAIT table, not the TCB (tw.h): the
+	 * entry goes in when tcp_reap has released the TCB (a client's tuple
+	 * slot then takes the entry's mark). */
+	tw_entry_of(&w->tw_pending, t, w->role_port[t->role]);
+	w->tw_pending_id = tcb_id(w, t);
 }
 
-/* The retransmission timeout went off: send again from the oldest
- * unacknowledged byte (go-back-N; RFC 9293 3.8.1, RFC 6298 5.4). */
-static void retransmit(struct worker *w, struct tcb *t)
+static void timer_fired(struct worker *w, struct tcb *t, uint32_t id)
 {
-	if (t->state == TCP_SYN_SENT || t->state == TCP_SYN_RCVD) {
-		w->ctr->retransmits++;
-		tcp_send_syn(w, t);
-		return;
-	}
-	t->snd_nxt = t->snd_una;
-	if (SEQ_LEQ(t->snd_una, t->snd_end))
-		t->flags &= (uint8_t)~TF_FIN_SENT; /* the FIN goes again too */
-	tcp_output(w, t);
-}
-
-void tcp_timer(struct worker *w, uint32_t id)
-{
-	struct tcb *t = tcb_of(w, id);
 	if (t->state == TCP_TIME_WAIT) {
 		tcp_finish(w, t, 1);
 		return;
 	}
 	uint32_t now = w->now_ms;
+	/* A delayed ACK is due (or goes a little early with another timer) */
+	if (t->delack)
+		tcp_send_ack(w, t);
 	/* A program waiting for time: its think time ended, or a recv
 	 * ran out of time. Thinking is not idleness. */
 	if ((t->flags2 & (TF2_THINKING | TF2_DEADLINE)) && SEQ_GEQ(now, t->wake_ms)) {
@@ -413,7 +444,7 @@ void tcp_timer(struct worker *w, uint32_t id)
 		t->last_ms = now;
 	if (now - t->last_ms >= w->idle_ms) {
 		w->ctr->timeouts++;
-		tcp_abort(w, t, TENG_REASON_IDLE_TIMEOUT);
+		tcp_fail(w, t, TENG_REASON_IDLE_TIMEOUT);
 		return;
 	}
 	uint32_t next = t->last_ms + w->idle_ms;
@@ -424,26 +455,30 @@ void tcp_timer(struct worker *w, uint32_t id)
 	int waiting = t->snd_una != t->snd_max;
 	int probing = !waiting && t->snd_wnd == 0 && SEQ_LT(t->snd_nxt, t->snd_end);
 	if (waiting || probing) {
-		uint32_t due = t->rtx_ms + rto_of(w, t);
+		uint32_t due = t->rtx_ms + tcp_rto(w, t);
 		if (SEQ_GEQ(now, due)) {
-			if (waiting && t->retries >= w->max_retries) {
-				w->ctr->timeouts++;
-				tcp_abort(w, t, TENG_REASON_RETRIES);
-				return;
-			}
-			if (waiting || t->retries < 20) /* probes never give up */
-				t->retries++;
-			t->rtx_ms = now;
-			if (waiting)
-				retransmit(w, t);
-			else
+			if (waiting) {
+				if (tcp_rtx_expire(w, t) < 0)
+					return;
+			} else {
+				if (t->retries < 20) /* probes never give up */
+					t->retries++;
+				t->rtx_ms = now;
 				tcp_send_probe(w, t);
-			due = now + rto_of(w, t);
+			}
+			due = now + tcp_rto(w, t);
 		}
 		if (SEQ_LT(due, next))
 			next = due;
 	}
 	timer_arm(&w->tw, id, next);
+}
+
+void tcp_timer(struct worker *w, uint32_t id)
+{
+	struct tcb *t = tcb_of(w, id);
+	timer_fired(w, t, id);
+	tcp_reap(w, t);
 }
 
 int tcp_accept_cookie(struct worker *w, const struct seg *s, uint32_t l, uint16_t mss)
@@ -456,9 +491,9 @@ int tcp_accept_cookie(struct worker *w, const struct seg *s, uint32_t l, uint16_
 	uint32_t iss = s->ack - 1;
 	t->snd_una = iss;
 	t->snd_nxt = t->snd_max = t->snd_end = iss + 1;
-	t->snd_wl2 = iss;
 	t->mss = mss < 64 ? 64 : mss;
 	t->snd_wscale = t->rcv_wscale = 0;
+	t->ts_ok = 0;
 	accept_start(w, t, s, l);
 	return (int)tcb_id(w, t);
 }

@@ -20,7 +20,8 @@
 #define TH_PSH RTE_TCP_PSH_FLAG
 #define TH_ACK RTE_TCP_ACK_FLAG
 
-#define TCP_RTO_MAX_MS 60000
+
+#define TCP_TS_LEN 12 /* NOP, NOP, timestamps (10): on every segment once agreed */
 
 /* A parsed, checksum-verified segment. */
 struct seg {
@@ -63,16 +64,26 @@ void tcp_accept(struct worker *w, const struct seg *s, uint32_t l);
  * TCB in SYN_RCVD as the cookie describes, sending nothing; the caller
  * then hands it s (tcp_input). The TCB's id, or -1 (pool empty). */
 int tcp_accept_cookie(struct worker *w, const struct seg *s, uint32_t l, uint16_t mss);
-/* Reached the end of the connection's life: count and free. */
+/* A TCB is freed in one place: tcp_reap, which tcp_input, tcp_timer
+ * and tcp_abort call on their way out. Everything below them only marks
+ * it TF_FREE (and stops touching it). */
+void tcp_reap(struct worker *w, struct tcb *t);
+/* Reached the end of the connection's life: count, mark to free. */
 void tcp_finish(struct worker *w, struct tcb *t, int ok);
-/* Count as failed for `reason` and free, sending nothing. */
+/* Count as failed for `reason`, mark to free, sending nothing. */
 void tcp_drop(struct worker *w, struct tcb *t, uint8_t reason);
-/* Send RST, count as failed for `reason` (enum teng_reason), free. */
+/* Send RST (not in SYN_SENT), count as failed for `reason` (enum
+ * teng_reason), mark to free. */
+void tcp_fail(struct worker *w, struct tcb *t, uint8_t reason);
+/* The same, freed now
+ * (for callers outside TCP: the drain's abort). */
 void tcp_abort(struct worker *w, struct tcb *t, uint8_t reason);
 /* What a prog_* call returned: fail, reset or go on. Returns 0 while
- * the connection lives, -1 once it is freed. */
+ * the connection lives, -1 once it is marked to free. */
 int tcp_prog_result(struct worker *w, struct tcb *t, int rc);
 void tcp_timer(struct worker *w, uint32_t id);
+/* An ACK is owed but delayed: the timer fires by delack_ms. */
+void tcp_delack_arm(struct worker *w, struct tcb *t);
 /* Something new is outstanding: (re)start the retransmission clock. */
 void tcp_rtx_start(struct worker *w, struct tcb *t);
 void tcp_progress(struct worker *w, struct tcb *t);
@@ -82,6 +93,18 @@ void tcp_synack_options(struct worker *w, struct tcb *t, const struct seg *s);
 /* Enter TIME_WAIT, or finish at once when the plan holds none. */
 void tcp_time_wait(struct worker *w, struct tcb *t);
 
+/* The peer offered a window of raw (unscaled field): keep the largest,
+ * as a power of two, for RFC 5961 5.2's MAX.SND.WND. */
+static inline void tcp_wnd_seen(struct tcb *t, uint32_t raw)
+{
+	uint32_t wnd = raw << t->snd_wscale;
+	uint32_t lg = wnd > 1 ? 32u - (uint32_t)__builtin_clz(wnd - 1) : 0;
+	if (lg > 31)
+		lg = 31;
+	if (lg > t->wnd_log)
+		t->wnd_log = (uint8_t)lg;
+}
+
 /* tcp_in.c */
 void tcp_input(struct worker *w, struct tcb *t, const struct seg *s);
 
@@ -89,6 +112,8 @@ void tcp_input(struct worker *w, struct tcb *t, const struct seg *s);
 void tcp_output(struct worker *w, struct tcb *t);
 void tcp_send_syn(struct worker *w, struct tcb *t);
 void tcp_send_ack(struct worker *w, struct tcb *t);
+/* One segment again from snd_una (fast retransmit, NewReno). */
+void tcp_send_una(struct worker *w, struct tcb *t);
 void tcp_send_rst(struct worker *w, struct tcb *t);
 /* A zero-window probe. */
 void tcp_send_probe(struct worker *w, struct tcb *t);

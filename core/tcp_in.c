@@ -1,12 +1,26 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Segment arrival for a connection that exists (RFC 9293 3.10.7),
- * with RFC 5961's challenge ACKs for RSTs and SYNs that are in the
- * window but not exact. Out-of-order data is dropped and answered with
- * a duplicate ACK (no reassembly queue yet).
+ * split as lwIP's tcp_in.c: acceptability (sequence, RST, SYN, ACK
+ * checks, with RFC 5961's challenge ACKs), ACK processing (the send
+ * side: snd_una, the peer's window, our FIN's ACK), data (in order;
+ * out-of-order segments go to tcp_data's one drop point, where a
+ * reassembly queue hooks in), the peer's FIN, and TIME_WAIT's own
+ * input. Nothing here frees a TCB: a path that ends the connection
+ * marks it (TF_FREE) and returns, and tcp_input reaps it on the way out.
  */
+#include <string.h>
+
+#include <rte_byteorder.h>
+
 #include "seq.h"
 #include "tcp.h"
+#include "tcp_opt.h"
+#include "tcp_rtx.h"
+
+/* tcp_fin: the segment ends here (answered, dropped, or the
+ * connection is over); apart from the PROG_* results. */
+#define IN_DONE (-100)
 
 static void syn_sent(struct worker *w, struct tcb *t, const struct seg *s)
 {
@@ -32,7 +46,7 @@ static void syn_sent(struct worker *w, struct tcb *t, const struct seg *s)
 	tcp_synack_options(w, t, s);
 	t->snd_wnd = s->wnd; /* a SYN's window is never scaled */
 	t->snd_wl1 = s->seq;
-	t->snd_wl2 = s->ack;
+	tcp_wnd_seen(t, s->wnd >> t->snd_wscale);
 	tcp_progress(w, t);
 	if (!(f & TH_ACK)) {
 		/* Simultaneous open: answer SYN-ACK, wait for its ACK. */
@@ -41,7 +55,7 @@ static void syn_sent(struct worker *w, struct tcb *t, const struct seg *s)
 		return;
 	}
 	t->snd_una = s->ack;
-	t->retries = 0;
+	tcp_rtt_handshake(w, t, s->ack);
 	tcp_established(w, t);
 	/* The handshake's ACK goes on its own, as a kernel client sends it
 	 * before the application writes. */
@@ -72,124 +86,180 @@ static inline int fin_acked(const struct tcb *t)
 	return (t->flags & TF_FIN_QUEUED) && SEQ_GT(t->snd_una, t->snd_end);
 }
 
-void tcp_input(struct worker *w, struct tcb *t, const struct seg *s)
+/* Our SYN-ACK was lost and the peer sent its SYN again: its sequence
+ * number is below the window, so it is answered before the checks. */
+static inline int syn_again(const struct tcb *t, const struct seg *s)
 {
-	if (t->state == TCP_SYN_SENT) {
-		syn_sent(w, t, s);
+	return t->state == TCP_SYN_RCVD &&
+	       (s->flags & (TH_SYN | TH_ACK | TH_RST)) == TH_SYN &&
+	       s->seq + 1 == t->rcv_nxt;
+}
+
+/* A challenge ACK (RFC 5961 3.2, 4.2, 5.2), at most CHALLENGE_PER_S a
+ * second on this core (as Linux's tcp_challenge_ack_limit), so forged
+ * segments cannot make us flood. */
+#define CHALLENGE_PER_S 1000
+static void challenge_ack(struct worker *w, struct tcb *t)
+{
+	if (w->now_ms - w->chal_ms >= 1000) {
+		w->chal_ms = w->now_ms;
+		w->chal_n = 0;
+	}
+	if (w->chal_n >= CHALLENGE_PER_S) {
+		w->ctr->challenge_acks_limited++;
 		return;
 	}
+	w->chal_n++;
+	w->ctr->challenge_acks++;
+	tcp_send_ack(w, t);
+}
+
+/* Acceptability, RFC 9293 3.10.7.4 first to fifth checks: the sequence
+ * number, RST, SYN, the ACK bit, and in a synchronized state RFC 5961
+ * 5.2's ACK check. Returns 1 when the segment goes on, 0 when it ends
+ * here (answered or dropped). */
+static int seg_check(struct worker *w, struct tcb *t, const struct seg *s)
+{
 	uint8_t f = s->flags;
-	uint32_t wnd = w->rcv_wnd;
-
-	/* Our SYN-ACK was lost and the peer sent its SYN again: its
-	 * sequence number is below the window, so answer before the check. */
-	if (t->state == TCP_SYN_RCVD && (f & (TH_SYN | TH_ACK | TH_RST)) == TH_SYN &&
-	    s->seq + 1 == t->rcv_nxt) {
-		w->ctr->retransmits++;
-		tcp_send_syn(w, t);
-		return;
-	}
-
 	/* first: sequence number */
-	if (!acceptable(t, s, wnd)) {
+	if (!acceptable(t, s, w->rcv_wnd)) {
+		w->ctr->drop_out_of_window++;
 		/* A bare ACK from before RCV.NXT - 1 is a duplicate the network
 		 * reordered (two CPUs feeding one veth do): answering it only
 		 * adds a duplicate ACK. One at RCV.NXT - 1 is a keep-alive or
 		 * window probe, which wants the answer. */
 		if (s->len == 0 && !(f & (TH_SYN | TH_FIN | TH_RST)) &&
 		    SEQ_LT(s->seq, t->rcv_nxt - 1))
-			return;
+			return 0;
 		if (!(f & TH_RST)) {
 			/* A retransmitted FIN in TIME_WAIT restarts the wait. */
 			if (t->state == TCP_TIME_WAIT && (f & TH_FIN))
 				tcp_time_wait(w, t);
 			tcp_send_ack(w, t);
 		}
-		return;
+		return 0;
 	}
-	/* second: RST */
+	/* second: RST; in the window but not exact: challenge (RFC 5961 3.2) */
 	if (f & TH_RST) {
 		if (s->seq == t->rcv_nxt) {
 			w->ctr->rst_rx++;
 			tcp_drop(w, t, TENG_REASON_RESET);
 		} else {
-			tcp_send_ack(w, t); /* challenge ACK, RFC 5961 3.2 */
+			w->ctr->drop_rst_window++;
+			challenge_ack(w, t);
 		}
-		return;
+		return 0;
 	}
-	/* fourth: SYN in a synchronized state */
+	/* fourth: SYN in a synchronized state: challenge (RFC 5961 4.2) */
 	if (f & TH_SYN) {
-		tcp_send_ack(w, t); /* challenge ACK, RFC 5961 4.2 */
-		return;
+		w->ctr->drop_syn_window++;
+		challenge_ack(w, t);
+		return 0;
 	}
 	/* fifth: ACK */
 	if (!(f & TH_ACK))
-		return;
-	if (t->state == TCP_SYN_RCVD) {
-		if (SEQ_LEQ(s->ack, t->snd_una) || SEQ_GT(s->ack, t->snd_nxt)) {
-			tcp_reply_rst(w, s);
-			return;
-		}
-		tcp_established(w, t);
-		t->retries = 0;
-		t->snd_wnd = s->wnd << t->snd_wscale;
-		t->snd_wl1 = s->seq;
-		t->snd_wl2 = s->ack;
-		if (tcp_prog_result(w, t, prog_step(w, t)) < 0)
-			return;
-	}
+		return 0;
+	if (t->state == TCP_SYN_RCVD)
+		return 1; /* its own check: syn_rcvd_ack */
+	/* RFC 5961 5.2: an ACK of what we never sent, or older than the
+	 * largest window the peer offered, is dropped with an ACK: a blind
+	 * attacker must guess it within MAX.SND.WND, not half the space. */
 	if (SEQ_GT(s->ack, t->snd_max)) {
-		tcp_send_ack(w, t); /* acknowledges what we never sent */
-		return;
+		w->ctr->drop_ack_unsent++;
+		tcp_send_ack(w, t);
+		return 0;
 	}
-	if (SEQ_GT(s->ack, t->snd_una)) {
+	if (SEQ_LT(s->ack, t->snd_una - (1u << t->wnd_log))) {
+		w->ctr->drop_old_ack++;
+		tcp_send_ack(w, t);
+		return 0;
+	}
+	return 1;
+}
+
+/* SYN_RCVD: the ACK of our SYN-ACK completes the handshake. Returns 0
+ * to go on, -1 when the segment ends here. */
+static int syn_rcvd_ack(struct worker *w, struct tcb *t, const struct seg *s)
+{
+	if (SEQ_LEQ(s->ack, t->snd_una) || SEQ_GT(s->ack, t->snd_nxt)) {
+		tcp_reply_rst(w, s);
+		return -1;
+	}
+	tcp_established(w, t);
+	tcp_rtt_handshake(w, t, s->ack);
+	/* the SYN is acknowledged here, not in tcp_ack: it opens no
+	 * congestion window (the initial one is RFC 6928's) */
+	t->snd_una = s->ack;
+	tcp_progress(w, t);
+	t->snd_wnd = s->wnd << t->snd_wscale;
+	t->snd_wl1 = s->seq;
+	tcp_wnd_seen(t, s->wnd);
+	return tcp_prog_result(w, t, prog_step(w, t));
+}
+
+/* ACK processing (RFC 9293 3.10.7.4 fifth, the send side): new data
+ * acknowledged, the peer's window, and the states our FIN's ACK moves.
+ * Returns 0 to go on to the data, -1 when the segment ends here. */
+static int tcp_ack(struct worker *w, struct tcb *t, const struct seg *s, uint32_t tsecr)
+{
+	uint32_t wnd = (uint32_t)s->wnd << t->snd_wscale;
+	int advanced = SEQ_GT(s->ack, t->snd_una);
+	if (advanced) {
+		uint32_t acked = s->ack - t->snd_una;
 		t->snd_una = s->ack;
 		if (SEQ_GT(s->ack, t->snd_nxt)) /* after a go-back-N resend */
 			t->snd_nxt = s->ack;
 		if ((t->flags & TF_FIN_QUEUED) && SEQ_GT(s->ack, t->snd_end))
 			t->flags |= TF_FIN_SENT;
-		t->retries = 0;
 		tcp_progress(w, t);
+		tcp_cc_ack(w, t, acked, tsecr); /* before the clock restarts: the RTT sample */
 		if (t->snd_una != t->snd_max)
 			tcp_rtx_start(w, t);
+	} else if (s->ack == t->snd_una && s->len == 0 &&
+		   !(s->flags & (TH_SYN | TH_FIN)) && t->snd_una != t->snd_max &&
+		   wnd == t->snd_wnd) {
+		tcp_cc_dupack(w, t); /* RFC 5681 2: a duplicate ACK */
 	}
 	/* RFC 9293 3.10.7.4: only an ACK within SND.UNA..SND.NXT moves the
-	 * window, and only if the segment is newer than the last update. */
+	 * window, and only from a segment newer than the last update; of
+	 * the same segment and ACK, a larger or zero window (as Linux's
+	 * tcp_may_update_window, which keeps no SND.WL2). */
 	if (SEQ_LEQ(t->snd_una, s->ack) &&
-	    (SEQ_LT(t->snd_wl1, s->seq) ||
-	     (t->snd_wl1 == s->seq && SEQ_LEQ(t->snd_wl2, s->ack)))) {
-		t->snd_wnd = (uint32_t)s->wnd << t->snd_wscale;
+	    (advanced || SEQ_LT(t->snd_wl1, s->seq) ||
+	     (t->snd_wl1 == s->seq && (wnd > t->snd_wnd || wnd == 0)))) {
+		t->snd_wnd = wnd;
 		t->snd_wl1 = s->seq;
-		t->snd_wl2 = s->ack;
+		tcp_wnd_seen(t, s->wnd);
 	}
 	switch (t->state) {
 	case TCP_FIN_WAIT_1:
 		if (fin_acked(t))
 			t->state = TCP_FIN_WAIT_2;
-		break;
+		return 0;
 	case TCP_CLOSING:
 		if (fin_acked(t)) {
 			tcp_time_wait(w, t);
-			return;
+			return -1;
 		}
-		break;
+		return 0;
 	case TCP_LAST_ACK:
 		if (fin_acked(t))
 			tcp_finish(w, t, 1);
 		else
 			tcp_output(w, t); /* the window may have opened */
-		return;
-	case TCP_TIME_WAIT:
-		if (f & TH_FIN) {
-			tcp_send_ack(w, t);
-			tcp_time_wait(w, t);
-		}
-		return;
+		return -1;
 	default:
-		break;
+		return 0;
 	}
+}
 
-	/* seventh: payload, in order only */
+/* Data (RFC 9293 3.10.7.4 seventh), in order only: an out-of-order
+ * segment is dropped here, with a duplicate ACK (the reassembly queue
+ * hooks in at that point). Returns the program's result (PROG_*); *all
+ * says whether every byte up to the segment's end is now taken (so its
+ * FIN, if any, is in order). */
+static int tcp_data(struct worker *w, struct tcb *t, const struct seg *s, int *all)
+{
 	uint32_t seq = s->seq;
 	const uint8_t *data = s->data;
 	uint32_t len = s->len;
@@ -202,13 +272,16 @@ void tcp_input(struct worker *w, struct tcb *t, const struct seg *s)
 		seq += dup;
 	}
 	if (seq != t->rcv_nxt) {
+		/* Out of order: dropped and answered with a duplicate ACK.
+		 * A reassembly queue takes it here. */
 		w->ctr->drops_out_of_order++;
 		tcp_send_ack(w, t);
-		return;
+		*all = 0; /* its FIN, if any, waits too; what its ACK opened goes out */
+		return PROG_OK;
 	}
-	if (len > wnd)
-		len = wnd;
-	int ok = 0;
+	if (len > w->rcv_wnd)
+		len = w->rcv_wnd;
+	int ok = PROG_OK;
 	if (len && (t->state == TCP_ESTABLISHED || t->state == TCP_FIN_WAIT_1 ||
 		    t->state == TCP_FIN_WAIT_2)) {
 		ok = prog_input(w, t, data, len);
@@ -217,7 +290,12 @@ void tcp_input(struct worker *w, struct tcb *t, const struct seg *s)
 		len -= w->prog.rx_keep;
 		if (len) {
 			t->rcv_nxt += len;
-			t->flags |= TF_ACK_NOW;
+			/* RFC 9293 3.8.6.3 / RFC 5681 4.2: a delayed ACK, but
+			 * at once for every second segment */
+			if (w->delack_ms == 0 || t->delack)
+				t->flags |= TF_ACK_NOW;
+			else
+				t->delack = 1;
 			tcp_progress(w, t);
 			if (t->role == ROLE_CLIENT)
 				w->ctr->c_bytes_rx += len;
@@ -225,32 +303,109 @@ void tcp_input(struct worker *w, struct tcb *t, const struct seg *s)
 				w->ctr->s_bytes_rx += len;
 		}
 	}
+	*all = seq + len == s->seq + s->len;
+	return ok;
+}
 
-	/* eighth: FIN, when everything before it has arrived */
-	if ((f & TH_FIN) && ok == PROG_OK && seq + len == s->seq + s->len &&
-	    !(t->flags & TF_PEER_FIN)) {
-		t->rcv_nxt++;
-		t->flags |= TF_PEER_FIN | TF_ACK_NOW;
-		tcp_progress(w, t);
-		switch (t->state) {
-		case TCP_ESTABLISHED:
-			t->state = TCP_CLOSE_WAIT;
-			break;
-		case TCP_FIN_WAIT_1:
-			t->state = TCP_CLOSING;
-			break;
-		case TCP_FIN_WAIT_2:
-			/* The program may be waiting for this FIN (a
-			 * close{half}'s recv{eof}): let it end first. */
-			if (tcp_prog_result(w, t, prog_step(w, t)) < 0)
-				return;
-			tcp_send_ack(w, t);
-			tcp_time_wait(w, t);
+/* The peer's FIN (RFC 9293 3.10.7.4 eighth), once everything before it
+ * has arrived. Returns the program's result, or IN_DONE when the
+ * segment ends here. */
+static int tcp_fin(struct worker *w, struct tcb *t)
+{
+	t->rcv_nxt++;
+	t->flags |= TF_PEER_FIN | TF_ACK_NOW;
+	tcp_progress(w, t);
+	switch (t->state) {
+	case TCP_ESTABLISHED:
+		t->state = TCP_CLOSE_WAIT;
+		break;
+	case TCP_FIN_WAIT_1:
+		t->state = TCP_CLOSING;
+		break;
+	case TCP_FIN_WAIT_2:
+		/* The program may be waiting for this FIN (a close{half}'s
+		 * recv{eof}): let it end first. */
+		if (tcp_prog_result(w, t, prog_step(w, t)) < 0)
+			return IN_DONE;
+		tcp_send_ack(w, t);
+		tcp_time_wait(w, t);
+		return IN_DONE;
+	default:
+		break;
+	}
+	return prog_step(w, t);
+}
+
+/* Timestamps on an acceptable segment (RFC 7323 4.3): TS.Recent moves
+ * to a newer TSval of a segment that starts at or before RCV.NXT.
+ * Returns TSecr, our clock echoed (0: none). The usual layout (NOP, NOP,
+ * TS first, as Linux and teng send it) is read in place. No PAWS. */
+static uint32_t ts_input(struct worker *w, struct tcb *t, const struct seg *s)
+{
+	uint32_t val, ecr;
+	const uint8_t *p = s->opt;
+	if (s->optlen >= TCP_TS_LEN && p[0] == TCPOPT_NOP && p[1] == TCPOPT_NOP &&
+	    p[2] == TCPOPT_TS && p[3] == 10) {
+		memcpy(&val, p + 4, 4);
+		memcpy(&ecr, p + 8, 4);
+		val = rte_be_to_cpu_32(val);
+		ecr = rte_be_to_cpu_32(ecr);
+	} else {
+		struct tcp_opts o;
+		if (s->optlen == 0 || tcp_opt_parse(p, s->optlen, &o) < 0 || !o.has_ts)
+			return 0;
+		val = o.ts_val;
+		ecr = o.ts_ecr;
+	}
+	uint32_t *recent = &w->ts_recent[tcb_id(w, t)];
+	if (SEQ_GEQ(val, *recent) && SEQ_LEQ(s->seq, t->rcv_nxt))
+		*recent = val;
+	return ecr;
+}
+
+/* TIME_WAIT (RFC 9293 3.10.7.4): a retransmitted FIN is acknowledged
+ * again and restarts the wait; anything else only gets the checks. */
+static void time_wait_input(struct worker *w, struct tcb *t, const struct seg *s)
+{
+	if (!seg_check(w, t, s))
+		return;
+	if (s->flags & TH_FIN) {
+		tcp_send_ack(w, t);
+		tcp_time_wait(w, t);
+	}
+}
+
+static void input(struct worker *w, struct tcb *t, const struct seg *s)
+{
+	switch (t->state) {
+	case TCP_SYN_SENT:
+		syn_sent(w, t, s);
+		return;
+	case TCP_TIME_WAIT:
+		time_wait_input(w, t, s);
+		return;
+	default:
+		break;
+	}
+	if (syn_again(t, s)) {
+		w->ctr->retransmits++;
+		w->ctr->rtx_synack++;
+		tcp_send_syn(w, t);
+		return;
+	}
+	if (!seg_check(w, t, s))
+		return;
+	uint32_t tsecr = t->ts_ok ? ts_input(w, t, s) : 0;
+	if (t->state == TCP_SYN_RCVD && syn_rcvd_ack(w, t, s) < 0)
+		return;
+	if (tcp_ack(w, t, s, tsecr) < 0)
+		return;
+	int all = 0;
+	int ok = tcp_data(w, t, s, &all);
+	if ((s->flags & TH_FIN) && ok == PROG_OK && all && !(t->flags & TF_PEER_FIN)) {
+		ok = tcp_fin(w, t);
+		if (ok == IN_DONE)
 			return;
-		default:
-			break;
-		}
-		ok = prog_step(w, t);
 	}
 	if (tcp_prog_result(w, t, ok) < 0)
 		return;
@@ -262,7 +417,17 @@ void tcp_input(struct worker *w, struct tcb *t, const struct seg *s)
 		return;
 	tcp_output(w, t);
 	/* CLOSING may have been reached with our FIN already acked. */
-	if (t->state == TCP_CLOSING && fin_acked(t)) {
+	if (t->state == TCP_CLOSING && fin_acked(t))
 		tcp_time_wait(w, t);
-	}
+}
+
+void tcp_input(struct worker *w, struct tcb *t, const struct seg *s)
+{
+	input(w, t, s);
+	/* An ACK still owed after the output (nothing to piggyback it on)
+	 * waits delack_ms; armed only here, so the request/response path,
+	 * whose answer carries it, never touches the timer for it. */
+	if (unlikely(t->delack) && !(t->flags & TF_FREE))
+		tcp_delack_arm(w, t);
+	tcp_reap(w, t);
 }

@@ -14,6 +14,7 @@
 #include "seq.h"
 #include "tcp.h"
 #include "tcp_opt.h"
+#include "tcp_rtx.h"
 
 /* A segment's mbuf with its headers from the template (hdr.h); options
  * and payload are the caller's, then seg_finish. NULL: out of mbufs. */
@@ -59,6 +60,19 @@ static uint16_t adv_window(const struct tcb *t, const struct worker *w)
 	return (uint16_t)(wnd > 0xffff ? 0xffff : wnd);
 }
 
+/* NOP, NOP, timestamps: TSval our ms clock, TSecr TS.Recent (RFC 7323 3). */
+static inline void ts_write(uint8_t *p, uint32_t val, uint32_t ecr)
+{
+	p[0] = TCPOPT_NOP;
+	p[1] = TCPOPT_NOP;
+	p[2] = TCPOPT_TS;
+	p[3] = 10;
+	val = rte_cpu_to_be_32(val);
+	ecr = rte_cpu_to_be_32(ecr);
+	memcpy(p + 4, &val, 4);
+	memcpy(p + 8, &ecr, 4);
+}
+
 /* One segment of the connection: seq, flags, len payload bytes. */
 static void seg_send(struct worker *w, struct tcb *t, uint32_t seq,
 		     uint8_t flags, uint32_t len)
@@ -77,7 +91,7 @@ static void seg_send(struct worker *w, struct tcb *t, uint32_t seq,
 	f.ack = (flags & TH_ACK) ? rte_cpu_to_be_32(t->rcv_nxt) : 0;
 	f.id = rte_cpu_to_be_16(w->ip_id++);
 	f.flags = flags;
-	f.optlen = (flags & TH_SYN) ? 8 : 0;
+	f.optlen = (uint8_t)(((flags & TH_SYN) ? 8 : 0) + (t->ts_ok ? TCP_TS_LEN : 0));
 	f.len = (uint16_t)len;
 	if (flags & TH_SYN) {
 		/* The window of a SYN is never scaled (RFC 7323 2.2). */
@@ -86,6 +100,7 @@ static void seg_send(struct worker *w, struct tcb *t, uint32_t seq,
 	} else {
 		f.win = rte_cpu_to_be_16(adv_window(t, w));
 	}
+	t->delack = 0; /* whatever goes out carries the ACK */
 	struct rte_tcp_hdr *th;
 	struct rte_mbuf *m = seg_alloc(w, &f, &th);
 	if (unlikely(m == NULL)) {
@@ -99,10 +114,13 @@ static void seg_send(struct worker *w, struct tcb *t, uint32_t seq,
 		int ws = (t->state == TCP_SYN_SENT || (t->flags & TF_WSCALE)) ?
 				 (int)w->wscale : -1;
 		uint32_t ol = tcp_opt_build_syn((uint8_t *)(th + 1), w->mss, ws);
-		if (ol < f.optlen) { /* no window scale: pad with NOPs */
-			memset((uint8_t *)(th + 1) + ol, TCPOPT_NOP, f.optlen - ol);
+		if (ol < 8) { /* no window scale: pad with NOPs */
+			memset((uint8_t *)(th + 1) + ol, TCPOPT_NOP, 8 - ol);
 		}
 	}
+	if (t->ts_ok) /* after a SYN's MSS and window scale */
+		ts_write((uint8_t *)th + 20 + f.optlen - TCP_TS_LEN, w->now_ms,
+			 w->ts_recent[tcb_id(w, t)]);
 	if (len) {
 		/* Rebuilt from the template every time: a retransmission
 		 * sends the same bytes without a send buffer. */
@@ -115,8 +133,13 @@ static void seg_send(struct worker *w, struct tcb *t, uint32_t seq,
 		else
 			w->ctr->s_bytes_tx += fresh;
 	}
-	if ((len || (flags & TH_FIN)) && SEQ_LT(seq, t->snd_max))
+	if ((len || (flags & TH_FIN)) && SEQ_LT(seq, t->snd_max)) {
 		w->ctr->retransmits++;
+		if (len)
+			w->ctr->rtx_data++;
+		else
+			w->ctr->rtx_fin++;
+	}
 	seg_finish(w, slot, m, &f, th);
 }
 
@@ -129,6 +152,26 @@ void tcp_send_syn(struct worker *w, struct tcb *t)
 void tcp_send_ack(struct worker *w, struct tcb *t)
 {
 	seg_send(w, t, t->snd_nxt, TH_ACK, 0);
+	t->flags &= (uint8_t)~TF_ACK_NOW;
+}
+
+void tcp_send_una(struct worker *w, struct tcb *t)
+{
+	uint32_t seq = t->snd_una;
+	uint32_t len = SEQ_LT(seq, t->snd_end) ? t->snd_end - seq : 0;
+	if (len > t->mss)
+		len = t->mss;
+	uint8_t f = TH_ACK;
+	if (seq + len == t->snd_end) {
+		if (len)
+			f |= TH_PSH;
+		/* the FIN was sent after the last byte: it goes with it again */
+		if ((t->flags & TF_FIN_QUEUED) && SEQ_GT(t->snd_max, t->snd_end))
+			f |= TH_FIN;
+	}
+	if (len == 0 && !(f & TH_FIN))
+		return;
+	seg_send(w, t, seq, f, len);
 	t->flags &= (uint8_t)~TF_ACK_NOW;
 }
 
@@ -156,10 +199,12 @@ static void fin_sent(struct tcb *t)
 
 static void sent_upto(struct worker *w, struct tcb *t, int was_idle)
 {
-	if (SEQ_GT(t->snd_nxt, t->snd_max))
+	if (SEQ_GT(t->snd_nxt, t->snd_max)) {
 		t->snd_max = t->snd_nxt;
-	if (was_idle && t->snd_una != t->snd_max)
-		tcp_rtx_start(w, t);
+		if (was_idle)
+			tcp_rtx_start(w, t);
+		tcp_rtt_sent(w, t);
+	}
 }
 
 void tcp_output(struct worker *w, struct tcb *t)
@@ -168,7 +213,9 @@ void tcp_output(struct worker *w, struct tcb *t)
 	int was_idle = t->snd_una == t->snd_max;
 	if (t->state < TCP_ESTABLISHED)
 		goto ack;
-	uint32_t wnd_end = t->snd_una + t->snd_wnd;
+	/* at most min(cwnd, the peer's window) beyond snd_una (RFC 5681 2) */
+	uint32_t cw = tcp_cwnd_bytes(t);
+	uint32_t wnd_end = t->snd_una + (cw < t->snd_wnd ? cw : t->snd_wnd);
 	while (SEQ_LT(t->snd_nxt, t->snd_end)) {
 		uint32_t len = t->snd_end - t->snd_nxt;
 		uint32_t room = SEQ_GT(wnd_end, t->snd_nxt) ? wnd_end - t->snd_nxt : 0;

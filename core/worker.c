@@ -179,7 +179,8 @@ int worker_sizes(const struct teng_plan *plan, uint32_t index, struct worker_siz
 		tuples += ((uint64_t)(pp->ip_hi - pp->ip_lo + 1) *
 			   ((uint32_t)pp->port_hi - pp->port_lo + 1)) / (plan->cores ? plan->cores : 1) + 1;
 	}
-	out->table_bytes = out->tcbs * (sizeof(struct tcb) + sizeof(struct rte_ether_addr) + 8) +
+	out->table_bytes = out->tcbs * (sizeof(struct tcb) + sizeof(struct rte_ether_addr) +
+					sizeof(uint32_t) + 8) +
 			   tuples * 4 + 2 * sizeof(struct rte_mbuf *) * out->tx_queue +
 			   (uint64_t)plan->echo_bytes * plan->echo_buffers + sizeof(struct worker_stats) +
 			   sizeof(struct worker) + tw_bytes(tw_cap_of(plan, index, out->tcbs)) +
@@ -237,6 +238,14 @@ int worker_init(struct worker *w, const struct teng_plan *plan, uint32_t index,
 	w->time_wait_ms = plan->tcp.time_wait_ms;
 	w->rto_ms = plan->tcp.rto_ms ? plan->tcp.rto_ms : TENG_DEFAULT_RTO_MS;
 	w->max_retries = plan->tcp.max_retries;
+	w->rto_min_ms = plan->tcp.rto_min_ms ? plan->tcp.rto_min_ms : 1;
+	w->rto_max_ms = plan->tcp.rto_max_ms ? plan->tcp.rto_max_ms : TENG_DEFAULT_RTO_MAX_MS;
+	if (w->rto_max_ms < w->rto_min_ms)
+		w->rto_max_ms = w->rto_min_ms;
+	w->syn_retries = plan->tcp.syn_retries;
+	w->delack_ms = plan->tcp.delack_ms;
+	w->timestamps = plan->tcp.timestamps;
+	w->init_cwnd = (uint16_t)(plan->tcp.init_cwnd ? plan->tcp.init_cwnd : TENG_DEFAULT_INIT_CWND);
 
 	w->nphases = plan->nphases;
 	uint32_t end = 0;
@@ -275,11 +284,18 @@ int worker_init(struct worker *w, const struct teng_plan *plan, uint32_t index,
 		      zalloc_socket, w->socket) < 0)
 		goto nomem;
 	syncookie_init(w);
+	w->tw_pending_id = TCB_NIL;
 	/* A server connection's own peer MAC: only where the port has no
 	 * fixed peer (never on the loopback). */
 	if (!plan_loopback_only(plan)) {
 		w->peer_mac_of = zalloc_socket(size, sizeof(struct rte_ether_addr), w->socket);
 		if (w->peer_mac_of == NULL)
+			goto nomem;
+	}
+	/* TS.Recent per connection, only when timestamps are offered */
+	if (plan->tcp.timestamps) {
+		w->ts_recent = zalloc_socket(size, sizeof(uint32_t), w->socket);
+		if (w->ts_recent == NULL)
 			goto nomem;
 	}
 	if (timer_init(&w->tw, 4096, w->ct.tcb, sizeof(struct tcb),
@@ -310,6 +326,7 @@ void worker_fini(struct worker *w)
 	if (w->ct.tcb)
 		conn_fini(&w->ct, rte_free);
 	rte_free(w->peer_mac_of);
+	rte_free(w->ts_recent);
 	rte_free(w->st);
 	for (uint32_t s = 0; s < TENG_MAX_PORTS; s++)
 		rte_free(w->port[s].txq);

@@ -161,7 +161,15 @@ struct worker {
 	uint32_t idle_ms, time_wait_ms;
 	uint32_t rto_ms, max_retries;
 	struct tw_table timewait; /* TIME_WAIT, without TCBs (tw.h) */
+	struct tw_entry tw_pending; /* entering TIME_WAIT once tcp_reap frees the TCB */
+	uint32_t tw_pending_id;     /* its TCB, TCB_NIL: none */
 	struct reasm reasm;       /* out-of-order segments held (reasm.h) */
+	uint32_t rto_min_ms, rto_max_ms, syn_retries; /* RFC 6298 bounds (tcp_rtx.c) */
+	uint16_t init_cwnd;          /* segments (RFC 6928) */
+	uint32_t delack_ms;          /* delayed ACK; 0: every segment at once */
+	uint8_t timestamps;          /* offer timestamps (RFC 7323) */
+	uint32_t *ts_recent;         /* TCB index -> TS.Recent (tcb.ts_ok) */
+	uint32_t chal_ms, chal_n;    /* challenge ACKs: this second's start, sent in it */
 
 	/* schedule */
 	uint32_t nphases, phase;

@@ -101,7 +101,7 @@ function M.summary(plan, d, info)
   end
   local crit = d.criteria
   for _, c in ipairs(crit and crit.list or {}) do add("criterion", "%s", criterion_text(c, plan)) end
-  if crit == nil or crit.default then add("criterion", "no failed connection (default)") end
+  if crit == nil or crit.default then add("criterion", "no failed connection, server handshakes excepted (default)") end
   add("criterion", "every role that runs completes a connection")
   add("limits", "conns %s, max open %d per core", d.conns and count(d.conns) or "unlimited", plan.max_open)
   add("tcp", "mss %d, wscale %d, rcv_wnd %d, idle_timeout %g s, time_wait %g s, rto %g s, max_retries %d",

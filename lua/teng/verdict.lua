@@ -16,7 +16,8 @@
 --   min_completed   completed connections (the client's; metric "server"
 --                   or a server-only run: the server's)
 -- Default criteria (no d.criteria, or d.criteria.default): no failed
--- connection in a role that runs. Always: a role that runs and completed
+-- connection in a role that runs; server connections that failed in the
+-- handshake (reason "handshake") do not count. Always: a role that runs and completed
 -- nothing fails the run.
 local units = require "teng.units"
 
@@ -174,8 +175,18 @@ function M.evaluate(d, r)
   local run = scope_of(r, nil)
   if crit == nil or crit.default then
     for _, role in ipairs(roles_of(d)) do
-      local n = failed(run[role])
-      out[#out + 1] = entry({ label = "failed", kind = "default" }, nil, role, n, 0, n == 0, "count")
+      local side = run[role] or {}
+      local n, note = failed(side), nil
+      -- A server handshake that never reached ESTABLISHED (an outsider's
+      -- SYN that its sender resets, or a SYN-ACK never answered) says
+      -- nothing about the peer under test: it is counted under its own
+      -- reason but does not fail the run. A client's still does.
+      local hs = role == "server" and side.failures and side.failures.handshake or 0
+      if hs > 0 then
+        n = n - hs
+        note = ("%d server handshake%s never completed, not counted"):format(hs, hs == 1 and "" or "s")
+      end
+      out[#out + 1] = entry({ label = "failed", kind = "default" }, nil, role, n, 0, n == 0, "count", note)
     end
   end
   -- conns = N: exactly N connections opened and each one counted as
@@ -240,6 +251,20 @@ function M.selftest()
   assert(not v.pass and #v.criteria == 3, #v.criteria)
   assert(M.describe(v.criteria[1]) == "max_latency.connect.p99 (phase steady): 7.20 ms > 5 ms", M.describe(v.criteria[1]))
   assert(M.describe(v.criteria[2]) == "completed (client, run): 10 >= 1", M.describe(v.criteria[2]))
+  -- the default: a server handshake failure does not fail the run, a
+  -- client's does
+  local srv = { completed = 10, failed = 1, failures = { handshake = 1 } }
+  r = { duration_s = 1, client = { completed = 10, failed = 0, failures = {} }, server = srv, phases = {} }
+  v = M.evaluate({ client = true, server = true }, r)
+  assert(v.pass, "a server handshake failure failed the run")
+  assert(v.criteria[2].role == "server" and v.criteria[2].measured == 0)
+  assert(M.describe(v.criteria[2]) == "failed (server, run): 0 <= 0 (1 server handshake never completed, not counted)",
+    M.describe(v.criteria[2]))
+  srv.failed, srv.failures.reset = 2, 1
+  assert(not M.evaluate({ client = true, server = true }, r).pass, "a server reset must still fail the run")
+  srv.failed, srv.failures.reset = 1, nil
+  r.client = { completed = 10, failed = 1, failures = { handshake = 1 } }
+  assert(not M.evaluate({ client = true, server = true }, r).pass, "a client handshake failure must fail the run")
 end
 
 return M

@@ -277,7 +277,6 @@ static void server_force_iss(uint32_t iss)
 	struct tcb *t = server_tcb();
 	t->snd_una = iss;
 	t->snd_nxt = t->snd_max = t->snd_end = iss + 1;
-	t->snd_wl2 = iss;
 }
 
 /* A client whose program waits for 10 bytes (so it sends nothing of

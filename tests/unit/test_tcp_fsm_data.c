@@ -91,7 +91,6 @@ static void test_reordered_ack_keeps_window(void **state)
 	TO_CLIENT(.seq = IRS + 1, .ack = iss + 201, .flags = TH_ACK, .wnd = 0);
 	assert_int_equal(out(CSLOT), 0);
 	assert_int_equal(t->snd_wnd, 0);
-	assert_int_equal(t->snd_wl2, iss + 201);
 	/* an earlier ACK, overtaken on the way, with a wide window: its
 	 * window is stale and must not reopen ours */
 	TO_CLIENT(.seq = IRS + 1, .ack = iss + 101, .flags = TH_ACK, .wnd = 5000);

@@ -82,6 +82,7 @@ static uint32_t client_waiting(uint32_t rto_ms, uint32_t max_retries,
 	struct teng_plan *p = plan_new();
 	p->tcp.rto_ms = rto_ms;
 	p->tcp.max_retries = max_retries;
+	p->tcp.syn_retries = max_retries; /* a SYN's limit */
 	p->tcp.idle_timeout_ms = idle_ms;
 	PROG_CLIENT(p, OP(RECV_BYTES, 1), OP(END, 0));
 	fx_start(p);
@@ -104,6 +105,8 @@ static void test_syn_lost(void **state)
 	FIRES_AT(CSLOT, 600); /* backed off: 400 ms after the resend */
 	check_seg(out1(CSLOT), TH_SYN, iss, 0);
 	assert_int_equal(CTR->retransmits, 2);
+	assert_int_equal(CTR->rtx_syn, 2);
+	assert_int_equal(CTR->rto_timeouts, 2);
 	/* the SYN-ACK at 700: the connection goes on as usual */
 	set_ms(700);
 	client_synack(IRS, iss, 1460, 7, 1000);
@@ -147,6 +150,8 @@ static void test_synack_lost(void **state)
 	FIRES_AT(SSLOT, 600);
 	check_seg(out1(SSLOT), TH_SYN | TH_ACK, iss, irs + 1);
 	assert_int_equal(CTR->retransmits, 2);
+	assert_int_equal(CTR->rtx_synack, 2);
+	assert_int_equal(CTR->rtx_syn, 0);
 	set_ms(650);
 	TO_SERVER(.seq = irs + 1, .ack = iss + 1, .flags = TH_ACK, .wnd = 1000);
 	assert_int_equal(out(SSLOT), 0);
@@ -175,31 +180,44 @@ static void test_data_lost_go_back_n(void **state)
 	/* the connect timer (200) finds the request's clock (10) not due */
 	SILENT(CSLOT, 200);
 	FIRES_AT(CSLOT, 210);
-	assert_int_equal(out(CSLOT), 3); /* all three, the same bytes */
-	check_train(3, iss, 0, 300, req);
-	assert_int_equal(CTR->retransmits, 3);
+	/* go-back-N from snd_una, but the RTO leaves cwnd 1 (RFC 5681 3.1) */
+	assert_int_equal(out(CSLOT), 1);
+	check_train(1, iss, 0, 300, req);
+	assert_int_equal(CTR->retransmits, 1);
+	assert_int_equal(CTR->rtx_data, 1);
+	assert_int_equal(CTR->rto_timeouts, 1);
 	assert_int_equal(CTR->c_bytes_tx, 300);
 	struct tcb *t = client_tcb();
 	assert_int_equal(t->retries, 1);
-	/* the first segment acknowledged: nothing now, the clock restarts
-	 * at rto_ms (450, not 610 nor 650) */
+	assert_int_equal(t->cwnd, 1);
+	assert_int_equal(t->ssthresh, 2); /* max(flight / 2, 2) */
+	/* the first segment acknowledged: slow start, two go; the clock
+	 * restarts at rto_ms (450, not 610 nor 650) */
 	set_ms(250);
 	TO_CLIENT(.seq = IRS + 1, .ack = iss + 101, .flags = TH_ACK, .wnd = 1000);
-	assert_int_equal(out(CSLOT), 0);
-	assert_int_equal(t->retries, 0);
-	FIRES_AT(CSLOT, 450);
-	assert_int_equal(out(CSLOT), 2); /* go-back-N from snd_una */
+	assert_int_equal(out(CSLOT), 2);
 	check_train(2, iss, 100, 300, req);
-	assert_int_equal(CTR->retransmits, 5);
+	assert_int_equal(t->retries, 0);
+	assert_int_equal(t->cwnd, 2);
+	/* Karn: a resent segment gives no sample; SRTT is still the
+	 * handshake's (10 ms: SRTT = R, RTTVAR = R / 2, RFC 6298 2.2) */
+	assert_int_equal(t->srtt, 10 << 3);
+	assert_int_equal(t->rttvar, 5 << 2);
+	FIRES_AT(CSLOT, 450);
+	assert_int_equal(out(CSLOT), 1); /* again from snd_una, cwnd 1 */
+	check_train(1, iss, 100, 300, req);
+	assert_int_equal(CTR->retransmits, 4);
+	assert_int_equal(CTR->rto_timeouts, 2);
 	/* all acknowledged: nothing more, ever */
 	set_ms(460);
 	TO_CLIENT(.seq = IRS + 1, .ack = iss + 301, .flags = TH_ACK, .wnd = 1000);
 	assert_int_equal(out(CSLOT), 0);
 	SILENT(CSLOT, 850);
 	SILENT(CSLOT, 3000);
-	assert_int_equal(CTR->retransmits, 5);
+	assert_int_equal(CTR->retransmits, 4);
+	assert_int_equal(CTR->rtx_data, 4);
 	assert_int_equal(CTR->c_bytes_tx, 300);
-	assert_int_equal(CTR->pkts_tx, 10); /* SYN, ACK, 3, 3, 2 */
+	assert_int_equal(CTR->pkts_tx, 9); /* SYN, ACK, 3, 1, 2, 1 */
 	assert_int_equal(t->state, TCP_ESTABLISHED);
 }
 
@@ -280,6 +298,9 @@ static void test_fin_lost_fin_wait_1(void **state)
 	assert_int_equal(CTR->c_completed, 1);
 	assert_int_equal(CTR->c_failed + CTR->timeouts, 0);
 	assert_int_equal(CTR->retransmits, 2);
+	assert_int_equal(CTR->rtx_fin, 2); /* by kind: the FIN alone */
+	assert_int_equal(CTR->rtx_data + CTR->rtx_syn + CTR->rtx_synack, 0);
+	assert_int_equal(CTR->rto_timeouts, 2);
 	assert_int_equal(CTR->c_bytes_tx, 30);
 }
 
@@ -376,7 +397,7 @@ static void test_abort_syn_rcvd(void **state)
 {
 	(void)state;
 	struct teng_plan *p = plan_new();
-	p->tcp.max_retries = 2;
+	p->tcp.syn_retries = 2;
 	PROG_SERVER(p, OP(RECV_BYTES, 10), OP(END, 0));
 	fx_start(p);
 	const uint32_t irs = 4242;

@@ -1,0 +1,180 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* Retransmission timeout and congestion control (tcp_rtx.h). */
+#include "seq.h"
+#include "tcp_rtx.h"
+
+#define RTT_MAX_MS 8000   /* samples above are taken as this (srtt is ms << 3 in 16 bits) */
+#define CWND_MAX 0xffff
+
+void tcp_cc_init(struct worker *w, struct tcb *t)
+{
+	t->cwnd = w->init_cwnd;
+	t->ssthresh = CWND_MAX; /* "arbitrarily high" (RFC 5681 3.1) */
+	t->srtt = 0;
+	t->rttvar = 0;
+	t->dupacks = 0;
+	t->timing = 0;
+}
+
+uint32_t tcp_rto(const struct worker *w, const struct tcb *t)
+{
+	uint32_t base;
+	if (t->srtt == 0) {
+		base = w->rto_ms; /* RFC 6298 2.1: before any sample */
+	} else {
+		/* RTO = SRTT + max(G, 4 * RTTVAR), G = 1 ms (2.3) */
+		base = (uint32_t)(t->srtt >> 3) + (t->rttvar > 1 ? t->rttvar : 1u);
+		if (base < w->rto_min_ms)
+			base = w->rto_min_ms;
+	}
+	if (base > w->rto_max_ms)
+		base = w->rto_max_ms;
+	if (t->retries >= 20) /* doubling stops at the cap; no shift overflow */
+		return w->rto_max_ms;
+	uint64_t r = (uint64_t)base << t->retries; /* 5.5: back off */
+	return r > w->rto_max_ms ? w->rto_max_ms : (uint32_t)r;
+}
+
+/* RFC 6298 2.2, 2.3 with Jacobson's scaled integers: srtt is SRTT << 3,
+ * rttvar is RTTVAR << 2; shifts only. */
+static void rtt_sample(struct tcb *t, uint32_t r)
+{
+	if (r > RTT_MAX_MS)
+		r = RTT_MAX_MS;
+	if (t->srtt == 0) {
+		t->srtt = (uint16_t)(r << 3);
+		t->rttvar = (uint16_t)(r << 1); /* R / 2, << 2 */
+	} else {
+		int32_t err = (int32_t)r - (int32_t)(t->srtt >> 3);
+		int32_t srtt = (int32_t)t->srtt + err; /* += (R - SRTT) / 8, << 3 */
+		if (err < 0)
+			err = -err;
+		int32_t var = (int32_t)t->rttvar + err - (int32_t)(t->rttvar >> 2);
+		t->srtt = (uint16_t)(srtt > 0xffff ? 0xffff : srtt);
+		t->rttvar = (uint16_t)(var > 0xffff ? 0xffff : var);
+	}
+	if (t->srtt == 0)
+		t->srtt = 1; /* 0 means no sample */
+}
+
+/* The timed segment's ACK: a sample. Returns 1 when one was taken. */
+static int rtt_ack(struct worker *w, struct tcb *t, uint32_t ack)
+{
+	if (!t->timing || SEQ_LT(ack, t->rtt_seq))
+		return 0;
+	rtt_sample(t, w->now_ms - t->rtx_ms);
+	t->timing = 0;
+	return 1;
+}
+
+void tcp_rtt_handshake(struct worker *w, struct tcb *t, uint32_t ack)
+{
+	rtt_ack(w, t, ack);
+	t->retries = 0;
+}
+
+static inline void cwnd_add(struct tcb *t, uint32_t n)
+{
+	uint32_t c = t->cwnd + n;
+	t->cwnd = (uint16_t)(c > CWND_MAX ? CWND_MAX : c);
+}
+
+/* ssthresh = max(FlightSize / 2, 2 * SMSS) (RFC 5681 (4)), segments.
+ * A division, but only on loss. */
+static void halve(struct tcb *t)
+{
+	uint32_t segs = (t->snd_max - t->snd_una) / t->mss / 2;
+	t->ssthresh = (uint16_t)(segs < 2 ? 2 : segs > CWND_MAX ? CWND_MAX : segs);
+}
+
+void tcp_cc_ack(struct worker *w, struct tcb *t, uint32_t acked, uint32_t tsecr)
+{
+	int sampled = rtt_ack(w, t, t->snd_una);
+	/* An echoed timestamp times what it acknowledges, resent or not
+	 * (no Karn ambiguity); it feeds the estimator only, the timed
+	 * segment stays the round-trip clock of congestion avoidance. */
+	if (!sampled && tsecr && (int32_t)(w->now_ms - tsecr) >= 0)
+		rtt_sample(t, w->now_ms - tsecr);
+	t->retries = 0; /* RFC 6298 5.7 */
+	if (t->dupacks == DUPACKS_RECOVERY) {
+		if (SEQ_GEQ(t->snd_una, t->rtt_seq)) {
+			/* full ACK: recovery ends, the window deflates (RFC 6582 3.2 (3)) */
+			t->cwnd = t->ssthresh;
+			t->dupacks = 0;
+		} else {
+			/* partial ACK: the next hole goes at once; deflate by
+			 * what was acknowledged, add back one (3.2 (5)) */
+			uint32_t segs = acked / t->mss;
+			t->cwnd = (uint16_t)(t->cwnd > segs + 1 ? t->cwnd - segs : 1);
+			cwnd_add(t, 1);
+			tcp_send_una(w, t);
+		}
+		return;
+	}
+	t->dupacks = 0;
+	if (t->cwnd < t->ssthresh)
+		cwnd_add(t, 1); /* slow start: one segment per ACK (RFC 5681 3.1) */
+	else if (sampled)
+		cwnd_add(t, 1); /* congestion avoidance: one per round trip (the timed segment) */
+}
+
+void tcp_cc_dupack(struct worker *w, struct tcb *t)
+{
+	w->ctr->dupacks_rx++;
+	if (t->dupacks == DUPACKS_RECOVERY) {
+		cwnd_add(t, 1); /* a segment left the network (RFC 5681 3.2 (4)) */
+		return;
+	}
+	/* Not during a go-back-N resend after an RTO: its duplicates
+	 * say nothing new. */
+	if (t->snd_nxt != t->snd_max)
+		return;
+	if (t->dupacks < 2) {
+		t->dupacks++;
+		return;
+	}
+	/* the third: fast retransmit, then recovery until recover (snd_max
+	 * now) is acknowledged (RFC 5681 3.2 (2), (3); RFC 6582 3.2 (2)) */
+	halve(t);
+	t->timing = 0;
+	t->rtt_seq = t->snd_max; /* recover */
+	t->dupacks = DUPACKS_RECOVERY;
+	w->ctr->fast_retransmits++;
+	tcp_send_una(w, t);
+	t->cwnd = t->ssthresh;
+	cwnd_add(t, 3);
+}
+
+int tcp_rtx_expire(struct worker *w, struct tcb *t)
+{
+	int syn = t->state == TCP_SYN_SENT || t->state == TCP_SYN_RCVD;
+	if (t->retries >= (syn ? w->syn_retries : w->max_retries)) {
+		w->ctr->timeouts++;
+		tcp_fail(w, t, TENG_REASON_RETRIES);
+		return -1;
+	}
+	w->ctr->rto_timeouts++;
+	t->retries++;
+	t->timing = 0; /* Karn: nothing resent is timed */
+	t->rtx_ms = w->now_ms;
+	if (syn) {
+		w->ctr->retransmits++;
+		if (t->state == TCP_SYN_SENT)
+			w->ctr->rtx_syn++;
+		else
+			w->ctr->rtx_synack++;
+		tcp_send_syn(w, t);
+		return 0;
+	}
+	/* RFC 5681 3.1: one segment, from snd_una (go-back-N, RFC 9293
+	 * 3.8.1); ssthresh halves once per loss, not per backoff. */
+	if (t->retries == 1)
+		halve(t);
+	t->cwnd = 1;
+	t->dupacks = 0;
+	t->snd_nxt = t->snd_una;
+	if (SEQ_LEQ(t->snd_una, t->snd_end))
+		t->flags &= (uint8_t)~TF_FIN_SENT; /* the FIN goes again too */
+	tcp_output(w, t);
+	return 0;
+}
