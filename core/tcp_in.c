@@ -15,6 +15,7 @@
 
 #include "seq.h"
 #include "tcp.h"
+#include "reasm.h"
 #include "tcp_opt.h"
 #include "tcp_rtx.h"
 
@@ -253,16 +254,43 @@ static int tcp_ack(struct worker *w, struct tcb *t, const struct seg *s, uint32_
 	}
 }
 
-/* Data (RFC 9293 3.10.7.4 seventh), in order only: an out-of-order
- * segment is dropped here, with a duplicate ACK (the reassembly queue
- * hooks in at that point). Returns the program's result (PROG_*); *all
- * says whether every byte up to the segment's end is now taken (so its
- * FIN, if any, is in order). */
-static int tcp_data(struct worker *w, struct tcb *t, const struct seg *s, int *all)
+/* Bytes the program takes (a reassembly pull delivers through it). */
+struct take_ctx {
+	struct worker *w;
+	struct tcb *t;
+	int rc; /* the program's result so far */
+};
+
+static uint32_t take(void *arg, const uint8_t *data, uint32_t len)
+{
+	struct take_ctx *c = arg;
+	if (c->rc != PROG_OK)
+		return 0;
+	c->rc = prog_input(c->w, c->t, data, len);
+	/* What the program may still take (it is sending or thinking) is
+	 * not acknowledged: the peer sends it again. */
+	return len - c->w->prog.rx_keep;
+}
+
+static inline int can_receive(const struct tcb *t)
+{
+	return t->state == TCP_ESTABLISHED || t->state == TCP_FIN_WAIT_1 ||
+	       t->state == TCP_FIN_WAIT_2;
+}
+
+/* Data (RFC 9293 3.10.7.4 seventh). In order, the program takes it,
+ * then whatever the reassembly area holds that now follows. Out of
+ * order, it goes to the reassembly area (reasm.h; dropped when that is
+ * full) and is answered with an immediate duplicate ACK. Returns the
+ * program's result (PROG_*); *fin says whether the peer's FIN is now in
+ * order: this segment's (every byte before it taken) or one held. */
+static int tcp_data(struct worker *w, struct tcb *t, const struct seg *s, int *fin)
 {
 	uint32_t seq = s->seq;
 	const uint8_t *data = s->data;
 	uint32_t len = s->len;
+	uint32_t id = tcb_id(w, t);
+	*fin = 0;
 	if (SEQ_LT(seq, t->rcv_nxt)) { /* trim what we already have */
 		uint32_t dup = t->rcv_nxt - seq;
 		if (dup > len)
@@ -272,39 +300,55 @@ static int tcp_data(struct worker *w, struct tcb *t, const struct seg *s, int *a
 		seq += dup;
 	}
 	if (seq != t->rcv_nxt) {
-		/* Out of order: dropped and answered with a duplicate ACK.
-		 * A reassembly queue takes it here. */
-		w->ctr->drops_out_of_order++;
+		int rc = REASM_FULL;
+		if (can_receive(t))
+			rc = reasm_insert(&w->reasm, id, t->rcv_nxt, seq, data, len,
+					  (s->flags & TH_FIN) != 0);
+		if (rc == REASM_HELD) {
+			w->ctr->ooo_rx++;
+		} else if (rc == REASM_FULL) {
+			w->ctr->reasm_full++;
+			w->ctr->drops_out_of_order++;
+		}
+		/* never delayed (RFC 5681 4.2): the sender counts it */
 		tcp_send_ack(w, t);
-		*all = 0; /* its FIN, if any, waits too; what its ACK opened goes out */
-		return PROG_OK;
+		return PROG_OK; /* its FIN, if any, waits too; what its ACK opened goes out */
 	}
 	if (len > w->rcv_wnd)
 		len = w->rcv_wnd;
-	int ok = PROG_OK;
-	if (len && (t->state == TCP_ESTABLISHED || t->state == TCP_FIN_WAIT_1 ||
-		    t->state == TCP_FIN_WAIT_2)) {
-		ok = prog_input(w, t, data, len);
-		/* What the program may still take (it is sending or
-		 * thinking) is not acknowledged: the peer sends it again. */
-		len -= w->prog.rx_keep;
-		if (len) {
-			t->rcv_nxt += len;
-			/* RFC 9293 3.8.6.3 / RFC 5681 4.2: a delayed ACK, but
-			 * at once for every second segment */
-			if (w->delack_ms == 0 || t->delack)
-				t->flags |= TF_ACK_NOW;
-			else
-				t->delack = 1;
-			tcp_progress(w, t);
-			if (t->role == ROLE_CLIENT)
-				w->ctr->c_bytes_rx += len;
-			else
-				w->ctr->s_bytes_rx += len;
-		}
+	struct take_ctx c = { .w = w, .t = t, .rc = PROG_OK };
+	if (!can_receive(t)) {
+		*fin = (s->flags & TH_FIN) && seq + len == s->seq + s->len;
+		return PROG_OK;
 	}
-	*all = seq + len == s->seq + s->len;
-	return ok;
+	uint32_t got = len ? take(&c, data, len) : 0;
+	*fin = got == s->len - (seq - s->seq) && (s->flags & TH_FIN);
+	uint32_t segs = 0;
+	if (c.rc == PROG_OK && got == len && unlikely(reasm_pending(&w->reasm, id))) {
+		/* the hole is filled: what follows it goes to the program */
+		uint32_t more = reasm_pull(&w->reasm, id, t->rcv_nxt + got, take, &c, &segs);
+		got += more;
+		w->ctr->reassembled += segs;
+		if (segs)
+			t->flags |= TF_ACK_NOW; /* a filled hole is ACKed at once */
+		if (c.rc == PROG_OK && reasm_fin(&w->reasm, id, t->rcv_nxt + got))
+			*fin = 1;
+	}
+	if (got) {
+		t->rcv_nxt += got;
+		/* RFC 9293 3.8.6.3 / RFC 5681 4.2: a delayed ACK, but at once
+		 * for every second segment */
+		if (w->delack_ms == 0 || t->delack)
+			t->flags |= TF_ACK_NOW;
+		else
+			t->delack = 1;
+		tcp_progress(w, t);
+		if (t->role == ROLE_CLIENT)
+			w->ctr->c_bytes_rx += got;
+		else
+			w->ctr->s_bytes_rx += got;
+	}
+	return c.rc;
 }
 
 /* The peer's FIN (RFC 9293 3.10.7.4 eighth), once everything before it
@@ -400,9 +444,9 @@ static void input(struct worker *w, struct tcb *t, const struct seg *s)
 		return;
 	if (tcp_ack(w, t, s, tsecr) < 0)
 		return;
-	int all = 0;
-	int ok = tcp_data(w, t, s, &all);
-	if ((s->flags & TH_FIN) && ok == PROG_OK && all && !(t->flags & TF_PEER_FIN)) {
+	int fin = 0;
+	int ok = tcp_data(w, t, s, &fin);
+	if (fin && ok == PROG_OK && !(t->flags & TF_PEER_FIN)) {
 		ok = tcp_fin(w, t);
 		if (ok == IN_DONE)
 			return;

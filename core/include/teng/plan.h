@@ -57,7 +57,7 @@ enum {
 	TENG_DEFAULT_SACK = 1,
 	TENG_DEFAULT_TIMESTAMPS = 1,
 	TENG_DEFAULT_KEEPALIVE_MS = 0,   /* 0: no keepalive probes */
-	TENG_DEFAULT_REASM_SEGS = 8,     /* out-of-order segments held per connection */
+	TENG_DEFAULT_REASM_SEGS = 32,    /* out-of-order segments held per connection */
 	TENG_DEFAULT_ARP_TIMEOUT_MS = 3000,
 	TENG_DEFAULT_MAX_OPEN = 20000,
 	TENG_DEFAULT_DRAIN_MS = 2000,
