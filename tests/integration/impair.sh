@@ -28,8 +28,8 @@ run() { # run NAME ARGS...: teng's JSON in $tmp/NAME.json
   echo "$rc" >"$tmp/$name.rc"
 }
 case $case in
-  crr) run a scenarios/crr.lua --impair $IMP,seed=1 duration=2 cps=5000 drain=8 ;;
-  http_like) run a scenarios/http_like.lua --impair $IMP,seed=1 duration=2 cps=5000 drain=8 ;;
+  crr) run a scenarios/crr.lua --impair $IMP,seed=1 duration=2 cps=5000 drain=15 ;;
+  http_like) run a scenarios/http_like.lua --impair $IMP,seed=1 duration=2 cps=5000 drain=15 ;;
   crr_tw) run a tests/integration/impair/crr_tw.lua --impair $IMP,seed=1 ;;
   http_tw) run a tests/integration/impair/http_tw.lua --impair $IMP,seed=1 ;;
   same_seed)
