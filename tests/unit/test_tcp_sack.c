@@ -141,6 +141,41 @@ static void test_sack_syn_server(void **state)
 	server_case(0, 0);
 }
 
+/* A SYN cookie's SYN-ACK carries no SACK-permitted, and the connection
+ * it makes runs without SACK: no blocks on the ACK of held data. */
+static void test_sack_cookie(void **state)
+{
+	(void)state;
+	struct teng_plan *p = plan_new();
+	p->tcp.sack = 1;
+	p->tcp.reasm_segs = 8;
+	PROG_SERVER(p, OP(RECV_BYTES, 300), OP(END, 0));
+	fx_start(p);
+	F.w->syn_rcvd_max = 0; /* every SYN gets a cookie */
+	uint8_t o[16];
+	uint32_t ol = peer_syn_opts(o, 1, 7);
+	TO_SERVER(.seq = 100, .flags = TH_SYN, .wnd = 1000, .opt = o, .optlen = ol);
+	struct pkt *sa = out1(SSLOT);
+	assert_int_equal(CTR->syn_cookies, 1);
+	assert_int_equal(sa->optlen, 4); /* MSS only */
+	assert_false(sa->o.sack_ok);
+	uint32_t iss = sa->seq;
+	uint8_t data[300];
+	fill_pattern(data, sizeof(data), 5);
+	TO_SERVER(.seq = 101, .ack = iss + 1, .flags = TH_ACK, .wnd = 1000, .data = data,
+		  .len = 100);
+	struct tcb *t = server_tcb();
+	assert_non_null(t);
+	assert_false(t->sack_ok);
+	out(SSLOT);
+	TO_SERVER(.seq = 301, .ack = iss + 1, .flags = TH_ACK, .wnd = 1000, .data = data + 200,
+		  .len = 100);
+	struct pkt *a = out1(SSLOT);
+	assert_int_equal(CTR->ooo_rx, 1); /* held all the same */
+	assert_int_equal(a->ack, 201);
+	assert_int_equal(a->optlen, 0);
+}
+
 /* Out-of-order data to a SACK connection: each ACK carries the held
  * ranges, the one holding the latest segment first, at most 4 (3 beside
  * timestamps); a filled hole drops its block; nothing held, no option. */
@@ -434,6 +469,7 @@ int main(void)
 		FSM_TEST(test_sack_syn_client),
 		FSM_TEST(test_sack_syn_client_refused),
 		FSM_TEST(test_sack_syn_server),
+		FSM_TEST(test_sack_cookie),
 		FSM_TEST(test_sack_blocks_generated),
 		FSM_TEST(test_sack_recovery_holes),
 		FSM_TEST(test_sack_rto_holes),
