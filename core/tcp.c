@@ -137,7 +137,7 @@ static void take_syn_options(struct worker *w, struct tcb *t, const struct seg *
 {
 	struct tcp_opts o;
 	if (tcp_opt_parse(s->opt, s->optlen, &o) < 0)
-		o.has_mss = o.has_wscale = o.has_ts = 0;
+		o.has_mss = o.has_wscale = o.has_ts = o.sack_ok = 0;
 	/* Send no more than the peer takes, nor than our own MTU allows. */
 	t->mss = o.has_mss ? o.mss : 536;
 	if (t->mss > our_mss)
@@ -153,6 +153,15 @@ static void take_syn_options(struct worker *w, struct tcb *t, const struct seg *
 	}
 	if (t->mss < 64)
 		t->mss = 64;
+	/* SACK when both SYNs carry SACK-permitted (RFC 2018 2): ours
+	 * offers it whenever the plan does (tcp_out.c). A cookie's SYN-ACK
+	 * does not (syncookie.h), nor is it taken here, so those run without. */
+	if (o.sack_ok && w->sack) {
+		t->sack_ok = 1;
+		tcp_sack_reset(w, t);
+	} else {
+		t->sack_ok = 0;
+	}
 	if (o.has_wscale) {
 		t->flags |= TF_WSCALE;
 		t->snd_wscale = o.wscale;

@@ -419,6 +419,18 @@ static void time_wait_input(struct worker *w, struct tcb *t, const struct seg *s
 	}
 }
 
+/* SACK blocks on an ACK while data is outstanding (tcp_rtx.h). The
+ * options are parsed only when there is more than the timestamps. */
+static void sack_input(struct worker *w, struct tcb *t, const struct seg *s)
+{
+	struct tcp_opts o;
+	if (t->snd_una == t->snd_max || t->state == TCP_SYN_RCVD)
+		return;
+	if (tcp_opt_parse(s->opt, s->optlen, &o) < 0 || o.nsack == 0)
+		return;
+	tcp_sack_input(w, t, s->ack, o.sack_lo, o.sack_hi, o.nsack);
+}
+
 static void input(struct worker *w, struct tcb *t, const struct seg *s)
 {
 	switch (t->state) {
@@ -440,6 +452,8 @@ static void input(struct worker *w, struct tcb *t, const struct seg *s)
 	if (!seg_check(w, t, s))
 		return;
 	uint32_t tsecr = t->ts_ok ? ts_input(w, t, s) : 0;
+	if (t->sack_ok && s->optlen > (t->ts_ok ? TCP_TS_LEN : 0u))
+		sack_input(w, t, s);
 	if (t->state == TCP_SYN_RCVD && syn_rcvd_ack(w, t, s) < 0)
 		return;
 	if (tcp_ack(w, t, s, tsecr) < 0)

@@ -27,6 +27,19 @@ int tcp_opt_check(const uint8_t *p, uint32_t len)
 	return 0;
 }
 
+static inline uint32_t get32(const uint8_t *v)
+{
+	return (uint32_t)v[0] << 24 | (uint32_t)v[1] << 16 | (uint32_t)v[2] << 8 | v[3];
+}
+
+static inline void put32(uint8_t *p, uint32_t x)
+{
+	p[0] = (uint8_t)(x >> 24);
+	p[1] = (uint8_t)(x >> 16);
+	p[2] = (uint8_t)(x >> 8);
+	p[3] = (uint8_t)x;
+}
+
 int tcp_opt_parse(const uint8_t *p, uint32_t len, struct tcp_opts *o)
 {
 	memset(o, 0, sizeof(*o));
@@ -63,6 +76,17 @@ int tcp_opt_parse(const uint8_t *p, uint32_t len, struct tcp_opts *o)
 				return -1;
 			o->sack_ok = 1;
 			break;
+		case TCPOPT_SACK: {
+			uint32_t n = (olen - 2u) / 8;
+			if (olen != 2 + 8 * n || n == 0 || n > TCP_SACK_MAX)
+				return -1;
+			for (uint32_t k = 0; k < n; k++, v += 8) {
+				o->sack_lo[k] = get32(v);
+				o->sack_hi[k] = get32(v + 4);
+			}
+			o->nsack = (uint8_t)n;
+			break;
+		}
 		case TCPOPT_TS:
 			if (olen != 10)
 				return -1;
@@ -91,4 +115,48 @@ uint32_t tcp_opt_build_syn(uint8_t *p, uint16_t mss, int wscale)
 	p[6] = 3;
 	p[7] = (uint8_t)wscale;
 	return 8;
+}
+
+uint32_t tcp_opt_build_syn_sack(uint8_t *p, uint16_t mss, int wscale, int ts, uint32_t val,
+				uint32_t ecr)
+{
+	uint32_t i = 4;
+	p[0] = TCPOPT_MSS;
+	p[1] = 4;
+	p[2] = (uint8_t)(mss >> 8);
+	p[3] = (uint8_t)mss;
+	if (ts) {
+		p[i++] = TCPOPT_SACK_OK;
+		p[i++] = 2;
+		p[i++] = TCPOPT_TS;
+		p[i++] = 10;
+		put32(p + i, val);
+		put32(p + i + 4, ecr);
+		i += 8;
+	} else {
+		p[i++] = TCPOPT_NOP;
+		p[i++] = TCPOPT_NOP;
+		p[i++] = TCPOPT_SACK_OK;
+		p[i++] = 2;
+	}
+	if (wscale >= 0) {
+		p[i++] = TCPOPT_NOP;
+		p[i++] = TCPOPT_WSCALE;
+		p[i++] = 3;
+		p[i++] = (uint8_t)wscale;
+	}
+	return i;
+}
+
+uint32_t tcp_opt_build_sack(uint8_t *p, const uint32_t *lo, const uint32_t *hi, uint32_t n)
+{
+	p[0] = TCPOPT_NOP;
+	p[1] = TCPOPT_NOP;
+	p[2] = TCPOPT_SACK;
+	p[3] = (uint8_t)(2 + 8 * n);
+	for (uint32_t k = 0; k < n; k++) {
+		put32(p + 4 + 8 * k, lo[k]);
+		put32(p + 8 + 8 * k, hi[k]);
+	}
+	return 4 + 8 * n;
 }

@@ -11,6 +11,7 @@
 
 #include "csum.h"
 #include "hdr.h"
+#include "reasm.h"
 #include "seq.h"
 #include "tcp.h"
 #include "tcp_opt.h"
@@ -91,7 +92,47 @@ static void seg_send(struct worker *w, struct tcb *t, uint32_t seq,
 	f.ack = (flags & TH_ACK) ? rte_cpu_to_be_32(t->rcv_nxt) : 0;
 	f.id = rte_cpu_to_be_16(w->ip_id++);
 	f.flags = flags;
-	f.optlen = (uint8_t)(((flags & TH_SYN) ? 8 : 0) + (t->ts_ok ? TCP_TS_LEN : 0));
+	/* Options, built here, then copied behind the header. */
+	uint8_t opt[40];
+	uint32_t ol = 0;
+	uint32_t id = tcb_id(w, t);
+	if (flags & TH_SYN) {
+		/* A SYN offers window scaling and SACK; a SYN-ACK only
+		 * answers offers (RFC 7323 1.3, RFC 2018 2). */
+		int ws = (t->state == TCP_SYN_SENT || (t->flags & TF_WSCALE)) ?
+				 (int)w->wscale : -1;
+		int sack = t->state == TCP_SYN_SENT ? w->sack : t->sack_ok;
+		if (sack) {
+			ol = tcp_opt_build_syn_sack(opt, w->mss, ws, t->ts_ok, w->now_ms,
+						    w->ts_recent ? w->ts_recent[id] : 0);
+		} else {
+			ol = tcp_opt_build_syn(opt, w->mss, ws);
+			if (ol < 8) /* no window scale: pad with NOPs */
+				memset(opt + ol, TCPOPT_NOP, 8 - ol);
+			ol = 8;
+			if (t->ts_ok) { /* after MSS and window scale */
+				ts_write(opt + ol, w->now_ms, w->ts_recent[id]);
+				ol += TCP_TS_LEN;
+			}
+		}
+	} else {
+		if (t->ts_ok) {
+			ts_write(opt, w->now_ms, w->ts_recent[id]);
+			ol = TCP_TS_LEN;
+		}
+		/* SACK blocks on an ACK while data is held out of order
+		 * (RFC 2018 4): the most recent first, 3 beside timestamps,
+		 * else 4. Only on segments without data, which have the room. */
+		if (t->sack_ok && len == 0 && !(flags & TH_RST) &&
+		    unlikely(reasm_pending(&w->reasm, id))) {
+			uint32_t lo[TCP_SACK_MAX], hi[TCP_SACK_MAX];
+			uint32_t n = reasm_ranges(&w->reasm, id, t->rcv_nxt, lo, hi,
+						  t->ts_ok ? 3 : TCP_SACK_MAX);
+			if (n)
+				ol += tcp_opt_build_sack(opt + ol, lo, hi, n);
+		}
+	}
+	f.optlen = (uint8_t)ol;
 	f.len = (uint16_t)len;
 	if (flags & TH_SYN) {
 		/* The window of a SYN is never scaled (RFC 7323 2.2). */
@@ -108,19 +149,8 @@ static void seg_send(struct worker *w, struct tcb *t, uint32_t seq,
 		w->ctr->drops_tx_full++;
 		return;
 	}
-	if (flags & TH_SYN) {
-		/* A SYN offers window scaling; a SYN-ACK only answers an
-		 * offer (RFC 7323 1.3). */
-		int ws = (t->state == TCP_SYN_SENT || (t->flags & TF_WSCALE)) ?
-				 (int)w->wscale : -1;
-		uint32_t ol = tcp_opt_build_syn((uint8_t *)(th + 1), w->mss, ws);
-		if (ol < 8) { /* no window scale: pad with NOPs */
-			memset((uint8_t *)(th + 1) + ol, TCPOPT_NOP, 8 - ol);
-		}
-	}
-	if (t->ts_ok) /* after a SYN's MSS and window scale */
-		ts_write((uint8_t *)th + 20 + f.optlen - TCP_TS_LEN, w->now_ms,
-			 w->ts_recent[tcb_id(w, t)]);
+	if (ol)
+		memcpy(th + 1, opt, ol);
 	if (len) {
 		/* Rebuilt from the template every time: a retransmission
 		 * sends the same bytes without a send buffer. */
@@ -175,6 +205,17 @@ void tcp_send_una(struct worker *w, struct tcb *t)
 	t->flags &= (uint8_t)~TF_ACK_NOW;
 }
 
+void tcp_send_range(struct worker *w, struct tcb *t, uint32_t seq, uint32_t len)
+{
+	uint32_t left = SEQ_LT(seq, t->snd_end) ? t->snd_end - seq : 0;
+	if (len > left)
+		len = left;
+	if (len == 0)
+		return;
+	seg_send(w, t, seq, seq + len == t->snd_end ? TH_ACK | TH_PSH : TH_ACK, len);
+	t->flags &= (uint8_t)~TF_ACK_NOW;
+}
+
 void tcp_send_probe(struct worker *w, struct tcb *t)
 {
 	/* An already acknowledged sequence number: the peer answers with
@@ -215,9 +256,22 @@ void tcp_output(struct worker *w, struct tcb *t)
 		goto ack;
 	/* at most min(cwnd, the peer's window) beyond snd_una (RFC 5681 2) */
 	uint32_t cw = tcp_cwnd_bytes(t);
+	/* Resending after an RTO with SACK: SACKed ranges are skipped and
+	 * take no room in the congestion window (tcp_rtx.h). */
+	int skip = t->sack_ok && SEQ_LT(t->snd_nxt, t->snd_max);
+	if (unlikely(skip))
+		cw += tcp_sack_bytes(w, t);
 	uint32_t wnd_end = t->snd_una + (cw < t->snd_wnd ? cw : t->snd_wnd);
 	while (SEQ_LT(t->snd_nxt, t->snd_end)) {
+		uint32_t gap = UINT32_MAX;
+		if (unlikely(skip) && SEQ_LT(t->snd_nxt, t->snd_max)) {
+			t->snd_nxt = tcp_sack_skip(w, t, t->snd_nxt, &gap);
+			if (!SEQ_LT(t->snd_nxt, t->snd_end))
+				break;
+		}
 		uint32_t len = t->snd_end - t->snd_nxt;
+		if (len > gap)
+			len = gap;
 		uint32_t room = SEQ_GT(wnd_end, t->snd_nxt) ? wnd_end - t->snd_nxt : 0;
 		if (len > t->mss)
 			len = t->mss;

@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* Retransmission timeout and congestion control (tcp_rtx.h). */
+#include <string.h>
+
 #include "seq.h"
 #include "tcp_rtx.h"
 
@@ -87,6 +89,142 @@ static void halve(struct tcb *t)
 	t->ssthresh = (uint16_t)(segs < 2 ? 2 : segs > CWND_MAX ? CWND_MAX : segs);
 }
 
+/* SACK scoreboard (tcp_rtx.h). */
+
+void tcp_sack_reset(struct worker *w, struct tcb *t)
+{
+	struct sack_sb *sb = tcp_sack_sb(w, t);
+	sb->n = 0;
+	sb->high_rxt = t->snd_una;
+}
+
+/* Let go of what is below base. */
+static void sb_trim(struct sack_sb *sb, uint32_t base)
+{
+	uint32_t j = 0;
+	for (uint32_t k = 0; k < sb->n; k++) {
+		if (SEQ_LEQ(sb->hi[k], base))
+			continue;
+		sb->lo[j] = SEQ_LT(sb->lo[k], base) ? base : sb->lo[k];
+		sb->hi[j] = sb->hi[k];
+		j++;
+	}
+	sb->n = (uint8_t)j;
+}
+
+/* Add [lo, hi), merged with the ranges it overlaps or touches. */
+static void sb_add(struct sack_sb *sb, uint32_t lo, uint32_t hi)
+{
+	uint32_t k = 0;
+	while (k < sb->n && SEQ_LT(sb->hi[k], lo))
+		k++;
+	uint32_t m = k;
+	while (m < sb->n && SEQ_LEQ(sb->lo[m], hi)) {
+		if (SEQ_LT(sb->lo[m], lo))
+			lo = sb->lo[m];
+		if (SEQ_GT(sb->hi[m], hi))
+			hi = sb->hi[m];
+		m++;
+	}
+	if (m == k) { /* a new range at k */
+		if (sb->n == SACK_SB_MAX) {
+			if (k == SACK_SB_MAX)
+				return; /* above all, and no room: forgotten */
+			sb->n--;    /* the highest goes */
+		}
+		memmove(&sb->lo[k + 1], &sb->lo[k], (sb->n - k) * sizeof(uint32_t));
+		memmove(&sb->hi[k + 1], &sb->hi[k], (sb->n - k) * sizeof(uint32_t));
+		sb->n++;
+	} else if (m > k + 1) { /* ranges k..m-1 become one */
+		memmove(&sb->lo[k + 1], &sb->lo[m], (sb->n - m) * sizeof(uint32_t));
+		memmove(&sb->hi[k + 1], &sb->hi[m], (sb->n - m) * sizeof(uint32_t));
+		sb->n = (uint8_t)(sb->n - (m - k - 1));
+	}
+	sb->lo[k] = lo;
+	sb->hi[k] = hi;
+}
+
+void tcp_sack_input(struct worker *w, struct tcb *t, uint32_t ack, const uint32_t *lo,
+		    const uint32_t *hi, uint32_t n)
+{
+	struct sack_sb *sb = tcp_sack_sb(w, t);
+	uint32_t base = SEQ_GT(ack, t->snd_una) ? ack : t->snd_una;
+	sb_trim(sb, base);
+	for (uint32_t k = 0; k < n; k++) {
+		/* within snd_una (as this ACK moves it) .. snd_max, else
+		 * ignored: a D-SACK (RFC 2883), stale, or forged */
+		uint32_t l = lo[k], h = hi[k];
+		if (!SEQ_LT(l, h) || SEQ_LT(l, base) || SEQ_GT(h, t->snd_max))
+			continue;
+		if (SEQ_GT(h, t->snd_end))
+			h = t->snd_end; /* data only: a FIN is never skipped */
+		if (SEQ_LT(l, h))
+			sb_add(sb, l, h);
+	}
+}
+
+uint32_t tcp_sack_skip(struct worker *w, const struct tcb *t, uint32_t seq, uint32_t *gap)
+{
+	const struct sack_sb *sb = tcp_sack_sb(w, t);
+	*gap = UINT32_MAX;
+	for (uint32_t k = 0; k < sb->n; k++) {
+		if (SEQ_LEQ(sb->hi[k], seq))
+			continue;
+		if (SEQ_LEQ(sb->lo[k], seq)) {
+			seq = sb->hi[k]; /* SACKed: not sent again */
+			continue;
+		}
+		*gap = sb->lo[k] - seq;
+		break;
+	}
+	return seq;
+}
+
+uint32_t tcp_sack_bytes(struct worker *w, const struct tcb *t)
+{
+	const struct sack_sb *sb = tcp_sack_sb(w, t);
+	uint32_t b = 0;
+	for (uint32_t k = 0; k < sb->n; k++)
+		b += sb->hi[k] - sb->lo[k];
+	return b;
+}
+
+/* NextSeg (RFC 6675 4, rule 1): the first un-SACKed bytes at or above
+ * high_rxt and snd_una, below the highest SACKed byte, at most an MSS,
+ * resent. 0 when there is no such hole. */
+static int sack_rtx_hole(struct worker *w, struct tcb *t)
+{
+	struct sack_sb *sb = tcp_sack_sb(w, t);
+	uint32_t start = SEQ_GT(sb->high_rxt, t->snd_una) ? sb->high_rxt : t->snd_una;
+	for (uint32_t k = 0; k < sb->n; k++) {
+		if (SEQ_LEQ(sb->hi[k], start))
+			continue;
+		if (SEQ_LT(start, sb->lo[k])) {
+			uint32_t len = sb->lo[k] - start;
+			if (len > t->mss)
+				len = t->mss;
+			sb->high_rxt = start + len;
+			tcp_send_range(w, t, start, len);
+			return 1;
+		}
+		start = sb->hi[k];
+	}
+	return 0;
+}
+
+/* A partial ACK in SACK recovery: the next hole not yet resent goes,
+ * or nothing when every hole was (the RTO guards those). 0: no SACK
+ * information, NewReno's resend of snd_una applies. */
+static int sack_partial(struct worker *w, struct tcb *t)
+{
+	struct sack_sb *sb = tcp_sack_sb(w, t);
+	if (sb->n == 0 && SEQ_LEQ(sb->high_rxt, t->snd_una))
+		return 0;
+	if (sack_rtx_hole(w, t))
+		w->ctr->fast_retransmits++;
+	return 1;
+}
+
 void tcp_cc_ack(struct worker *w, struct tcb *t, uint32_t acked, uint32_t tsecr)
 {
 	int sampled = rtt_ack(w, t, t->snd_una);
@@ -96,6 +234,8 @@ void tcp_cc_ack(struct worker *w, struct tcb *t, uint32_t acked, uint32_t tsecr)
 	if (!sampled && tsecr && (int32_t)(w->now_ms - tsecr) >= 0)
 		rtt_sample(t, w->now_ms - tsecr);
 	t->retries = 0; /* RFC 6298 5.7 */
+	if (t->sack_ok)
+		sb_trim(tcp_sack_sb(w, t), t->snd_una); /* empty once all is acknowledged */
 	if (t->dupacks == DUPACKS_RECOVERY) {
 		if (SEQ_GEQ(t->snd_una, t->rtt_seq)) {
 			/* full ACK: recovery ends, the window deflates (RFC 6582 3.2 (3)) */
@@ -107,7 +247,8 @@ void tcp_cc_ack(struct worker *w, struct tcb *t, uint32_t acked, uint32_t tsecr)
 			uint32_t segs = acked / t->mss;
 			t->cwnd = (uint16_t)(t->cwnd > segs + 1 ? t->cwnd - segs : 1);
 			cwnd_add(t, 1);
-			tcp_send_una(w, t);
+			if (!(t->sack_ok && sack_partial(w, t)))
+				tcp_send_una(w, t);
 		}
 		return;
 	}
@@ -122,7 +263,13 @@ void tcp_cc_dupack(struct worker *w, struct tcb *t)
 {
 	w->ctr->dupacks_rx++;
 	if (t->dupacks == DUPACKS_RECOVERY) {
-		cwnd_add(t, 1); /* a segment left the network (RFC 5681 3.2 (4)) */
+		/* With SACK, the segment that left the network makes room
+		 * for the next hole first; else for new data (RFC 5681 3.2 (4)). */
+		if (t->sack_ok && sack_rtx_hole(w, t)) {
+			w->ctr->fast_retransmits++;
+			return;
+		}
+		cwnd_add(t, 1);
 		return;
 	}
 	/* Not during a go-back-N resend after an RTO: its duplicates
@@ -140,7 +287,17 @@ void tcp_cc_dupack(struct worker *w, struct tcb *t)
 	t->rtt_seq = t->snd_max; /* recover */
 	t->dupacks = DUPACKS_RECOVERY;
 	w->ctr->fast_retransmits++;
-	tcp_send_una(w, t);
+	if (t->sack_ok) {
+		struct sack_sb *sb = tcp_sack_sb(w, t);
+		sb->high_rxt = t->snd_una;
+		if (!sack_rtx_hole(w, t)) { /* no blocks yet: snd_una's segment */
+			tcp_send_una(w, t);
+			uint32_t end = t->snd_una + t->mss;
+			sb->high_rxt = SEQ_GT(end, t->snd_end) ? t->snd_end : end;
+		}
+	} else {
+		tcp_send_una(w, t);
+	}
 	t->cwnd = t->ssthresh;
 	cwnd_add(t, 3);
 }
@@ -173,6 +330,8 @@ int tcp_rtx_expire(struct worker *w, struct tcb *t)
 	t->cwnd = 1;
 	t->dupacks = 0;
 	t->snd_nxt = t->snd_una;
+	if (t->sack_ok) /* the resend skips what is SACKed (tcp_output) */
+		tcp_sack_sb(w, t)->high_rxt = t->snd_una;
 	if (SEQ_LEQ(t->snd_una, t->snd_end))
 		t->flags &= (uint8_t)~TF_FIN_SENT; /* the FIN goes again too */
 	tcp_output(w, t);

@@ -38,6 +38,53 @@ void tcp_cc_dupack(struct worker *w, struct tcb *t);
  * outstanding: give up (-1, marked to free) or send again (0). */
 int tcp_rtx_expire(struct worker *w, struct tcb *t);
 
+/*
+ * SACK on the send side (RFC 2018, RFC 6675 simplified), for a
+ * connection with tcb.sack_ok. The scoreboard, one per TCB index
+ * (w->sack_sb, allocated when the plan offers SACK), holds the ranges
+ * the peer has SACKed above snd_una, sorted and merged; a block is taken
+ * only within snd_una..snd_max (others ignored), and what snd_una passes
+ * is let go, so it empties when everything is acknowledged. At most
+ * SACK_SB_MAX ranges: a new one beyond is forgotten (that data may be
+ * resent, never skipped wrongly).
+ *
+ * Use: in fast recovery (entered on the third duplicate ACK, RFC 5681)
+ * and on a partial ACK, the segment sent is NextSeg, the first un-SACKed
+ * byte at or above high_rxt (where the last retransmission ended) and
+ * below the highest SACKed byte (RFC 6675 4, rule 1 with every such
+ * hole taken as lost); each later duplicate ACK sends the next hole
+ * instead of inflating the window for new data. The pipe is not kept:
+ * NewReno's window inflation and deflation (tcp_cc_dupack, tcp_cc_ack)
+ * stand for it, so one segment goes per duplicate ACK as before, a hole
+ * first. After an RTO, the go-back-N resend (tcp_output) skips the
+ * SACKed ranges and does not count them against the window (the
+ * receiver is assumed not to renege: teng's own never does).
+ */
+#define SACK_SB_MAX 6
+struct sack_sb {
+	uint32_t lo[SACK_SB_MAX], hi[SACK_SB_MAX]; /* SACKed [lo, hi), ascending, disjoint */
+	uint32_t high_rxt; /* holes below it were resent in this recovery */
+	uint8_t n;
+	uint8_t pad[3];
+};
+
+static inline struct sack_sb *tcp_sack_sb(struct worker *w, const struct tcb *t)
+{
+	return &w->sack_sb[tcb_id(w, t)];
+}
+/* A new SACK connection (both SYNs offered it): an empty scoreboard. */
+void tcp_sack_reset(struct worker *w, struct tcb *t);
+/* An acceptable ACK (s->ack, before tcp_ack) carried these blocks. */
+void tcp_sack_input(struct worker *w, struct tcb *t, uint32_t ack, const uint32_t *lo,
+		    const uint32_t *hi, uint32_t n);
+/* Go-back-N after an RTO: seq moved past a SACKed range it is in; *gap
+ * gets the bytes from there to the next SACKed range (UINT32_MAX: none). */
+uint32_t tcp_sack_skip(struct worker *w, const struct tcb *t, uint32_t seq, uint32_t *gap);
+/* Resend [seq, seq + len) of the queued data (a SACK hole; tcp_out.c). */
+void tcp_send_range(struct worker *w, struct tcb *t, uint32_t seq, uint32_t len);
+/* Bytes SACKed above snd_una. */
+uint32_t tcp_sack_bytes(struct worker *w, const struct tcb *t);
+
 /* What the congestion window lets out beyond snd_una, bytes. */
 static inline uint32_t tcp_cwnd_bytes(const struct tcb *t)
 {

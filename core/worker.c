@@ -22,6 +22,7 @@
 #include "syncookie.h"
 #include "tcp.h"
 #include "tcp_opt.h"
+#include "tcp_rtx.h"
 
 static void *zalloc_socket(size_t n, size_t size, int socket)
 {
@@ -180,7 +181,8 @@ int worker_sizes(const struct teng_plan *plan, uint32_t index, struct worker_siz
 			   ((uint32_t)pp->port_hi - pp->port_lo + 1)) / (plan->cores ? plan->cores : 1) + 1;
 	}
 	out->table_bytes = out->tcbs * (sizeof(struct tcb) + sizeof(struct rte_ether_addr) +
-					sizeof(uint32_t) + 8) +
+					sizeof(uint32_t) + 8 +
+					(plan->tcp.sack ? sizeof(struct sack_sb) : 0)) +
 			   tuples * 4 + 2 * sizeof(struct rte_mbuf *) * out->tx_queue +
 			   (uint64_t)plan->echo_bytes * plan->echo_buffers + sizeof(struct worker_stats) +
 			   sizeof(struct worker) + tw_bytes(tw_cap_of(plan, index, out->tcbs)) +
@@ -245,6 +247,7 @@ int worker_init(struct worker *w, const struct teng_plan *plan, uint32_t index,
 	w->syn_retries = plan->tcp.syn_retries;
 	w->delack_ms = plan->tcp.delack_ms;
 	w->timestamps = plan->tcp.timestamps;
+	w->sack = plan->tcp.sack;
 	w->init_cwnd = (uint16_t)(plan->tcp.init_cwnd ? plan->tcp.init_cwnd : TENG_DEFAULT_INIT_CWND);
 
 	w->nphases = plan->nphases;
@@ -298,6 +301,12 @@ int worker_init(struct worker *w, const struct teng_plan *plan, uint32_t index,
 		if (w->ts_recent == NULL)
 			goto nomem;
 	}
+	/* SACK scoreboards per connection, only when SACK is offered */
+	if (plan->tcp.sack) {
+		w->sack_sb = zalloc_socket(size, sizeof(struct sack_sb), w->socket);
+		if (w->sack_sb == NULL)
+			goto nomem;
+	}
 	if (timer_init(&w->tw, 4096, w->ct.tcb, sizeof(struct tcb),
 		       offsetof(struct tcb, tn), 0) < 0)
 		goto nomem;
@@ -327,6 +336,7 @@ void worker_fini(struct worker *w)
 		conn_fini(&w->ct, rte_free);
 	rte_free(w->peer_mac_of);
 	rte_free(w->ts_recent);
+	rte_free(w->sack_sb);
 	rte_free(w->st);
 	for (uint32_t s = 0; s < TENG_MAX_PORTS; s++)
 		rte_free(w->port[s].txq);

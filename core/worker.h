@@ -34,6 +34,7 @@
 #define HDR_LEN (RTE_ETHER_HDR_LEN + 20 + 20)
 
 struct impair; /* impair.c: NULL unless the plan asks for impairment */
+struct sack_sb; /* tcp_rtx.h */
 
 /* What the main lcore tells the workers; each field has one writer. */
 struct worker_ctl {
@@ -169,6 +170,8 @@ struct worker {
 	uint32_t delack_ms;          /* delayed ACK; 0: every segment at once */
 	uint8_t timestamps;          /* offer timestamps (RFC 7323) */
 	uint32_t *ts_recent;         /* TCB index -> TS.Recent (tcb.ts_ok) */
+	uint8_t sack;                /* offer SACK (RFC 2018) */
+	struct sack_sb *sack_sb;     /* TCB index -> SACK scoreboard (tcb.sack_ok, tcp_rtx.h) */
 	uint32_t chal_ms, chal_n;    /* challenge ACKs: this second's start, sent in it */
 
 	/* schedule */

@@ -2,7 +2,8 @@
 # net_client: teng as an HTTP client against nginx over af_packet, and the
 # wire is clean. 20,000 connections at 2,000/s: every one completes with a
 # 200 and the exact response size; nginx logged 20,000 requests; a capture
-# on the peer side shows no bad checksum, no TCP analysis warning, no RST.
+# on the peer side shows no bad checksum, no TCP analysis warning, no RST,
+# and SACK-permitted and timestamps in every SYN and SYN-ACK.
 #   client.sh TENG [CONNS]
 . "$(dirname "$0")/lib.sh"
 net_init net_client "$1"
@@ -38,4 +39,10 @@ net_expect_eq "nginx lines from outside 198.18.0.10-19" \
 awk '{print $2, $3}' "$log" | sort | uniq -c | head -5
 
 net_expect_wire_clean "$conns"
+# SACK and timestamps negotiated on every connection: teng's SYN offers
+# both, nginx's SYN-ACK answers both.
+net_expect_eq "wire: teng SYNs with SACK-permitted and timestamps" \
+  "$(net_capture_count 'tcp.flags.syn == 1 && tcp.flags.ack == 0 && tcp.options.sack_perm && tcp.options.timestamp.tsval')" "$conns"
+net_expect_eq "wire: nginx SYN-ACKs with SACK-permitted and timestamps" \
+  "$(net_capture_count 'tcp.flags.syn == 1 && tcp.flags.ack == 1 && tcp.options.sack_perm && tcp.options.timestamp.tsval')" "$conns"
 net_done
