@@ -93,14 +93,25 @@ static void halve(struct tcb *t)
 
 void tcp_sack_reset(struct worker *w, struct tcb *t)
 {
+	/* The table's pages are anonymous memory (worker.c): a scoreboard no
+	 * loss ever touched is only read here, so an idle connection costs
+	 * no memory for it. All zero is empty. */
 	struct sack_sb *sb = tcp_sack_sb(w, t);
-	sb->n = 0;
-	sb->high_rxt = t->snd_una;
+	if (sb->n || sb->valid)
+		memset(sb, 0, sizeof(*sb));
+}
+
+static inline void sb_set_high(struct sack_sb *sb, uint32_t seq)
+{
+	sb->high_rxt = seq;
+	sb->valid = 1;
 }
 
 /* Let go of what is below base. */
 static void sb_trim(struct sack_sb *sb, uint32_t base)
 {
+	if (sb->n == 0)
+		return; /* nothing written: the page stays untouched */
 	uint32_t j = 0;
 	for (uint32_t k = 0; k < sb->n; k++) {
 		if (SEQ_LEQ(sb->hi[k], base))
@@ -195,7 +206,7 @@ uint32_t tcp_sack_bytes(struct worker *w, const struct tcb *t)
 static int sack_rtx_hole(struct worker *w, struct tcb *t)
 {
 	struct sack_sb *sb = tcp_sack_sb(w, t);
-	uint32_t start = SEQ_GT(sb->high_rxt, t->snd_una) ? sb->high_rxt : t->snd_una;
+	uint32_t start = sb->valid && SEQ_GT(sb->high_rxt, t->snd_una) ? sb->high_rxt : t->snd_una;
 	for (uint32_t k = 0; k < sb->n; k++) {
 		if (SEQ_LEQ(sb->hi[k], start))
 			continue;
@@ -203,7 +214,7 @@ static int sack_rtx_hole(struct worker *w, struct tcb *t)
 			uint32_t len = sb->lo[k] - start;
 			if (len > t->mss)
 				len = t->mss;
-			sb->high_rxt = start + len;
+			sb_set_high(sb, start + len);
 			tcp_send_range(w, t, start, len);
 			return 1;
 		}
@@ -218,7 +229,7 @@ static int sack_rtx_hole(struct worker *w, struct tcb *t)
 static int sack_partial(struct worker *w, struct tcb *t)
 {
 	struct sack_sb *sb = tcp_sack_sb(w, t);
-	if (sb->n == 0 && SEQ_LEQ(sb->high_rxt, t->snd_una))
+	if (sb->n == 0 && (!sb->valid || SEQ_LEQ(sb->high_rxt, t->snd_una)))
 		return 0;
 	if (sack_rtx_hole(w, t))
 		w->ctr->fast_retransmits++;
@@ -289,11 +300,11 @@ void tcp_cc_dupack(struct worker *w, struct tcb *t)
 	w->ctr->fast_retransmits++;
 	if (t->sack_ok) {
 		struct sack_sb *sb = tcp_sack_sb(w, t);
-		sb->high_rxt = t->snd_una;
+		sb_set_high(sb, t->snd_una);
 		if (!sack_rtx_hole(w, t)) { /* no blocks yet: snd_una's segment */
 			tcp_send_una(w, t);
 			uint32_t end = t->snd_una + t->mss;
-			sb->high_rxt = SEQ_GT(end, t->snd_end) ? t->snd_end : end;
+			sb_set_high(sb, SEQ_GT(end, t->snd_end) ? t->snd_end : end);
 		}
 	} else {
 		tcp_send_una(w, t);
@@ -331,7 +342,7 @@ int tcp_rtx_expire(struct worker *w, struct tcb *t)
 	t->dupacks = 0;
 	t->snd_nxt = t->snd_una;
 	if (t->sack_ok) /* the resend skips what is SACKed (tcp_output) */
-		tcp_sack_sb(w, t)->high_rxt = t->snd_una;
+		sb_set_high(tcp_sack_sb(w, t), t->snd_una);
 	if (SEQ_LEQ(t->snd_una, t->snd_end))
 		t->flags &= (uint8_t)~TF_FIN_SENT; /* the FIN goes again too */
 	tcp_output(w, t);

@@ -63,9 +63,10 @@ int tcp_rtx_expire(struct worker *w, struct tcb *t);
 #define SACK_SB_MAX 6
 struct sack_sb {
 	uint32_t lo[SACK_SB_MAX], hi[SACK_SB_MAX]; /* SACKed [lo, hi), ascending, disjoint */
-	uint32_t high_rxt; /* holes below it were resent in this recovery */
+	uint32_t high_rxt; /* holes below it were resent in this recovery (valid) */
 	uint8_t n;
-	uint8_t pad[3];
+	uint8_t valid;     /* high_rxt set; 0: as if snd_una */
+	uint8_t pad[2];
 };
 
 static inline struct sack_sb *tcp_sack_sb(struct worker *w, const struct tcb *t)

@@ -12,6 +12,8 @@
 #include <rte_cycles.h>
 #include <rte_ethdev.h>
 #include <rte_lcore.h>
+#include <sys/mman.h>
+
 #include <rte_malloc.h>
 #include <rte_random.h>
 
@@ -303,9 +305,15 @@ int worker_init(struct worker *w, const struct teng_plan *plan, uint32_t index,
 	}
 	/* SACK scoreboards per connection, only when SACK is offered */
 	if (plan->tcp.sack) {
-		w->sack_sb = zalloc_socket(size, sizeof(struct sack_sb), w->socket);
-		if (w->sack_sb == NULL)
+		/* Anonymous memory, zero until written: only the scoreboards
+		 * loss recovery writes take pages (tcp_sack_reset reads). */
+		w->sack_sb_bytes = (size_t)size * sizeof(struct sack_sb);
+		w->sack_sb = mmap(NULL, w->sack_sb_bytes, PROT_READ | PROT_WRITE,
+				  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (w->sack_sb == MAP_FAILED) {
+			w->sack_sb = NULL;
 			goto nomem;
+		}
 	}
 	if (timer_init(&w->tw, 4096, w->ct.tcb, sizeof(struct tcb),
 		       offsetof(struct tcb, tn), 0) < 0)
@@ -336,7 +344,9 @@ void worker_fini(struct worker *w)
 		conn_fini(&w->ct, rte_free);
 	rte_free(w->peer_mac_of);
 	rte_free(w->ts_recent);
-	rte_free(w->sack_sb);
+	if (w->sack_sb)
+		munmap(w->sack_sb, w->sack_sb_bytes);
+	w->sack_sb = NULL;
 	rte_free(w->st);
 	for (uint32_t s = 0; s < TENG_MAX_PORTS; s++)
 		rte_free(w->port[s].txq);
