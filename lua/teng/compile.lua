@@ -280,14 +280,19 @@ function M.validate(scn, ctx, opts)
     d.tcp[k] = v
   end
   d.impair = M.impair(ctx, scn.impair, opts.impair)
-  -- TIME_WAIT guards against what a network does: a lost last ACK, an
-  -- old duplicate. The in-process loopback loses and duplicates nothing
-  -- (teng never drops a frame it built), so there, unless impaired, a
-  -- TIME_WAIT the scenario did not ask for would only cost time.
-  if tcp.time_wait == nil and not d.impair.on then
+  -- TIME_WAIT, timestamps and SACK guard against what a network does: a
+  -- lost last ACK, an old duplicate, a path's round trip, losses in a
+  -- window. The in-process loopback loses, duplicates and delays nothing
+  -- (teng never drops a frame it built), so there, unless impaired, what
+  -- the scenario did not ask for is left out: it would only cost time.
+  if not d.impair.on then
     local all_loopback = #d.ports > 0
     for _, p in ipairs(d.ports) do all_loopback = all_loopback and p.driver == "loopback" end
-    if all_loopback then d.tcp.time_wait = 0 end
+    if all_loopback then
+      if tcp.time_wait == nil then d.tcp.time_wait = 0 end
+      if tcp.timestamps == nil then d.tcp.timestamps = false end
+      if tcp.sack == nil then d.tcp.sack = false end
+    end
   end
   return d
 end
