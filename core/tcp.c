@@ -473,6 +473,7 @@ static void timer_fired(struct worker *w, struct tcb *t, uint32_t id)
 				if (t->retries < 20) /* probes never give up */
 					t->retries++;
 				t->rtx_ms = now;
+				w->ctr->persist_probes++;
 				tcp_send_probe(w, t);
 			}
 			due = now + tcp_rto(w, t);

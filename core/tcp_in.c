@@ -46,6 +46,8 @@ static void syn_sent(struct worker *w, struct tcb *t, const struct seg *s)
 	t->rcv_nxt = s->seq + 1;
 	tcp_synack_options(w, t, s);
 	t->snd_wnd = s->wnd; /* a SYN's window is never scaled */
+	if (unlikely(s->wnd == 0))
+		w->ctr->zero_window++;
 	t->snd_wl1 = s->seq;
 	tcp_wnd_seen(t, s->wnd >> t->snd_wscale);
 	tcp_progress(w, t);
@@ -228,6 +230,8 @@ static int tcp_ack(struct worker *w, struct tcb *t, const struct seg *s, uint32_
 	if (SEQ_LEQ(t->snd_una, s->ack) &&
 	    (advanced || SEQ_LT(t->snd_wl1, s->seq) ||
 	     (t->snd_wl1 == s->seq && (wnd > t->snd_wnd || wnd == 0)))) {
+		if (unlikely(wnd == 0) && t->snd_wnd != 0)
+			w->ctr->zero_window++; /* the peer's window closed */
 		t->snd_wnd = wnd;
 		t->snd_wl1 = s->seq;
 		tcp_wnd_seen(t, s->wnd);

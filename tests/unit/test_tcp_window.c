@@ -104,6 +104,8 @@ static void test_zero_window_probe(void **state)
 	assert_int_equal(out(CSLOT), 0);
 	run_timers_at(600);
 	check_seg(out1(CSLOT), TH_ACK, iss, IRS + 1);
+	assert_int_equal(CTR->zero_window, 1);
+	assert_int_equal(CTR->persist_probes, 2);
 	/* the answer opens the window: the data goes */
 	TO_CLIENT(.seq = IRS + 1, .ack = iss + 1, .flags = TH_ACK, .wnd = 1000);
 	assert_int_equal(out(CSLOT), 3);
