@@ -3,28 +3,35 @@
 
 #include "tcp_opt.h"
 
+/* The next option of p[0, len) at or after *i, NOPs skipped: 1 with its
+ * kind and length (at least 2, within len; the caller advances *i by
+ * it), 0 at the end of the list (EOL or len), -1 when malformed. Nothing
+ * at or past p[len] is read. */
+static inline int opt_next(const uint8_t *p, uint32_t len, uint32_t *i, uint8_t *kind,
+			   uint8_t *olen)
+{
+	while (*i < len && p[*i] == TCPOPT_NOP)
+		(*i)++;
+	if (*i >= len || p[*i] == TCPOPT_EOL)
+		return 0;
+	if (*i + 1 >= len)
+		return -1;
+	*kind = p[*i];
+	*olen = p[*i + 1];
+	if (*olen < 2 || *olen > len - *i)
+		return -1;
+	return 1;
+}
+
 int tcp_opt_check(const uint8_t *p, uint32_t len)
 {
-	/* Only the list's shape: every option but EOL and NOP has a length
-	 * byte of at least 2 that stays within len. Nothing at or past
-	 * p[len] is read. */
+	/* Only the list's shape (opt_next). */
 	uint32_t i = 0;
-	while (i < len) {
-		uint8_t kind = p[i];
-		if (kind == TCPOPT_EOL)
-			return 0;
-		if (kind == TCPOPT_NOP) {
-			i++;
-			continue;
-		}
-		if (i + 1 >= len)
-			return -1;
-		uint8_t olen = p[i + 1];
-		if (olen < 2 || olen > len - i)
-			return -1;
+	uint8_t kind, olen;
+	int r;
+	while ((r = opt_next(p, len, &i, &kind, &olen)) > 0)
 		i += olen;
-	}
-	return 0;
+	return r;
 }
 
 static inline uint32_t get32(const uint8_t *v)
@@ -44,19 +51,9 @@ int tcp_opt_parse(const uint8_t *p, uint32_t len, struct tcp_opts *o)
 {
 	memset(o, 0, sizeof(*o));
 	uint32_t i = 0;
-	while (i < len) {
-		uint8_t kind = p[i];
-		if (kind == TCPOPT_EOL)
-			break;
-		if (kind == TCPOPT_NOP) {
-			i++;
-			continue;
-		}
-		if (i + 1 >= len)
-			return -1;
-		uint8_t olen = p[i + 1];
-		if (olen < 2 || i + olen > len)
-			return -1;
+	uint8_t kind, olen;
+	int r;
+	while ((r = opt_next(p, len, &i, &kind, &olen)) > 0) {
 		const uint8_t *v = p + i + 2;
 		switch (kind) {
 		case TCPOPT_MSS:
@@ -99,7 +96,7 @@ int tcp_opt_parse(const uint8_t *p, uint32_t len, struct tcp_opts *o)
 		}
 		i += olen;
 	}
-	return 0;
+	return r;
 }
 
 uint32_t tcp_opt_build_syn(uint8_t *p, uint16_t mss, int wscale)
