@@ -98,6 +98,29 @@ static inline int syn_again(const struct tcb *t, const struct seg *s)
 	       s->seq + 1 == t->rcv_nxt;
 }
 
+/* The peer's SYN again in SYN_RCVD: our SYN-ACK (or its ACK) was lost.
+ * Answered as our own retransmission timer would (one more retry, the
+ * clock restarted, Karn), unless our last SYN-ACK went out less than
+ * half a retransmission timeout ago: then the two crossed (a copy of
+ * the first SYN, or the peer's timer and ours firing together), and the
+ * SYN-ACK already on its way answers it. Linux rate-limits these
+ * answers the same way (tcp_check_req, tcp_oow_rate_limited). Without
+ * the limit, which of two equal timers fires first decides whether one
+ * SYN-ACK goes out or two. */
+static void syn_rcvd_again(struct worker *w, struct tcb *t)
+{
+	uint32_t rto = tcp_rto(w, t);
+	if (w->now_ms - t->rtx_ms < rto / 2)
+		return;
+	w->ctr->retransmits++;
+	w->ctr->rtx_synack++;
+	t->retries++;
+	t->timing = 0;
+	t->rtx_ms = w->now_ms;
+	tcp_send_syn(w, t);
+	timer_arm(&w->tw, tcb_id(w, t), w->now_ms + tcp_rto(w, t));
+}
+
 /* A challenge ACK (RFC 5961 3.2, 4.2, 5.2), at most CHALLENGE_PER_S a
  * second on this core (as Linux's tcp_challenge_ack_limit), so forged
  * segments cannot make us flood. */
@@ -448,9 +471,7 @@ static void input(struct worker *w, struct tcb *t, const struct seg *s)
 		break;
 	}
 	if (syn_again(t, s)) {
-		w->ctr->retransmits++;
-		w->ctr->rtx_synack++;
-		tcp_send_syn(w, t);
+		syn_rcvd_again(w, t);
 		return;
 	}
 	if (!seg_check(w, t, s))

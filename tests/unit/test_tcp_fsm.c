@@ -334,15 +334,34 @@ static void test_server_syn_retransmit(void **state)
 	PROG_SERVER(p, OP(RECV_BYTES, 10), OP(END, 0));
 	fx_start(p);
 	uint32_t iss = server_syn(500, 1460, 7, 1000);
-	/* our SYN-ACK was lost: the client sends its SYN again */
 	uint8_t o[8];
 	uint32_t ol = syn_opts(o, 1460, 7);
+	/* a copy of the SYN right behind it: our SYN-ACK is on its way
+	 * and answers it (less than half an RTO since it went out) */
+	TO_SERVER(.seq = 500, .flags = TH_SYN, .wnd = 1000, .opt = o, .optlen = ol);
+	assert_int_equal(out(SSLOT), 0);
+	assert_int_equal(CTR->rtx_synack, 0);
+	/* our SYN-ACK was lost: the client sends its SYN again after its
+	 * timeout (1 s before any RTT sample) */
+	set_ms(F.w->now_ms + 1000);
 	TO_SERVER(.seq = 500, .flags = TH_SYN, .wnd = 1000, .opt = o, .optlen = ol);
 	assert_int_equal(F.w->st->s_active, 1); /* no second connection */
-	assert_int_equal(server_tcb()->state, TCP_SYN_RCVD);
+	struct tcb *t = server_tcb();
+	assert_int_equal(t->state, TCP_SYN_RCVD);
 	struct pkt *r = out1(SSLOT);
 	check_seg(r, TH_SYN | TH_ACK, iss, 501);
 	assert_true(r->o.has_mss);
+	/* answered as our timer would have: one retry, the clock restarted
+	 * (no second SYN-ACK when our own timer comes due next) */
+	assert_int_equal(CTR->rtx_synack, 1);
+	assert_int_equal(t->retries, 1);
+	assert_int_equal(t->rtx_ms, F.w->now_ms);
+	run_timers_at(F.w->now_ms + 1);
+	assert_int_equal(out(SSLOT), 0);
+	/* ... but at its restarted clock (RTO doubled: 2 s) */
+	run_timers_at(t->rtx_ms + 2000);
+	check_seg(out1(SSLOT), TH_SYN | TH_ACK, iss, 501);
+	assert_int_equal(CTR->rtx_synack, 2);
 }
 
 static void test_server_syn_rcvd_bad_ack(void **state)
