@@ -4,7 +4,9 @@
  * tx_push hands every frame here when the plan asks for impairment;
  * otherwise w->imp is NULL and this file is never entered.
  *
- * A TCP frame is decided once, in transmit order, then:
+ * A TCP frame is decided once, by its identity (impair.h, impair_key:
+ * the connection that sent it and its number there, counted per TCB in
+ * nsent), then:
  *  - lost: freed, counted in impair_lost;
  *  - duplicated: a copy (rte_pktmbuf_copy, from the core's pool) goes
  *    right behind it, treated as it is. A copy, not a second reference:
@@ -18,8 +20,9 @@
  *    (worker_tx_flush). From three quarters full, openings and timer
  *    work wait (worker_pressure); a frame that finds it full anyway is
  *    sent at once, undelayed, and counted in impair_delay_full;
- *  - reordered: held back until IMPAIR_REORDER_AFTER later frames went
- *    out on its port, or IMPAIR_REORDER_US passed (after its delay, if
+ *  - reordered: held back until IMPAIR_REORDER_AFTER later frames of
+ *    its flow (its direction of its connection) went out on its port, or
+ *    IMPAIR_REORDER_US passed (after its delay, if
  *    any). With IMPAIR_REORDER_SLOTS held, the oldest goes out early.
  * Frames still held at the end of the run are freed (impair_discard).
  */
@@ -31,7 +34,10 @@
 #include <rte_mbuf.h>
 
 #include "impair.h"
+#include "tcp.h"
 #include "worker.h"
+
+#define IMPAIR_OWN_SLOTS 65536
 
 struct impair_frame {
 	struct rte_mbuf *m;
@@ -39,12 +45,16 @@ struct impair_frame {
 	uint32_t seq;     /* delay queue: FIFO among equal due times */
 	uint8_t slot;
 	uint8_t reorder;  /* delay queue: hold back once due */
-	uint16_t left;    /* reorder: later frames still to pass it */
+	uint16_t left;    /* reorder: later frames of its flow still to pass it */
+	uint32_t flow;    /* its direction of its connection (flow_of) */
 };
 
 struct impair {
 	struct impair_cfg cfg;
-	uint64_t rng;
+	uint64_t rng;     /* this core's seed state, the base of every key */
+	uint64_t key;     /* the next frame's (impair_mark), or 0 */
+	uint16_t *nsent;  /* TCB index -> frames it sent (its key's number) */
+	uint16_t own_n[IMPAIR_OWN_SLOTS]; /* own_key's numbers */
 	uint8_t delayed;  /* delay or jitter: every frame through the queue */
 	uint32_t seq;
 	uint32_t n, cap;  /* the delay queue */
@@ -61,17 +71,19 @@ static uint32_t delay_slots(const struct teng_plan *plan, uint32_t tx_queue)
 	return plan->impair.delay_us || plan->impair.jitter_us ? 2 * tx_queue : 0;
 }
 
-void impair_size(const struct teng_plan *plan, uint32_t tx_queue, uint64_t *mbufs,
+void impair_size(const struct teng_plan *plan, uint32_t tx_queue, uint32_t ntcb, uint64_t *mbufs,
 		 uint64_t *bytes)
 {
 	if (!impair_on(&plan->impair))
 		return;
 	uint32_t d = delay_slots(plan, tx_queue);
 	*mbufs += d + IMPAIR_REORDER_SLOTS;
-	*bytes += sizeof(struct impair) + (uint64_t)d * sizeof(struct impair_frame);
+	*bytes += sizeof(struct impair) + (uint64_t)d * sizeof(struct impair_frame) +
+		  (uint64_t)ntcb * sizeof(uint16_t);
 }
 
-int impair_init(struct worker *w, const struct teng_plan *plan, uint32_t tx_queue)
+int impair_init(struct worker *w, const struct teng_plan *plan, uint32_t tx_queue,
+		uint32_t ntcb)
 {
 	w->imp = NULL;
 	if (!impair_on(&plan->impair))
@@ -84,6 +96,12 @@ int impair_init(struct worker *w, const struct teng_plan *plan, uint32_t tx_queu
 		return -1;
 	impair_cfg_of(&im->cfg, &plan->impair);
 	im->rng = impair_seed(plan->impair.seed, w->index);
+	im->nsent = rte_zmalloc_socket("teng_impair_n", (size_t)ntcb * sizeof(uint16_t) + 2,
+				       RTE_CACHE_LINE_SIZE, w->socket);
+	if (im->nsent == NULL) {
+		rte_free(im);
+		return -1;
+	}
 	im->delayed = cap > 0;
 	im->cap = cap;
 	im->press = cap - cap / 4;
@@ -106,6 +124,8 @@ void impair_discard(struct worker *w)
 void impair_fini(struct worker *w)
 {
 	impair_discard(w);
+	if (w->imp)
+		rte_free(w->imp->nsent);
 	rte_free(w->imp);
 	w->imp = NULL;
 }
@@ -168,15 +188,18 @@ static void ro_release(struct worker *w, uint32_t i)
 	im->nro--;
 }
 
-/* A frame goes out on slot; frames held there that it was the last of
- * their IMPAIR_REORDER_AFTER to wait for go right behind it. */
-static void out(struct worker *w, uint8_t slot, struct rte_mbuf *m)
+/* A frame of flow goes out on slot; frames of the same flow held there
+ * that it was the last of their IMPAIR_REORDER_AFTER to wait for go
+ * right behind it. Only the flow's own frames count: how other
+ * connections' frames interleave varies with timing, a connection's own
+ * order does not. */
+static void out(struct worker *w, uint8_t slot, struct rte_mbuf *m, uint32_t flow)
 {
 	struct impair *im = w->imp;
 	tx_ring_push(w, slot, m);
 	for (uint32_t i = 0; i < im->nro;) {
 		struct impair_frame *f = &im->ro[i];
-		if (f->slot == slot && --f->left == 0)
+		if (f->slot == slot && f->flow == flow && --f->left == 0)
 			ro_release(w, i);
 		else
 			i++;
@@ -184,11 +207,12 @@ static void out(struct worker *w, uint8_t slot, struct rte_mbuf *m)
 }
 
 /* After its delay: held back, or out. */
-static void hand(struct worker *w, uint8_t slot, struct rte_mbuf *m, int reorder)
+static void hand(struct worker *w, uint8_t slot, struct rte_mbuf *m, int reorder,
+		 uint32_t flow)
 {
 	struct impair *im = w->imp;
 	if (!reorder) {
-		out(w, slot, m);
+		out(w, slot, m, flow);
 		return;
 	}
 	if (im->nro == IMPAIR_REORDER_SLOTS)
@@ -197,48 +221,94 @@ static void hand(struct worker *w, uint8_t slot, struct rte_mbuf *m, int reorder
 	f->m = m;
 	f->slot = slot;
 	f->left = IMPAIR_REORDER_AFTER;
+	f->flow = flow;
 	f->due_us = w->now_us + IMPAIR_REORDER_US;
 }
 
 static void stage(struct worker *w, uint8_t slot, struct rte_mbuf *m, int reorder,
-		  uint32_t delay_us)
+		  uint32_t delay_us, uint32_t flow)
 {
 	struct impair *im = w->imp;
 	if (!im->delayed) {
-		hand(w, slot, m, reorder);
+		hand(w, slot, m, reorder, flow);
 		return;
 	}
 	if (unlikely(im->n == im->cap)) {
 		w->ctr->impair_delay_full++;
-		hand(w, slot, m, reorder);
+		hand(w, slot, m, reorder, flow);
 		return;
 	}
 	struct impair_frame f = {
 		.m = m, .due_us = w->now_us + delay_us, .seq = im->seq++,
-		.slot = slot, .reorder = (uint8_t)reorder,
+		.slot = slot, .reorder = (uint8_t)reorder, .flow = flow,
 	};
 	heap_push(im, &f);
 	w->ctr->impair_delayed++;
 }
 
-static inline int is_tcp(const struct rte_mbuf *m)
+void impair_mark(struct worker *w, const struct tcb *t)
+{
+	struct impair *im = w->imp;
+	uint32_t n = im->nsent[tcb_id(w, t)]++;
+	im->key = impair_key(im->rng, t->role, t->lip, t->rip, t->lport, t->rport, n) | 1;
+}
+
+void impair_reset(struct worker *w, uint32_t id)
+{
+	w->imp->nsent[id] = 0;
+}
+
+/* The IPv4 header of a TCP frame, else NULL. */
+static inline const struct rte_ipv4_hdr *tcp_ip(const struct rte_mbuf *m)
 {
 	const struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
 	if (eth->ether_type != rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4) ||
-	    rte_pktmbuf_data_len(m) < RTE_ETHER_HDR_LEN + sizeof(struct rte_ipv4_hdr))
-		return 0;
-	return ((const struct rte_ipv4_hdr *)(eth + 1))->next_proto_id == IPPROTO_TCP;
+	    rte_pktmbuf_data_len(m) < RTE_ETHER_HDR_LEN + sizeof(struct rte_ipv4_hdr) + 20)
+		return NULL;
+	const struct rte_ipv4_hdr *ip = (const struct rte_ipv4_hdr *)(eth + 1);
+	return ip->next_proto_id == IPPROTO_TCP ? ip : NULL;
+}
+
+/* One direction of one connection, as a number (collisions only make
+ * two flows' frames count for each other's reordering). */
+static inline uint32_t flow_of(const struct rte_ipv4_hdr *ip)
+{
+	const struct rte_tcp_hdr *th =
+		(const struct rte_tcp_hdr *)((const uint8_t *)ip + rte_ipv4_hdr_len(ip));
+	uint64_t k = ((uint64_t)ip->src_addr << 32 | ip->dst_addr) * 0x9E3779B97F4A7C15ull;
+	k ^= ((uint64_t)th->src_port << 16 | th->dst_port) * 0xC2B2AE3D27D4EB4Full;
+	return (uint32_t)(k >> 32);
+}
+
+/* A frame no connection marked (a TIME_WAIT entry's ACK, a reset, a
+ * SYN cookie): keyed by its tuple and flags (impair_own_key), and
+ * numbered per tuple in a table (a hash of the tuple picks the
+ * counter), so that a repeated answer (the ACK of each retransmitted
+ * FIN) is decided anew each time. */
+static uint64_t own_key(struct impair *im, const struct rte_ipv4_hdr *ip)
+{
+	const struct rte_tcp_hdr *th =
+		(const struct rte_tcp_hdr *)((const uint8_t *)ip + rte_ipv4_hdr_len(ip));
+	uint32_t n = im->own_n[impair_own_slot(im->rng, ip->src_addr, ip->dst_addr, th->src_port,
+					       th->dst_port, th->tcp_flags, IMPAIR_OWN_SLOTS)]++;
+	return impair_own_key(im->rng, ip->src_addr, ip->dst_addr, th->src_port, th->dst_port,
+			      th->tcp_flags, n);
 }
 
 void impair_tx(struct worker *w, uint8_t slot, struct rte_mbuf *m)
 {
 	struct impair *im = w->imp;
-	if (!is_tcp(m)) { /* ARP, ICMP: never impaired */
+	uint64_t key = im->key;
+	im->key = 0;
+	const struct rte_ipv4_hdr *ip = tcp_ip(m);
+	if (ip == NULL) { /* ARP, ICMP: never impaired */
 		tx_ring_push(w, slot, m);
 		return;
 	}
+	if (key == 0)
+		key = own_key(im, ip);
 	uint32_t delay_us;
-	uint32_t f = impair_decide(&im->rng, &im->cfg, &delay_us);
+	uint32_t f = impair_decide(&key, &im->cfg, &delay_us);
 	if (f & IMPAIR_LOSE) {
 		w->ctr->impair_lost++;
 		rte_pktmbuf_free(m);
@@ -253,9 +323,10 @@ void impair_tx(struct worker *w, uint8_t slot, struct rte_mbuf *m)
 	int reorder = (f & IMPAIR_REORDER) != 0;
 	if (reorder)
 		w->ctr->impair_reordered++;
-	stage(w, slot, m, reorder, delay_us);
+	uint32_t flow = flow_of(ip);
+	stage(w, slot, m, reorder, delay_us, flow);
 	if (d)
-		stage(w, slot, d, reorder, delay_us);
+		stage(w, slot, d, reorder, delay_us, flow);
 }
 
 void impair_flush(struct worker *w)
@@ -264,7 +335,7 @@ void impair_flush(struct worker *w)
 	uint32_t now = w->now_us;
 	while (im->n && (int32_t)(now - im->heap[0].due_us) >= 0) {
 		struct impair_frame f = heap_pop(im);
-		hand(w, f.slot, f.m, f.reorder);
+		hand(w, f.slot, f.m, f.reorder, f.flow);
 	}
 	for (uint32_t i = 0; i < im->nro;) {
 		if ((int32_t)(now - im->ro[i].due_us) >= 0)

@@ -5,10 +5,14 @@
  * segments, on any port (the loopback included). ARP and ICMP frames
  * are never impaired, so bring-up and pings work under any setting.
  *
- * The decision engine (impair_decide) is pure: one core's decisions
- * depend only on the seed, the core's index and the frame's position in
- * that core's transmit order, so the same seed gives the same decisions.
- * The rest is the per-core machinery that acts on them (impair.c).
+ * The decision engine (impair_decide) is pure: a frame's fate depends
+ * only on the seed, the core's index and the frame's identity: which
+ * connection sent it (its role and four-tuple) and how many frames that
+ * connection had sent before it (impair_key). It does not depend on how
+ * the connections' frames interleave, which varies with timing, so the
+ * same seed gives the same decisions for the same connections run after
+ * run, at any rate. The rest is the per-core machinery that acts on them
+ * (impair.c).
  */
 #ifndef TENG_IMPAIR_H
 #define TENG_IMPAIR_H
@@ -17,9 +21,10 @@
 
 #include "teng/plan.h"
 
-/* A held-back frame goes out after this many later frames of its port,
- * or after IMPAIR_REORDER_US, whichever comes first. Three is what
- * makes a receiver send three duplicate ACKs (fast retransmit). */
+/* A held-back frame goes out after this many later frames of its flow
+ * (its connection's direction), or after IMPAIR_REORDER_US, whichever
+ * comes first. Three is what makes a receiver send three duplicate ACKs
+ * (fast retransmit). */
 #define IMPAIR_REORDER_AFTER 3
 #define IMPAIR_REORDER_US 1000
 #define IMPAIR_REORDER_SLOTS 64 /* frames held back at once, per core */
@@ -65,6 +70,38 @@ static inline uint64_t impair_seed(uint64_t seed, uint32_t index)
 	return seed * 0xD1B54A32D192ED03ull ^ ((uint64_t)index + 1) * 0x9E3779B97F4A7C15ull;
 }
 
+/* A frame's identity under a core's seed state: the sender's role and
+ * four-tuple (as on the wire) and its frame number within the
+ * connection. Distinct identities give independent decisions. */
+static inline uint64_t impair_key(uint64_t core_seed, uint32_t role, uint32_t lip,
+				  uint32_t rip, uint16_t lport, uint16_t rport, uint32_t n)
+{
+	uint64_t k = core_seed;
+	k ^= ((uint64_t)lip << 32 | rip) * 0xC2B2AE3D27D4EB4Full;
+	k = (k ^ (k >> 29)) * 0xBF58476D1CE4E5B9ull;
+	k ^= ((uint64_t)lport << 48 | (uint64_t)rport << 32 | (uint64_t)role << 31 | (n & 0x7fffffffu)) *
+	     0x165667B19E3779F9ull;
+	return k;
+}
+
+/* The key of the n-th frame with this tuple and these TCP flags that no
+ * connection marked (impair.c numbers them per tuple). *slot gets the
+ * tuple's counter among `slots` (a power of two). */
+static inline uint64_t impair_own_key(uint64_t core_seed, uint32_t sip, uint32_t dip,
+				      uint16_t sport, uint16_t dport, uint8_t flags, uint32_t n)
+{
+	uint64_t k = impair_key(core_seed, 1, sip, dip, sport, dport, 0x40000000u | flags);
+	return impair_key(k, 0, 0, 0, 0, 0, n) | 1;
+}
+
+static inline uint32_t impair_own_slot(uint64_t core_seed, uint32_t sip, uint32_t dip,
+				       uint16_t sport, uint16_t dport, uint8_t flags,
+				       uint32_t slots)
+{
+	uint64_t k = impair_key(core_seed, 1, sip, dip, sport, dport, 0x40000000u | flags);
+	return (uint32_t)(k >> 40) & (slots - 1);
+}
+
 /* splitmix64: a counter through a mixer, so every frame costs the same
  * two steps whatever was decided before it. */
 static inline uint64_t impair_next(uint64_t *s)
@@ -75,7 +112,8 @@ static inline uint64_t impair_next(uint64_t *s)
 	return z ^ (z >> 31);
 }
 
-/* One frame's fate: IMPAIR_* flags, and its delay in *delay_us (the
+/* One frame's fate, from its key (impair_key) or a stream state (the
+ * unit tests): IMPAIR_* flags, and its delay in *delay_us (the
  * fixed delay plus a uniform 0..jitter). A lost frame is only lost. */
 static inline uint32_t impair_decide(uint64_t *s, const struct impair_cfg *c,
 				     uint32_t *delay_us)
@@ -100,12 +138,21 @@ struct rte_mbuf;
 
 /* Adds the mbufs and table bytes a core needs for the frames it holds
  * back (worker_sizes); nothing when the plan asks for no impairment. */
-void impair_size(const struct teng_plan *plan, uint32_t tx_queue, uint64_t *mbufs,
+void impair_size(const struct teng_plan *plan, uint32_t tx_queue, uint32_t ntcb, uint64_t *mbufs,
 		 uint64_t *bytes);
 /* Sets w->imp when the plan asks for impairment; 0, or -1 (no memory). */
-int impair_init(struct worker *w, const struct teng_plan *plan, uint32_t tx_queue);
+int impair_init(struct worker *w, const struct teng_plan *plan, uint32_t tx_queue,
+		uint32_t ntcb);
 /* Frees what is still held, then the state. */
 void impair_fini(struct worker *w);
+/* The next frame impair_tx sees is connection t's next one (seg_send,
+ * when w->imp is set): its key is t's role, tuple and frame number. A
+ * frame not so marked (a reset answering a stray segment, a SYN
+ * cookie) is keyed by its own tuple and flags. */
+struct tcb;
+void impair_mark(struct worker *w, const struct tcb *t);
+/* TCB id starts a new connection: its frame numbers restart at 0. */
+void impair_reset(struct worker *w, uint32_t id);
 /* tx_push's path when w->imp is set: decide, then drop, hold or send. */
 void impair_tx(struct worker *w, uint8_t slot, struct rte_mbuf *m);
 /* Once per loop iteration (worker_tx_flush): send what is due. */

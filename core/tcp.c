@@ -6,6 +6,7 @@
 #include <rte_random.h>
 
 #include "hist.h"
+#include "impair.h"
 #include "seq.h"
 #include "tcp.h"
 #include "tcp_opt.h"
@@ -57,6 +58,8 @@ static uint32_t tcb_begin(struct worker *w, struct tcb *t, uint32_t group)
 	t->group = (uint8_t)group;
 	t->phase = (uint8_t)w->phase;
 	t->conn = w->nconn++;
+	if (unlikely(w->imp != NULL))
+		impair_reset(w, tcb_id(w, t));
 	uint32_t iss = tcp_iss(w, t);
 	t->snd_una = iss;
 	t->snd_nxt = iss + 1;

@@ -11,6 +11,7 @@
 
 #include "csum.h"
 #include "hdr.h"
+#include "impair.h"
 #include "reasm.h"
 #include "seq.h"
 #include "tcp.h"
@@ -170,6 +171,8 @@ static void seg_send(struct worker *w, struct tcb *t, uint32_t seq,
 		else
 			w->ctr->rtx_fin++;
 	}
+	if (unlikely(w->imp != NULL))
+		impair_mark(w, t);
 	seg_finish(w, slot, m, &f, th);
 }
 

@@ -190,7 +190,7 @@ int worker_sizes(const struct teng_plan *plan, uint32_t index, struct worker_siz
 			   sizeof(struct worker) + tw_bytes(tw_cap_of(plan, index, out->tcbs)) +
 			   reasm_bytes((uint32_t)out->tcbs, plan->tcp.reasm_segs, mss_of(plan));
 	/* --impair: the frames it holds back (delay, reorder) */
-	impair_size(plan, out->tx_queue, &out->mbufs, &out->table_bytes);
+	impair_size(plan, out->tx_queue, (uint32_t)out->tcbs, &out->mbufs, &out->table_bytes);
 	out->pool_bytes = out->mbufs * MBUF_BYTES;
 	return 0;
 }
@@ -283,7 +283,7 @@ int worker_init(struct worker *w, const struct teng_plan *plan, uint32_t index,
 			goto nomem;
 		w->port[s].tx_mask = z.tx_queue - 1;
 	}
-	if (impair_init(w, plan, z.tx_queue) < 0)
+	if (impair_init(w, plan, z.tx_queue, size) < 0)
 		goto nomem;
 	if (conn_init(&w->ct, size, w->client_on ? (uint32_t)ntuples : 0,
 		      zalloc_socket, w->socket) < 0)
