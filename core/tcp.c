@@ -11,6 +11,7 @@
 #include "tcp.h"
 #include "tcp_opt.h"
 #include "tcp_rtx.h"
+#include "tcp_ka.h"
 
 uint32_t tcp_iss(struct worker *w, const struct tcb *t)
 {
@@ -239,6 +240,8 @@ void tcp_established(struct worker *w, struct tcb *t)
 	if (t->role == ROLE_SERVER && t->state == TCP_SYN_RCVD)
 		w->syn_rcvd--;
 	t->state = TCP_ESTABLISHED;
+	if (unlikely(w->ka != NULL))
+		tcp_ka_start(w, t);
 	uint32_t lat = w->now_us - t->t_open_us;
 	if (t->role == ROLE_CLIENT) {
 		w->ctr->c_connected++;
@@ -454,6 +457,16 @@ static void timer_fired(struct worker *w, struct tcb *t, uint32_t id)
 	}
 	if (t->flags2 & TF2_THINKING)
 		t->last_ms = now;
+	/* A quiet connection under keepalive is judged by its probes, not
+	 * by idle_timeout: a peer that answers them is alive, however long
+	 * the programs wait (tcp_ka.h). */
+	uint32_t ka_due = 0;
+	int ka = unlikely(w->ka != NULL) && tcp_ka_quiet(t);
+	if (ka) {
+		if (tcp_ka_timer(w, t, &ka_due) < 0)
+			return;
+		t->last_ms = now;
+	}
 	if (now - t->last_ms >= w->idle_ms) {
 		w->ctr->timeouts++;
 		tcp_fail(w, t, TENG_REASON_IDLE_TIMEOUT);
@@ -462,6 +475,8 @@ static void timer_fired(struct worker *w, struct tcb *t, uint32_t id)
 	uint32_t next = t->last_ms + w->idle_ms;
 	if ((t->flags2 & (TF2_THINKING | TF2_DEADLINE)) && SEQ_LT(t->wake_ms, next))
 		next = t->wake_ms;
+	if (ka && SEQ_LT(ka_due, next))
+		next = ka_due;
 	/* Unacknowledged data is retransmitted; data held by a closed window
 	 * is probed (persist, RFC 9293 3.8.6.1). Both back off on one clock. */
 	int waiting = t->snd_una != t->snd_max;

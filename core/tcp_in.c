@@ -18,6 +18,7 @@
 #include "reasm.h"
 #include "tcp_opt.h"
 #include "tcp_rtx.h"
+#include "tcp_ka.h"
 
 /* tcp_fin: the segment ends here (answered, dropped, or the
  * connection is over); apart from the PROG_* results. */
@@ -241,6 +242,8 @@ static int tcp_ack(struct worker *w, struct tcb *t, const struct seg *s, uint32_
 		tcp_cc_ack(w, t, acked, tsecr); /* before the clock restarts: the RTT sample */
 		if (t->snd_una != t->snd_max)
 			tcp_rtx_start(w, t);
+		else if (unlikely(w->ka != NULL) && tcp_ka_quiet(t))
+			tcp_ka_arm(w, t); /* quiet now: keepalive watches */
 	} else if (s->ack == t->snd_una && s->len == 0 &&
 		   !(s->flags & (TH_SYN | TH_FIN)) && t->snd_una != t->snd_max &&
 		   wnd == t->snd_wnd) {
@@ -476,6 +479,9 @@ static void input(struct worker *w, struct tcb *t, const struct seg *s)
 	}
 	if (!seg_check(w, t, s))
 		return;
+	/* the peer is alive: keepalive's clock restarts (tcp_ka.h) */
+	if (unlikely(w->ka != NULL))
+		tcp_ka_heard(w, t);
 	uint32_t tsecr = t->ts_ok ? ts_input(w, t, s) : 0;
 	if (t->sack_ok && s->optlen > (t->ts_ok ? TCP_TS_LEN : 0u))
 		sack_input(w, t, s);

@@ -25,6 +25,7 @@
 #include "tcp.h"
 #include "tcp_opt.h"
 #include "tcp_rtx.h"
+#include "tcp_ka.h"
 
 static void *zalloc_socket(size_t n, size_t size, int socket)
 {
@@ -184,7 +185,8 @@ int worker_sizes(const struct teng_plan *plan, uint32_t index, struct worker_siz
 	}
 	out->table_bytes = out->tcbs * (sizeof(struct tcb) + sizeof(struct rte_ether_addr) +
 					sizeof(uint32_t) + 8 +
-					(plan->tcp.sack ? sizeof(struct sack_sb) : 0)) +
+					(plan->tcp.sack ? sizeof(struct sack_sb) : 0) +
+					(plan->tcp.keepalive_ms ? sizeof(struct tcp_ka) : 0)) +
 			   tuples * 4 + 2 * sizeof(struct rte_mbuf *) * out->tx_queue +
 			   (uint64_t)plan->echo_bytes * plan->echo_buffers + sizeof(struct worker_stats) +
 			   sizeof(struct worker) + tw_bytes(tw_cap_of(plan, index, out->tcbs)) +
@@ -251,6 +253,8 @@ int worker_init(struct worker *w, const struct teng_plan *plan, uint32_t index,
 	w->timestamps = plan->tcp.timestamps;
 	w->sack = plan->tcp.sack;
 	w->init_cwnd = (uint16_t)(plan->tcp.init_cwnd ? plan->tcp.init_cwnd : TENG_DEFAULT_INIT_CWND);
+	w->ka_ms = plan->tcp.keepalive_ms;
+	w->ka_intvl_ms = w->ka_ms < TCP_KA_INTVL_MAX_MS ? w->ka_ms : TCP_KA_INTVL_MAX_MS;
 
 	w->nphases = plan->nphases;
 	uint32_t end = 0;
@@ -315,6 +319,12 @@ int worker_init(struct worker *w, const struct teng_plan *plan, uint32_t index,
 			goto nomem;
 		}
 	}
+	/* Keepalive clocks, only when the plan asks for probes */
+	if (plan->tcp.keepalive_ms) {
+		w->ka = zalloc_socket(size, sizeof(struct tcp_ka), w->socket);
+		if (w->ka == NULL)
+			goto nomem;
+	}
 	if (timer_init(&w->tw, 4096, w->ct.tcb, sizeof(struct tcb),
 		       offsetof(struct tcb, tn), 0) < 0)
 		goto nomem;
@@ -344,6 +354,8 @@ void worker_fini(struct worker *w)
 		conn_fini(&w->ct, rte_free);
 	rte_free(w->peer_mac_of);
 	rte_free(w->ts_recent);
+	rte_free(w->ka);
+	w->ka = NULL;
 	if (w->sack_sb)
 		munmap(w->sack_sb, w->sack_sb_bytes);
 	w->sack_sb = NULL;

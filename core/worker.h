@@ -35,6 +35,7 @@
 
 struct impair; /* impair.c: NULL unless the plan asks for impairment */
 struct sack_sb; /* tcp_rtx.h */
+struct tcp_ka; /* tcp_ka.h */
 
 /* What the main lcore tells the workers; each field has one writer. */
 struct worker_ctl {
@@ -174,6 +175,8 @@ struct worker {
 	struct sack_sb *sack_sb;     /* TCB index -> SACK scoreboard (tcb.sack_ok, tcp_rtx.h) */
 	size_t sack_sb_bytes;        /* its mapping (anonymous memory) */
 	uint32_t chal_ms, chal_n;    /* challenge ACKs: this second's start, sent in it */
+	struct tcp_ka *ka;           /* TCB index -> keepalive clock (tcp_ka.h); NULL: keepalive off */
+	uint32_t ka_ms, ka_intvl_ms; /* quiet time before the first probe, between probes */
 
 	/* schedule */
 	uint32_t nphases, phase;

@@ -267,10 +267,10 @@ function M.validate(scn, ctx, opts)
   t("init_cwnd", { int = true, min = 1, max = 1000 })
   t("delayed_ack", { min = 0, max = 0.5 })
   t("keepalive", { min = 0, max = 3600 })
-  if d.tcp.keepalive ~= 0 then
-    -- Accepted in the language, not yet in the engine: say so rather
-    -- than run without the probes the scenario asked for.
-    ctx:fail({ "tcp", "keepalive" }, "tcp.keepalive", "keepalive probes are not implemented yet (only 0)")
+  if d.tcp.keepalive ~= 0 and d.tcp.keepalive < 0.001 then
+    -- it would round to 0 ms: off, which is not what was asked
+    ctx:fail({ "tcp", "keepalive" }, "tcp.keepalive", "must be 0 (off) or at least 0.001 s, got %s",
+      d.tcp.keepalive)
   end
   t("reasm_segs", { int = true, min = 0, max = 64 })
   for _, k in ipairs { "sack", "timestamps" } do

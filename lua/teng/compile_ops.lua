@@ -18,7 +18,7 @@ local OPF_ECHO, OPF_HEAD = 0x01, 0x02 -- TENG_OPF_* (#defines: not in the cdef)
 -- Failure reasons: the built-ins of enum teng_reason, then named ones.
 M.BUILTIN_REASONS = { "none", "refused", "reset", "idle_timeout", "retries", "recv_timeout",
   "peer_closed", "mismatch", "http_status", "framing", "echo_overflow", "no_buffer", "aborted",
-  "handshake", "resp_error" }
+  "handshake", "resp_error", "keepalive" }
 
 function M.init(d)
   d.ops, d.steps, d.step_ids, d.reasons, d.reason_ids = {}, {}, {}, {}, {}
@@ -402,7 +402,7 @@ function M.selftest()
   local d = {}
   payload.init(d)
   M.init(d)
-  assert(d.reasons[1] == "none" and d.reasons[15] == "resp_error" and d.reasons[16] == "reason15")
+  assert(d.reasons[1] == "none" and d.reasons[15] == "resp_error" and d.reasons[16] == "keepalive")
   local ctx = setmetatable(source.context("", {}), require("teng.check").Ctx)
   local first, tx = M.program(ctx, d, { teng.send "ab", teng.loop(3, { teng.send "cde", teng.recv { line = true } }),
     teng.close() }, 1, "p")

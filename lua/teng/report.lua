@@ -108,7 +108,8 @@ end
 
 -- The built-in reason names (enum teng_reason), for a d without reasons.
 M.REASONS = { "none", "refused", "reset", "idle_timeout", "retries", "recv_timeout", "peer_closed",
-  "mismatch", "http_status", "framing", "echo_overflow", "no_buffer", "aborted", "handshake", "resp_error" }
+  "mismatch", "http_status", "framing", "echo_overflow", "no_buffer", "aborted", "handshake", "resp_error",
+  "keepalive" }
 
 -- Name of reason id i-1, of step i-1: from d, else from the plan, else
 -- the built-in name or "reasonN".

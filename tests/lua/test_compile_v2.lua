@@ -148,7 +148,7 @@ if ok then
   check(plan.seed == 42 and plan.echo_bytes == 1024 and plan.echo_buffers == 64, "seed, echo")
   check(plan.nsteps == 1 and ffi.string(plan.step_names[0]) == "get", "steps")
   check(plan.nreasons == 17 and ffi.string(plan.reason_names[14]) == "resp_error"
-    and ffi.string(plan.reason_names[15]) == "reason15" and ffi.string(plan.reason_names[16]) == "not_ok", "reasons")
+    and ffi.string(plan.reason_names[15]) == "keepalive" and ffi.string(plan.reason_names[16]) == "not_ok", "reasons")
   -- d
   check(d.client and d.server and #d.templates == 2 and d.templates[1].name == "get" and d.templates[1].weight == 3
     and d.templates[1].tx_per_conn == nil and d.templates[2].tx_per_conn == nil, "d.templates")

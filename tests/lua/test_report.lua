@@ -39,7 +39,7 @@ end
 
 local REASONS = { "none", "refused", "reset", "idle_timeout", "retries", "recv_timeout", "peer_closed",
   "mismatch", "http_status", "framing", "echo_overflow", "no_buffer", "aborted", "handshake", "resp_error" }
-for i = 16, 16 do REASONS[i] = "reason15" end
+REASONS[16] = "keepalive"
 REASONS[17] = "bad_key"
 
 local function make_d(criteria)

@@ -213,6 +213,7 @@ enum teng_reason {
 	TENG_REASON_ABORTED,       /* still open at the end of the drain */
 	TENG_REASON_HANDSHAKE,     /* server: the handshake never completed */
 	TENG_REASON_RESP_ERROR,    /* a RESP error reply (-ERR ...) where none was expected */
+	TENG_REASON_KEEPALIVE,     /* keepalive probes went unanswered (tcp.keepalive) */
 	TENG_REASON_USER = 16,
 };
 
@@ -294,7 +295,7 @@ struct teng_tcp_params {
 	uint32_t syn_retries;  /* SYN / SYN-ACK retransmissions before giving up */
 	uint32_t init_cwnd;    /* initial congestion window, segments */
 	uint32_t delack_ms;    /* delayed-ACK timer; 0 = ACK at once */
-	uint32_t keepalive_ms; /* idle time before keepalive probes; 0 = off */
+	uint32_t keepalive_ms; /* quiet time before keepalive probes (tcp_ka.h); 0 = off */
 	uint32_t reasm_segs;   /* out-of-order segments held per connection */
 	uint8_t sack;          /* offer and use SACK */
 	uint8_t timestamps;    /* offer and use timestamps */
