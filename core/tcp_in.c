@@ -170,7 +170,16 @@ static int seg_check(struct worker *w, struct tcb *t, const struct seg *s)
 	if (f & TH_RST) {
 		if (s->seq == t->rcv_nxt) {
 			w->ctr->rst_rx++;
-			tcp_drop(w, t, TENG_REASON_RESET);
+			/* RFC 9293 3.10.7.4: in CLOSING and LAST_ACK a reset
+			 * closes without an error: both FINs have passed, so
+			 * what the program expected has arrived (and the peer
+			 * forgot the connection: its TIME_WAIT is over or was
+			 * never kept). Only the ACK of our FIN is missing. */
+			if ((t->state == TCP_LAST_ACK || t->state == TCP_CLOSING) &&
+			    (t->flags & TF_PROG_DONE))
+				tcp_finish(w, t, 1);
+			else
+				tcp_drop(w, t, TENG_REASON_RESET);
 		} else {
 			w->ctr->drop_rst_window++;
 			challenge_ack(w, t);

@@ -211,6 +211,48 @@ static void test_server_close_paths(void **state)
 	assert_int_equal(F.w->st->s_active, 0);
 }
 
+static void test_last_ack_reset(void **state)
+{
+	(void)state;
+	/* LAST_ACK, our FIN's ACK lost, and the peer has forgotten the
+	 * connection (its TIME_WAIT over or never kept): its RST answers our
+	 * FIN. Both FINs passed and the program got all it expected, so
+	 * the connection is closed without an error (RFC 9293 3.10.7.4) and
+	 * counts as completed; before LAST_ACK the same RST is a failure. */
+	struct teng_plan *p = plan_new();
+	uint32_t resp = plan_bytes(p, 40, 23);
+	PROG_SERVER(p, OP(RECV_BYTES, 10), OP(RECV_EOF, 0),
+	     OP(SEND, resp), OP(CLOSE, 0), OP(END, 0));
+	fx_start(p);
+	const uint32_t irs = 777;
+	uint32_t iss = server_syn(irs, 1460, 7, 65535);
+	TO_SERVER(.seq = irs + 1, .ack = iss + 1, .flags = TH_ACK, .wnd = 512);
+	struct tcb *t = server_tcb();
+	TO_SERVER(.seq = irs + 1, .ack = iss + 1, .flags = TH_ACK, .wnd = 512,
+		  .data = "0123456789", .len = 10);
+	assert_non_null(out1(SSLOT));
+	TO_SERVER(.seq = irs + 11, .ack = iss + 1, .flags = TH_ACK | TH_FIN, .wnd = 512);
+	assert_non_null(out1(SSLOT));
+	assert_int_equal(t->state, TCP_LAST_ACK);
+	/* not at RCV.NXT: a challenge ACK, still LAST_ACK */
+	TO_SERVER(.seq = irs + 13, .flags = TH_RST);
+	check_seg(out1(SSLOT), TH_ACK, iss + 42, irs + 12);
+	assert_int_equal(t->state, TCP_LAST_ACK);
+	TO_SERVER(.seq = irs + 12, .flags = TH_RST);
+	assert_int_equal(out(SSLOT), 0);
+	assert_null(server_tcb());
+	assert_int_equal(CTR->rst_rx, 1);
+	assert_int_equal(CTR->s_completed, 1);
+	assert_int_equal(CTR->s_failed, 0);
+	/* a second connection reset while the program still waits: failed */
+	uint32_t iss2 = server_syn(irs + 5000, 1460, 7, 65535);
+	TO_SERVER(.seq = irs + 5001, .ack = iss2 + 1, .flags = TH_ACK, .wnd = 512);
+	TO_SERVER(.seq = irs + 5001, .flags = TH_RST);
+	assert_int_equal(CTR->s_failed, 1);
+	assert_int_equal(CTR->s_fail[TENG_REASON_RESET], 1);
+	assert_int_equal(CTR->s_completed, 1);
+}
+
 static void test_fin_before_recv_done(void **state)
 {
 	(void)state;
@@ -338,6 +380,7 @@ int main(void)
 		FSM_TEST(test_simultaneous_close),
 		FSM_TEST(test_passive_close),
 		FSM_TEST(test_server_close_paths),
+		FSM_TEST(test_last_ack_reset),
 		FSM_TEST(test_fin_before_recv_done),
 		FSM_TEST(test_idle_timeout_established),
 		FSM_TEST(test_idle_timeout_syn_sent),
