@@ -36,6 +36,8 @@ struct seg {
 	uint8_t slot;   /* port slot it came in on */
 	const uint8_t *opt;
 	uint32_t optlen;
+	uint32_t tslot; /* client role: its tuple's slot, or UINT32_MAX (rx_locate) */
+	uint32_t hidx;  /* else the server hash bucket, or UINT32_MAX */
 };
 
 static inline struct tcb *tcb_of(struct worker *w, uint32_t id)

@@ -214,6 +214,7 @@ int worker_init(struct worker *w, const struct teng_plan *plan, uint32_t index,
 {
 	w->index = index;
 	w->ncores = plan->cores;
+	w->ncores_m = w->ncores > 1 ? UINT64_MAX / w->ncores + 1 : 0;
 	w->lcore = lcore;
 	w->socket = (int)rte_lcore_to_socket_id(lcore);
 	w->ctl = ctl;
@@ -524,8 +525,10 @@ bad:
 	return -1;
 }
 
-/* The client TCB a segment's tuple maps to, found by arithmetic on the
- * tuple alone (not checked against the TCB). */
+#define TSLOT_NONE UINT32_MAX
+
+/* The slot in the connection table's tuple array of the client tuple a
+ * segment is addressed to, or TSLOT_NONE (not one of this core's). */
 static uint32_t client_slot(const struct worker *w, const struct seg *s)
 {
 	uint32_t ip = rte_be_to_cpu_32(s->ip->dst_addr);
@@ -536,17 +539,21 @@ static uint32_t client_slot(const struct worker *w, const struct seg *s)
 		    port - wp->port_lo >= wp->port_n)
 			continue;
 		uint64_t tuple = (uint64_t)(ip - wp->ip_lo) * wp->port_n + (port - wp->port_lo);
-		if (tuple % w->ncores != w->index)
-			return TCB_NIL;
-		return conn_tuple_get(&w->ct, wp->base + (uint32_t)(tuple / w->ncores));
+		uint32_t slot;
+		if (tuple_split(w, tuple, &slot) != w->index)
+			return TSLOT_NONE;
+		return wp->base + slot;
 	}
-	return TCB_NIL;
+	return TSLOT_NONE;
 }
 
-/* The client TCB a segment is for, or its tuple's TIME_WAIT (TW_TAG). */
+/* The client TCB a segment is for, or its tuple's TIME_WAIT (TW_TAG).
+ * s->tslot is the tuple's slot, found by rx_prefetch. */
 static uint32_t client_lookup(struct worker *w, const struct seg *s)
 {
-	uint32_t id = client_slot(w, s);
+	if (s->tslot == TSLOT_NONE)
+		return TCB_NIL;
+	uint32_t id = conn_tuple_get(&w->ct, s->tslot);
 	if (id == TCB_NIL || tw_tagged(id))
 		return id;
 	const struct tcb *t = tcb_of(w, id);
@@ -648,16 +655,35 @@ static uint32_t rx_lookup(struct worker *w, const struct seg *s, int *l)
 	return TCB_NIL;
 }
 
-/* Start loading the TCB a segment is most likely for, touching only
- * the tables (the tuple slot, the hash bucket's first entry). */
+/* Where the TCB a segment is most likely for is found: for the client
+ * role its tuple's slot (s->tslot, kept for rx_lookup), else the server
+ * hash bucket (s->hidx); the entry is prefetched (rx_prefetch loads it
+ * once it has arrived). */
+static inline void rx_locate(struct worker *w, struct seg *s)
+{
+	s->tslot = TSLOT_NONE;
+	s->hidx = TSLOT_NONE;
+	if (w->client_on && s->slot == w->role_port[ROLE_CLIENT])
+		s->tslot = client_slot(w, s);
+	if (s->tslot != TSLOT_NONE) {
+		if (s->tslot < w->ct.ntuples)
+			rte_prefetch0(&w->ct.tuple[s->tslot]);
+	} else if (w->server_on && s->slot == w->role_port[ROLE_SERVER]) {
+		s->hidx = conn_hash4(s->ip->src_addr, s->th->src_port, s->ip->dst_addr,
+				     s->th->dst_port) & w->ct.hash_mask;
+		rte_prefetch0(&w->ct.hash[s->hidx]);
+	}
+}
+
+/* Start loading the TCB a located segment is most likely for (the
+ * tuple slot's, or the hash bucket's first entry). */
 static inline void rx_prefetch(struct worker *w, const struct seg *s)
 {
 	uint32_t id = TCB_NIL;
-	if (w->server_on && s->slot == w->role_port[ROLE_SERVER])
-		id = w->ct.hash[conn_hash4(s->ip->src_addr, s->th->src_port, s->ip->dst_addr,
-					   s->th->dst_port) & w->ct.hash_mask];
-	else if (w->client_on && s->slot == w->role_port[ROLE_CLIENT])
-		id = client_slot(w, s);
+	if (s->tslot != TSLOT_NONE)
+		id = conn_tuple_get(&w->ct, s->tslot);
+	else if (s->hidx != TSLOT_NONE)
+		id = w->ct.hash[s->hidx];
 	if (!(id & TW_TAG)) /* neither TCB_NIL nor TIME_WAIT */
 		rte_prefetch0(tcb_of(w, id));
 }
@@ -665,15 +691,13 @@ static inline void rx_prefetch(struct worker *w, const struct seg *s)
 /* The second half: the connection, then TCP. The lookup is made again
  * here, because an earlier segment of the same burst may have opened or
  * closed this connection; after rx_prefetch it hits the cache. */
-static void rx_segment(struct worker *w, struct rte_mbuf *m, struct seg *s)
+static void rx_segment(struct worker *w, struct seg *s)
 {
 	int l;
 	uint32_t id = rx_lookup(w, s, &l);
 	if (unlikely(tw_tagged(id))) {
-		if (tw_input(w, s, id & ~TW_TAG)) {
-			rte_pktmbuf_free(m);
+		if (tw_input(w, s, id & ~TW_TAG))
 			return;
-		}
 		id = TCB_NIL; /* gone, or a SYN reusing the tuple */
 	}
 	if (id == TCB_NIL) {
@@ -698,7 +722,6 @@ static void rx_segment(struct worker *w, struct rte_mbuf *m, struct seg *s)
 	} else {
 		tcp_input(w, tcb_of(w, id), s);
 	}
-	rte_pktmbuf_free(m);
 }
 
 int worker_rx(struct worker *w, uint8_t slot, struct rte_mbuf *m)
@@ -706,27 +729,41 @@ int worker_rx(struct worker *w, uint8_t slot, struct rte_mbuf *m)
 	struct seg s;
 	if (!rx_parse(w, slot, m, &s))
 		return 0;
-	rx_segment(w, m, &s);
+	rx_locate(w, &s);
+	rx_segment(w, &s);
+	rte_pktmbuf_free(m);
 	return 1;
 }
 
-/* A burst: parse every frame and look up its connection, prefetch the
- * TCBs, then run TCP on each in order, so the TCB misses overlap. */
+/* A burst in three passes, so the cache misses of its frames overlap:
+ * parse every frame and prefetch its table entry (rx_locate), then load
+ * the entries and prefetch the TCBs, then run TCP on each in order. Each
+ * frame is freed as soon as TCP is done with it: the next segment sent
+ * takes that mbuf back from the pool's cache while it is still hot (a
+ * bulk free at the end of the burst measured slower). */
 static void worker_rx_burst(struct worker *w, uint8_t slot, struct rte_mbuf **pkts, uint16_t n)
 {
 	struct seg segs[RX_BURST];
 	struct rte_mbuf *ms[RX_BURST];
 	uint16_t k = 0;
+	for (uint16_t i = 0; i < n && i < 3; i++)
+		rte_prefetch0(pkts[i]);
 	for (uint16_t i = 0; i < n; i++) {
+		if (i + 3 < n)
+			rte_prefetch0(pkts[i + 3]);
 		if (i + 1 < n)
 			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 1], void *));
 		if (!rx_parse(w, slot, pkts[i], &segs[k]))
 			continue;
-		rx_prefetch(w, &segs[k]);
+		rx_locate(w, &segs[k]);
 		ms[k++] = pkts[i];
 	}
 	for (uint16_t i = 0; i < k; i++)
-		rx_segment(w, ms[i], &segs[i]);
+		rx_prefetch(w, &segs[i]);
+	for (uint16_t i = 0; i < k; i++) {
+		rx_segment(w, &segs[i]);
+		rte_pktmbuf_free(ms[i]);
+	}
 }
 
 static double phase_elapsed(const struct worker *w)

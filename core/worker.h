@@ -147,6 +147,7 @@ struct worker {
 	struct worker_template templates[TENG_MAX_TEMPLATES];
 	struct worker_listener listeners[TENG_MAX_LISTENERS];
 	uint32_t ncores, index;      /* tuple t belongs to core t % ncores */
+	uint64_t ncores_m;           /* 2^64 / ncores + 1: tuple_split without a division */
 	uint32_t nconn;              /* connections opened here: the next's number */
 
 	/* SYN cookies (syncookie.h): server connections in SYN_RCVD, the
@@ -246,6 +247,24 @@ int worker_rx(struct worker *w, uint8_t slot, struct rte_mbuf *m);
 void worker_clock(struct worker *w, uint64_t tsc);
 void worker_timers(struct worker *w);
 void worker_tx_flush(struct worker *w);
+/* Tuple t of a pool: the core that owns it (returned) and its slot on
+ * that core (t / ncores), by a multiplication (Lemire's fastmod, exact
+ * for every 32-bit t): this runs twice per received client segment. */
+static inline uint32_t tuple_split(const struct worker *w, uint64_t t, uint32_t *slot)
+{
+	if (likely(w->ncores == 1)) {
+		*slot = (uint32_t)t;
+		return 0;
+	}
+	if (unlikely(t > UINT32_MAX)) {
+		*slot = (uint32_t)(t / w->ncores);
+		return (uint32_t)(t % w->ncores);
+	}
+	uint64_t frac = w->ncores_m * t;
+	*slot = (uint32_t)(((unsigned __int128)w->ncores_m * t) >> 64);
+	return (uint32_t)(((unsigned __int128)frac * w->ncores) >> 64);
+}
+
 /* A frame into port slot's transmit ring, past impairment (tx.c). */
 void tx_ring_push(struct worker *w, uint8_t slot, struct rte_mbuf *m);
 /* 1 when new work (openings, timers) should wait: a transmit backlog
