@@ -90,8 +90,13 @@ void conn_hash_remove(struct conn_table *ct, uint32_t id)
 uint32_t conn_hash_lookup(const struct conn_table *ct, uint32_t rip,
 			  uint16_t rport, uint32_t lip, uint16_t lport)
 {
-	uint32_t id = ct->hash[conn_hash4(rip, rport, lip, lport) &
-			       ct->hash_mask];
+	return conn_hash_lookup_h(ct, conn_hash4(rip, rport, lip, lport), rip, rport, lip, lport);
+}
+
+uint32_t conn_hash_lookup_h(const struct conn_table *ct, uint32_t h, uint32_t rip,
+			    uint16_t rport, uint32_t lip, uint16_t lport)
+{
+	uint32_t id = ct->hash[h & ct->hash_mask];
 	while (id != TCB_NIL) {
 		const struct tcb *t = &ct->tcb[id];
 		if (t->rip == rip && t->lip == lip && t->rport == rport &&

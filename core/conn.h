@@ -54,6 +54,9 @@ void conn_hash_insert(struct conn_table *ct, uint32_t id);
 void conn_hash_remove(struct conn_table *ct, uint32_t id);
 uint32_t conn_hash_lookup(const struct conn_table *ct, uint32_t rip,
 			  uint16_t rport, uint32_t lip, uint16_t lport);
+/* The same with the tuple's conn_hash4 h already computed. */
+uint32_t conn_hash_lookup_h(const struct conn_table *ct, uint32_t h, uint32_t rip,
+			    uint16_t rport, uint32_t lip, uint16_t lport);
 
 /* Client connections by tuple slot. */
 static inline uint32_t conn_tuple_get(const struct conn_table *ct, uint32_t slot)

@@ -38,6 +38,7 @@ struct seg {
 	uint32_t optlen;
 	uint32_t tslot; /* client role: its tuple's slot, or UINT32_MAX (rx_locate) */
 	uint32_t hidx;  /* else the server hash bucket, or UINT32_MAX */
+	uint32_t hash;  /* with hidx: the four-tuple's conn_hash4 */
 };
 
 static inline struct tcb *tcb_of(struct worker *w, uint32_t id)

@@ -4,6 +4,7 @@
 
 #include <rte_byteorder.h>
 #include <rte_mbuf.h>
+#include <rte_prefetch.h>
 
 #include "hdr.h"
 #include "seq.h"
@@ -30,7 +31,7 @@ uint32_t tw_size(uint32_t time_wait_ms, double rate_per_core, uint64_t tcbs)
 
 uint64_t tw_bytes(uint32_t cap)
 {
-	return (uint64_t)cap * (sizeof(struct tw_entry) + sizeof(uint32_t));
+	return (uint64_t)cap * (sizeof(struct tw_entry) + TW_HASH_PER_ENTRY * sizeof(uint32_t));
 }
 
 int tw_init(struct tw_table *tt, uint32_t cap, uint32_t ms, tw_alloc_fn alloc, int socket)
@@ -41,14 +42,14 @@ int tw_init(struct tw_table *tt, uint32_t cap, uint32_t ms, tw_alloc_fn alloc, i
 	if (cap & (cap - 1))
 		return -1;
 	tt->e = alloc(cap, sizeof(struct tw_entry), socket);
-	tt->hash = alloc(cap, sizeof(uint32_t), socket);
+	tt->hash = alloc((size_t)cap * TW_HASH_PER_ENTRY, sizeof(uint32_t), socket);
 	if (tt->e == NULL || tt->hash == NULL)
 		return -1;
-	memset(tt->hash, 0xff, sizeof(uint32_t) * cap);
+	memset(tt->hash, 0xff, sizeof(uint32_t) * cap * TW_HASH_PER_ENTRY);
 	for (uint32_t i = 0; i < cap; i++)
 		tt->e[i].role = TW_FREE;
 	tt->cap = cap;
-	tt->hash_mask = cap - 1;
+	tt->hash_mask = cap * TW_HASH_PER_ENTRY - 1;
 	tt->ms = ms;
 	return 0;
 }
@@ -66,6 +67,17 @@ static inline uint32_t *bucket(struct tw_table *tt, uint32_t rip, uint16_t rport
 			       uint16_t lport)
 {
 	return &tt->hash[conn_hash4(rip, rport, lip, lport) & tt->hash_mask];
+}
+
+/* The bucket of the entry TW_PREFETCH_AHEAD places from the tail: it is
+ * the next to go (evicted or swept), and its removal walks that bucket,
+ * a miss in a large table. */
+#define TW_PREFETCH_AHEAD 8
+static inline void prefetch_tail(struct tw_table *tt)
+{
+	const struct tw_entry *e = &tt->e[(tt->tail + TW_PREFETCH_AHEAD) & (tt->cap - 1)];
+	if (e->role == ROLE_SERVER)
+		rte_prefetch0(bucket(tt, e->rip, e->rport, e->lip, e->lport));
 }
 
 void tw_remove(struct tw_table *tt, struct conn_table *ct, uint32_t i)
@@ -104,6 +116,7 @@ uint32_t tw_add(struct tw_table *tt, struct conn_table *ct, const struct tw_entr
 		tt->tail++;
 		*evicted = 1;
 	}
+	prefetch_tail(tt);
 	uint32_t i = tt->head++ & (tt->cap - 1);
 	struct tw_entry *e = &tt->e[i];
 	*e = *src;
@@ -141,12 +154,12 @@ int tw_expired(struct tw_table *tt, struct conn_table *ct, uint32_t i, uint32_t 
 	return 1;
 }
 
-uint32_t tw_lookup(struct tw_table *tt, struct conn_table *ct, uint32_t rip, uint16_t rport,
-		   uint32_t lip, uint16_t lport, uint32_t now)
+uint32_t tw_lookup(struct tw_table *tt, struct conn_table *ct, uint32_t h, uint32_t rip,
+		   uint16_t rport, uint32_t lip, uint16_t lport, uint32_t now)
 {
 	if (tt->live == 0)
 		return TW_NIL;
-	for (uint32_t i = *bucket(tt, rip, rport, lip, lport); i != TW_NIL; i = tt->e[i].hnext) {
+	for (uint32_t i = tt->hash[h & tt->hash_mask]; i != TW_NIL; i = tt->e[i].hnext) {
 		const struct tw_entry *e = &tt->e[i];
 		if (e->rip == rip && e->lip == lip && e->rport == rport && e->lport == lport)
 			return tw_expired(tt, ct, i, now) ? TW_NIL : i;

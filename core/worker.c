@@ -634,15 +634,18 @@ out:
 /* The TCB a parsed segment is for (TCB_NIL: none; TW_TAG | entry: a
  * tuple in TIME_WAIT); l gets the listener for a segment to a server
  * address, else -1. */
-static uint32_t rx_lookup(struct worker *w, const struct seg *s, int *l)
+static uint32_t rx_lookup(struct worker *w, struct seg *s, int *l)
 {
 	*l = -1;
 	if (w->server_on && s->slot == w->role_port[ROLE_SERVER] &&
 	    (*l = listener_of(w, s)) >= 0) {
-		uint32_t id = conn_hash_lookup(&w->ct, s->ip->src_addr, s->th->src_port,
-					       s->ip->dst_addr, s->th->dst_port);
+		if (unlikely(s->hidx == TSLOT_NONE)) /* rx_locate took it for a client's */
+			s->hash = conn_hash4(s->ip->src_addr, s->th->src_port, s->ip->dst_addr,
+					     s->th->dst_port);
+		uint32_t id = conn_hash_lookup_h(&w->ct, s->hash, s->ip->src_addr, s->th->src_port,
+						 s->ip->dst_addr, s->th->dst_port);
 		if (id == TCB_NIL && unlikely(w->timewait.live)) {
-			uint32_t i = tw_lookup(&w->timewait, &w->ct, s->ip->src_addr,
+			uint32_t i = tw_lookup(&w->timewait, &w->ct, s->hash, s->ip->src_addr,
 					       s->th->src_port, s->ip->dst_addr, s->th->dst_port,
 					       w->now_ms);
 			if (i != TW_NIL)
@@ -669,9 +672,13 @@ static inline void rx_locate(struct worker *w, struct seg *s)
 		if (s->tslot < w->ct.ntuples)
 			rte_prefetch0(&w->ct.tuple[s->tslot]);
 	} else if (w->server_on && s->slot == w->role_port[ROLE_SERVER]) {
-		s->hidx = conn_hash4(s->ip->src_addr, s->th->src_port, s->ip->dst_addr,
-				     s->th->dst_port) & w->ct.hash_mask;
+		s->hash = conn_hash4(s->ip->src_addr, s->th->src_port, s->ip->dst_addr,
+				     s->th->dst_port);
+		s->hidx = s->hash & w->ct.hash_mask;
 		rte_prefetch0(&w->ct.hash[s->hidx]);
+		/* a SYN of a new connection is looked up in TIME_WAIT too */
+		if ((s->flags & TH_SYN) && unlikely(w->timewait.live))
+			rte_prefetch0(tw_bucket(&w->timewait, s->hash));
 	}
 }
 

@@ -44,7 +44,8 @@ static struct tw_entry client_entry(uint32_t slot)
 static uint32_t find(struct tw_table *tt, struct conn_table *ct, uint32_t k, uint32_t now)
 {
 	struct tw_entry e = server_entry(k);
-	return tw_lookup(tt, ct, e.rip, e.rport, e.lip, e.lport, now);
+	return tw_lookup(tt, ct, conn_hash4(e.rip, e.rport, e.lip, e.lport), e.rip, e.rport, e.lip,
+			 e.lport, now);
 }
 
 static void test_table(void **state)
