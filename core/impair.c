@@ -32,6 +32,7 @@
 #include <rte_ip.h>
 #include <rte_malloc.h>
 #include <rte_mbuf.h>
+#include <rte_prefetch.h>
 
 #include "impair.h"
 #include "tcp.h"
@@ -251,6 +252,11 @@ void impair_mark(struct worker *w, const struct tcb *t)
 	struct impair *im = w->imp;
 	uint32_t n = im->nsent[tcb_id(w, t)]++;
 	im->key = impair_key(im->rng, t->role, t->lip, t->rip, t->lport, t->rport, n) | 1;
+}
+
+void impair_prefetch(struct worker *w, uint32_t id)
+{
+	rte_prefetch0(&w->imp->nsent[id]);
 }
 
 void impair_reset(struct worker *w, uint32_t id)

@@ -151,6 +151,9 @@ void impair_fini(struct worker *w);
  * cookie) is keyed by its own tuple and flags. */
 struct tcb;
 void impair_mark(struct worker *w, const struct tcb *t);
+/* Connection id is about to be worked on (its TCB is prefetched): its
+ * frame count too. */
+void impair_prefetch(struct worker *w, uint32_t id);
 /* TCB id starts a new connection: its frame numbers restart at 0. */
 void impair_reset(struct worker *w, uint32_t id);
 /* tx_push's path when w->imp is set: decide, then drop, hold or send. */

@@ -70,7 +70,7 @@ struct tcb {
 			       * segment carries them; TS.Recent is w->ts_recent[id] */
 	uint8_t sack_ok : 1;  /* both SYNs carried SACK-permitted (RFC 2018): we
 			       * send SACK blocks and keep a scoreboard (w->sack_sb[id]) */
-	uint8_t spare : 1;
+	uint8_t sb_used : 1;  /* its SACK scoreboard was written (tcp_sack_sb_mut) */
 	uint8_t role : 1;     /* enum tcb_role */
 	uint8_t dupacks : 2;  /* duplicate ACKs in a row, 0-2; DUPACKS_RECOVERY: in fast recovery */
 	uint8_t wnd_log : 5;  /* log2 of the largest window the peer offered, rounded up

@@ -91,14 +91,16 @@ static void halve(struct tcb *t)
 
 /* SACK scoreboard (tcp_rtx.h). */
 
+const struct sack_sb tcp_sack_none;
+
 void tcp_sack_reset(struct worker *w, struct tcb *t)
 {
-	/* The table's pages are anonymous memory (worker.c): a scoreboard no
-	 * loss ever touched is only read here, so an idle connection costs
-	 * no memory for it. All zero is empty. */
-	struct sack_sb *sb = tcp_sack_sb(w, t);
-	if (sb->n || sb->valid)
-		memset(sb, 0, sizeof(*sb));
+	/* Nothing is touched: the scoreboard is emptied when first written
+	 * (tcp_sack_sb_mut). The table's pages are anonymous memory
+	 * (worker.c), so a connection that meets no loss costs neither a
+	 * cache miss nor a page for it. */
+	(void)w;
+	t->sb_used = 0;
 }
 
 static inline void sb_set_high(struct sack_sb *sb, uint32_t seq)
@@ -158,7 +160,7 @@ static void sb_add(struct sack_sb *sb, uint32_t lo, uint32_t hi)
 void tcp_sack_input(struct worker *w, struct tcb *t, uint32_t ack, const uint32_t *lo,
 		    const uint32_t *hi, uint32_t n)
 {
-	struct sack_sb *sb = tcp_sack_sb(w, t);
+	struct sack_sb *sb = tcp_sack_sb_mut(w, t);
 	uint32_t base = SEQ_GT(ack, t->snd_una) ? ack : t->snd_una;
 	sb_trim(sb, base);
 	for (uint32_t k = 0; k < n; k++) {
@@ -205,7 +207,7 @@ uint32_t tcp_sack_bytes(struct worker *w, const struct tcb *t)
  * resent. 0 when there is no such hole. */
 static int sack_rtx_hole(struct worker *w, struct tcb *t)
 {
-	struct sack_sb *sb = tcp_sack_sb(w, t);
+	const struct sack_sb *sb = tcp_sack_sb(w, t);
 	uint32_t start = sb->valid && SEQ_GT(sb->high_rxt, t->snd_una) ? sb->high_rxt : t->snd_una;
 	for (uint32_t k = 0; k < sb->n; k++) {
 		if (SEQ_LEQ(sb->hi[k], start))
@@ -214,7 +216,7 @@ static int sack_rtx_hole(struct worker *w, struct tcb *t)
 			uint32_t len = sb->lo[k] - start;
 			if (len > t->mss)
 				len = t->mss;
-			sb_set_high(sb, start + len);
+			sb_set_high(tcp_sack_sb_mut(w, t), start + len);
 			tcp_send_range(w, t, start, len);
 			return 1;
 		}
@@ -228,7 +230,7 @@ static int sack_rtx_hole(struct worker *w, struct tcb *t)
  * information, NewReno's resend of snd_una applies. */
 static int sack_partial(struct worker *w, struct tcb *t)
 {
-	struct sack_sb *sb = tcp_sack_sb(w, t);
+	const struct sack_sb *sb = tcp_sack_sb(w, t);
 	if (sb->n == 0 && (!sb->valid || SEQ_LEQ(sb->high_rxt, t->snd_una)))
 		return 0;
 	if (sack_rtx_hole(w, t))
@@ -245,8 +247,8 @@ void tcp_cc_ack(struct worker *w, struct tcb *t, uint32_t acked, uint32_t tsecr)
 	if (!sampled && tsecr && (int32_t)(w->now_ms - tsecr) >= 0)
 		rtt_sample(t, w->now_ms - tsecr);
 	t->retries = 0; /* RFC 6298 5.7 */
-	if (t->sack_ok)
-		sb_trim(tcp_sack_sb(w, t), t->snd_una); /* empty once all is acknowledged */
+	if (t->sb_used) /* empty once all is acknowledged */
+		sb_trim(&w->sack_sb[tcb_id(w, t)], t->snd_una);
 	if (t->dupacks == DUPACKS_RECOVERY) {
 		if (SEQ_GEQ(t->snd_una, t->rtt_seq)) {
 			/* full ACK: recovery ends, the window deflates (RFC 6582 3.2 (3)) */
@@ -299,12 +301,11 @@ void tcp_cc_dupack(struct worker *w, struct tcb *t)
 	t->dupacks = DUPACKS_RECOVERY;
 	w->ctr->fast_retransmits++;
 	if (t->sack_ok) {
-		struct sack_sb *sb = tcp_sack_sb(w, t);
-		sb_set_high(sb, t->snd_una);
+		sb_set_high(tcp_sack_sb_mut(w, t), t->snd_una);
 		if (!sack_rtx_hole(w, t)) { /* no blocks yet: snd_una's segment */
 			tcp_send_una(w, t);
 			uint32_t end = t->snd_una + t->mss;
-			sb_set_high(sb, SEQ_GT(end, t->snd_end) ? t->snd_end : end);
+			sb_set_high(tcp_sack_sb_mut(w, t), SEQ_GT(end, t->snd_end) ? t->snd_end : end);
 		}
 	} else {
 		tcp_send_una(w, t);
@@ -342,7 +343,7 @@ int tcp_rtx_expire(struct worker *w, struct tcb *t)
 	t->dupacks = 0;
 	t->snd_nxt = t->snd_una;
 	if (t->sack_ok) /* the resend skips what is SACKed (tcp_output) */
-		sb_set_high(tcp_sack_sb(w, t), t->snd_una);
+		sb_set_high(tcp_sack_sb_mut(w, t), t->snd_una);
 	if (SEQ_LEQ(t->snd_una, t->snd_end))
 		t->flags &= (uint8_t)~TF_FIN_SENT; /* the FIN goes again too */
 	tcp_output(w, t);

@@ -69,9 +69,23 @@ struct sack_sb {
 	uint8_t pad[2];
 };
 
-static inline struct sack_sb *tcp_sack_sb(struct worker *w, const struct tcb *t)
+/* A connection's scoreboard, to read: an empty one until it was first
+ * written (tcb.sb_used), so the side table is touched only by
+ * connections that met loss (a TCB is zero when allocated). */
+extern const struct sack_sb tcp_sack_none;
+static inline const struct sack_sb *tcp_sack_sb(struct worker *w, const struct tcb *t)
 {
-	return &w->sack_sb[tcb_id(w, t)];
+	return t->sb_used ? &w->sack_sb[tcb_id(w, t)] : &tcp_sack_none;
+}
+/* ... and to write: emptied on its first write. */
+static inline struct sack_sb *tcp_sack_sb_mut(struct worker *w, struct tcb *t)
+{
+	struct sack_sb *sb = &w->sack_sb[tcb_id(w, t)];
+	if (!t->sb_used) {
+		*sb = tcp_sack_none;
+		t->sb_used = 1;
+	}
+	return sb;
 }
 /* A new SACK connection (both SYNs offered it): an empty scoreboard. */
 void tcp_sack_reset(struct worker *w, struct tcb *t);

@@ -311,7 +311,7 @@ int worker_init(struct worker *w, const struct teng_plan *plan, uint32_t index,
 	/* SACK scoreboards per connection, only when SACK is offered */
 	if (plan->tcp.sack) {
 		/* Anonymous memory, zero until written: only the scoreboards
-		 * loss recovery writes take pages (tcp_sack_reset reads). */
+		 * loss recovery writes take pages (tcp_sack_sb_mut). */
 		w->sack_sb_bytes = (size_t)size * sizeof(struct sack_sb);
 		w->sack_sb = mmap(NULL, w->sack_sb_bytes, PROT_READ | PROT_WRITE,
 				  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -691,8 +691,11 @@ static inline void rx_prefetch(struct worker *w, const struct seg *s)
 		id = conn_tuple_get(&w->ct, s->tslot);
 	else if (s->hidx != TSLOT_NONE)
 		id = w->ct.hash[s->hidx];
-	if (!(id & TW_TAG)) /* neither TCB_NIL nor TIME_WAIT */
+	if (!(id & TW_TAG)) { /* neither TCB_NIL nor TIME_WAIT */
 		rte_prefetch0(tcb_of(w, id));
+		if (unlikely(w->imp != NULL))
+			impair_prefetch(w, id);
+	}
 }
 
 /* The second half: the connection, then TCP. The lookup is made again

@@ -325,9 +325,16 @@ static void test_sack_recovery_holes(void **state)
 	struct tcb *t = client_tcb();
 	const uint32_t s = iss + 1;
 	uint32_t lo[3], hi[3];
+	/* no loss yet: the scoreboard's side table not touched (reads see
+	 * an empty one) */
+	assert_false(t->sb_used);
+	assert_int_equal(tcp_sack_sb(F.w, t)->n, 0);
+	F.w->sack_sb[tcb_id(F.w, t)].n = 5; /* garbage a previous user left */
 #define B(k, l, h) (lo[k] = s + (l), hi[k] = s + (h))
 	B(0, 100, 200);
 	sack_client(s, lo, hi, 1);
+	assert_true(t->sb_used); /* emptied on its first write, then the block */
+	assert_int_equal(tcp_sack_sb(F.w, t)->n, 1);
 	B(0, 300, 400), B(1, 100, 200);
 	sack_client(s, lo, hi, 2);
 	assert_int_equal(out(CSLOT), 0);
