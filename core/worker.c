@@ -510,7 +510,7 @@ static int parse_tcp(struct worker *w, struct rte_mbuf *m, struct seg *s,
 	s->optlen = doff - 20;
 	/* Options are read only within the header: a list that does not
 	 * fit it is dropped here, so no later reader meets one. */
-	if (s->optlen && unlikely(tcp_opt_check(s->opt, s->optlen) < 0)) {
+	if (s->optlen && unlikely(tcp_opt_check_fast(s->opt, s->optlen) < 0)) {
 		w->ctr->drop_tcp_opt++;
 		return -1;
 	}

@@ -234,6 +234,8 @@ static int check_exact(const uint8_t *b, uint32_t len)
 	if (len)
 		memcpy(c, b, len);
 	int rc = tcp_opt_check(c, len);
+	/* the fast path (the timestamp list taken without the walk) agrees */
+	assert_int_equal(tcp_opt_check_fast(c, len), rc);
 	free(c);
 	return rc;
 }
@@ -253,6 +255,11 @@ static void test_check_shape(void **state)
 	assert_int_equal(CHECK(30, 6, 1, 2, 3, 4), 0);    /* unknown, well formed */
 	assert_int_equal(CHECK(2, 3, 5, 1), 0);           /* a known kind's wrong length */
 	assert_int_equal(CHECK(8, 10, 1, 2, 3, 4, 5, 6, 7, 8, 1, 1), 0);
+	/* the timestamp list as sent with every segment (the fast path), and
+	 * twelve bytes that only look like it */
+	assert_int_equal(CHECK(1, 1, 8, 10, 1, 2, 3, 4, 5, 6, 7, 8), 0);
+	assert_int_equal(CHECK(1, 1, 8, 11, 1, 2, 3, 4, 5, 6, 7, 8), -1);
+	assert_int_equal(CHECK(1, 1, 8, 1, 1, 2, 3, 4, 5, 6, 7, 8), -1);
 	/* length 0 or 1 */
 	assert_int_equal(CHECK(2, 0, 5, 0xb4), -1);
 	assert_int_equal(CHECK(30, 1, 0, 0), -1);
