@@ -177,32 +177,39 @@ static void test_passive_close(void **state)
 	assert_int_equal(CTR->c_bytes_tx, 300);
 }
 
+/* A server {RECV_BYTES 10, RECV_EOF, SEND 40, CLOSE} driven to LAST_ACK:
+ * the client sends 10 bytes and half-closes, the server answers and
+ * closes. The peer's ISS is LA_IRS; returns our ISS, *resp the response. */
+#define LA_IRS 777u
+static uint32_t server_to_last_ack(uint32_t *resp)
+{
+	struct teng_plan *p = plan_new();
+	*resp = plan_bytes(p, 40, 23);
+	PROG_SERVER(p, OP(RECV_BYTES, 10), OP(RECV_EOF, 0),
+	     OP(SEND, *resp), OP(CLOSE, 0), OP(END, 0));
+	fx_start(p);
+	uint32_t iss = server_syn(LA_IRS, 1460, 7, 65535);
+	TO_SERVER(.seq = LA_IRS + 1, .ack = iss + 1, .flags = TH_ACK, .wnd = 512);
+	struct tcb *t = server_tcb();
+	TO_SERVER(.seq = LA_IRS + 1, .ack = iss + 1, .flags = TH_ACK, .wnd = 512,
+		  .data = "0123456789", .len = 10);
+	check_seg(out1(SSLOT), TH_ACK, iss + 1, LA_IRS + 11);
+	assert_int_equal(t->state, TCP_ESTABLISHED);
+	TO_SERVER(.seq = LA_IRS + 11, .ack = iss + 1, .flags = TH_ACK | TH_FIN,
+		  .wnd = 512);
+	struct pkt *r = out1(SSLOT);
+	check_seg(r, TH_ACK | TH_PSH | TH_FIN, iss + 1, LA_IRS + 12);
+	assert_int_equal(r->len, 40);
+	assert_memory_equal(r->data, payload_of(*resp), 40);
+	assert_int_equal(t->state, TCP_LAST_ACK);
+	return iss;
+}
+
 static void test_server_close_paths(void **state)
 {
 	(void)state;
-	/* server {RECV_BYTES 10, RECV_EOF, SEND, CLOSE}: the client half-
-	 * closes, the server answers and closes: LAST_ACK */
-	struct teng_plan *p = plan_new();
-	uint32_t resp = plan_bytes(p, 40, 23);
-	PROG_SERVER(p, OP(RECV_BYTES, 10), OP(RECV_EOF, 0),
-	     OP(SEND, resp), OP(CLOSE, 0), OP(END, 0));
-	fx_start(p);
-	const uint32_t irs = 777;
-	uint32_t iss = server_syn(irs, 1460, 7, 65535);
-	TO_SERVER(.seq = irs + 1, .ack = iss + 1, .flags = TH_ACK, .wnd = 512);
-	struct tcb *t = server_tcb();
-	TO_SERVER(.seq = irs + 1, .ack = iss + 1, .flags = TH_ACK, .wnd = 512,
-		  .data = "0123456789", .len = 10);
-	check_seg(out1(SSLOT), TH_ACK, iss + 1, irs + 11);
-	assert_int_equal(t->state, TCP_ESTABLISHED);
-	TO_SERVER(.seq = irs + 11, .ack = iss + 1, .flags = TH_ACK | TH_FIN,
-		  .wnd = 512);
-	struct pkt *r = out1(SSLOT);
-	check_seg(r, TH_ACK | TH_PSH | TH_FIN, iss + 1, irs + 12);
-	assert_int_equal(r->len, 40);
-	assert_memory_equal(r->data, payload_of(resp), 40);
-	assert_int_equal(t->state, TCP_LAST_ACK);
-	TO_SERVER(.seq = irs + 12, .ack = iss + 42, .flags = TH_ACK, .wnd = 512);
+	uint32_t resp, iss = server_to_last_ack(&resp);
+	TO_SERVER(.seq = LA_IRS + 12, .ack = iss + 42, .flags = TH_ACK, .wnd = 512);
 	assert_int_equal(out(SSLOT), 0);
 	assert_null(server_tcb());
 	assert_int_equal(CTR->s_accepted, 1);
@@ -219,35 +226,22 @@ static void test_last_ack_reset(void **state)
 	 * FIN. Both FINs passed and the program got all it expected, so
 	 * the connection is closed without an error (RFC 9293 3.10.7.4) and
 	 * counts as completed; before LAST_ACK the same RST is a failure. */
-	struct teng_plan *p = plan_new();
-	uint32_t resp = plan_bytes(p, 40, 23);
-	PROG_SERVER(p, OP(RECV_BYTES, 10), OP(RECV_EOF, 0),
-	     OP(SEND, resp), OP(CLOSE, 0), OP(END, 0));
-	fx_start(p);
-	const uint32_t irs = 777;
-	uint32_t iss = server_syn(irs, 1460, 7, 65535);
-	TO_SERVER(.seq = irs + 1, .ack = iss + 1, .flags = TH_ACK, .wnd = 512);
+	uint32_t resp, iss = server_to_last_ack(&resp);
 	struct tcb *t = server_tcb();
-	TO_SERVER(.seq = irs + 1, .ack = iss + 1, .flags = TH_ACK, .wnd = 512,
-		  .data = "0123456789", .len = 10);
-	assert_non_null(out1(SSLOT));
-	TO_SERVER(.seq = irs + 11, .ack = iss + 1, .flags = TH_ACK | TH_FIN, .wnd = 512);
-	assert_non_null(out1(SSLOT));
-	assert_int_equal(t->state, TCP_LAST_ACK);
 	/* not at RCV.NXT: a challenge ACK, still LAST_ACK */
-	TO_SERVER(.seq = irs + 13, .flags = TH_RST);
-	check_seg(out1(SSLOT), TH_ACK, iss + 42, irs + 12);
+	TO_SERVER(.seq = LA_IRS + 13, .flags = TH_RST);
+	check_seg(out1(SSLOT), TH_ACK, iss + 42, LA_IRS + 12);
 	assert_int_equal(t->state, TCP_LAST_ACK);
-	TO_SERVER(.seq = irs + 12, .flags = TH_RST);
+	TO_SERVER(.seq = LA_IRS + 12, .flags = TH_RST);
 	assert_int_equal(out(SSLOT), 0);
 	assert_null(server_tcb());
 	assert_int_equal(CTR->rst_rx, 1);
 	assert_int_equal(CTR->s_completed, 1);
 	assert_int_equal(CTR->s_failed, 0);
 	/* a second connection reset while the program still waits: failed */
-	uint32_t iss2 = server_syn(irs + 5000, 1460, 7, 65535);
-	TO_SERVER(.seq = irs + 5001, .ack = iss2 + 1, .flags = TH_ACK, .wnd = 512);
-	TO_SERVER(.seq = irs + 5001, .flags = TH_RST);
+	uint32_t iss2 = server_syn(LA_IRS + 5000, 1460, 7, 65535);
+	TO_SERVER(.seq = LA_IRS + 5001, .ack = iss2 + 1, .flags = TH_ACK, .wnd = 512);
+	TO_SERVER(.seq = LA_IRS + 5001, .flags = TH_RST);
 	assert_int_equal(CTR->s_failed, 1);
 	assert_int_equal(CTR->s_fail[TENG_REASON_RESET], 1);
 	assert_int_equal(CTR->s_completed, 1);
