@@ -371,4 +371,11 @@ static int fx_teardown(void **state)
 /* Segments in and out, and connection set-up. */
 #include "fsm_seg.h"
 
+/* Run the timers at ms: nothing is sent on slot. */
+#define SILENT(slot, ms)                                                \
+	do {                                                            \
+		run_timers_at(ms);                                      \
+		assert_int_equal(out(slot), 0);                         \
+	} while (0)
+
 #endif

@@ -12,11 +12,6 @@
 
 static const uint32_t IRS = 0x70000000u;
 
-#define SILENT(slot, ms)                                                \
-	do {                                                            \
-		run_timers_at(ms);                                      \
-		assert_int_equal(out(slot), 0);                         \
-	} while (0)
 #define FIRES_AT(slot, ms)                                              \
 	do {                                                            \
 		SILENT(slot, (ms) - 1);                                 \

@@ -13,12 +13,6 @@
 
 static const uint32_t IRS = 0x70000000u;
 
-#define SILENT(slot, ms)                                                \
-	do {                                                            \
-		run_timers_at(ms);                                      \
-		assert_int_equal(out(slot), 0);                         \
-	} while (0)
-
 /* Nothing on slot from `from` to ms - 1 (each ms); then the timers at ms. */
 #define FIRES_AT(slot, from, ms)                                        \
 	do {                                                            \

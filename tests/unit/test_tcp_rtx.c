@@ -10,13 +10,6 @@
 
 static const uint32_t IRS = 0x60000000u;
 
-/* Run the timers at ms: nothing is sent on slot. */
-#define SILENT(slot, ms)                                                \
-	do {                                                            \
-		run_timers_at(ms);                                      \
-		assert_int_equal(out(slot), 0);                         \
-	} while (0)
-
 /* Nothing on slot up to ms - 1; then the timers at ms. */
 #define FIRES_AT(slot, ms)                                              \
 	do {                                                            \
