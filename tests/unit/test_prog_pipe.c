@@ -330,25 +330,6 @@ static void test_after_end_acked(void **state)
 	assert_int_equal(CTR->c_bytes_rx, 7);
 }
 
-/* Feed what each side sent to the other until the loopback is quiet. */
-static uint32_t pump(void)
-{
-	uint32_t total = 0, n;
-	do {
-		n = 0;
-		for (uint8_t s = 0; s < 2; s++) {
-			struct rte_mbuf *m[32];
-			uint16_t k = rte_eth_rx_burst(g_ps.dev[s], 0, m, 32);
-			for (uint16_t i = 0; i < k; i++)
-				worker_rx(F.w, s, m[i]);
-			n += k;
-		}
-		worker_tx_flush(F.w);
-		total += n;
-	} while (n > 0);
-	return total;
-}
-
 /* The worker's client pipelines 5 requests (loop of sends, then loop
  * of recvs) to its own server loop: byte-exact, no retransmission. */
 static void test_self_pipelined(void **state)
@@ -386,7 +367,7 @@ static void test_self_pipelined(void **state)
 	fx_start(p);
 	assert_int_equal(tcp_connect(F.w, F.w->now_us), 0);
 	worker_tx_flush(F.w);
-	pump();
+	loopback_pump();
 	assert_int_equal(CTR->s_requests, 6); /* 5 lines and the FIN */
 	assert_int_equal(CTR->s_bytes_rx, 5 * 8);
 	assert_int_equal(CTR->c_bytes_rx, 5 * 7);

@@ -235,25 +235,6 @@ static void test_rx_unexpected(void **state)
 	assert_int_equal(CTR->rx_unexpected, 5);
 }
 
-/* Feed what each side sent to the other until the loopback is quiet. */
-static uint32_t pump(void)
-{
-	uint32_t total = 0, n;
-	do {
-		n = 0;
-		for (uint8_t s = 0; s < 2; s++) {
-			struct rte_mbuf *m[32];
-			uint16_t k = rte_eth_rx_burst(g_ps.dev[s], 0, m, 32);
-			for (uint16_t i = 0; i < k; i++)
-				worker_rx(F.w, s, m[i]);
-			n += k;
-		}
-		worker_tx_flush(F.w);
-		total += n;
-	} while (n > 0);
-	return total;
-}
-
 static void test_self_exchange(void **state)
 {
 	(void)state;
@@ -275,7 +256,7 @@ static void test_self_exchange(void **state)
 	 * with 4000 bytes at MSS 1460: three response segments */
 	assert_int_equal(tcp_connect(F.w, F.w->now_us), 0);
 	worker_tx_flush(F.w);
-	uint32_t n = pump();
+	uint32_t n = loopback_pump();
 	assert_int_equal(CTR->c_completed, 1);
 	assert_int_equal(CTR->s_completed, 1);
 	/* SYN, SYN-ACK, ACK, req, 3 x resp (FIN on the last), the client's
@@ -288,7 +269,7 @@ static void test_self_exchange(void **state)
 		assert_int_equal(tcp_connect(F.w, F.w->now_us), 0);
 	assert_int_equal(F.w->st->c_active, 4);
 	worker_tx_flush(F.w);
-	pump();
+	loopback_pump();
 	assert_int_equal(CTR->c_completed, 5);
 	assert_int_equal(CTR->s_completed, 5);
 	assert_int_equal(CTR->c_failed + CTR->s_failed, 0);
@@ -341,7 +322,7 @@ static void test_echo_fields_self(void **state)
 	for (int i = 0; i < 3; i++)
 		assert_int_equal(tcp_connect(F.w, F.w->now_us), 0);
 	worker_tx_flush(F.w);
-	pump();
+	loopback_pump();
 	assert_int_equal(CTR->c_completed, 3);
 	assert_int_equal(CTR->s_completed, 3);
 	assert_int_equal(CTR->c_failed + CTR->s_failed, 0);
@@ -355,7 +336,7 @@ static void test_echo_fields_self(void **state)
 	op->a = (uint16_t)set; /* with its "\r\n": never equal to the line */
 	assert_int_equal(tcp_connect(F.w, F.w->now_us), 0);
 	worker_tx_flush(F.w);
-	pump();
+	loopback_pump();
 	assert_int_equal(CTR->c_failed, 1);
 	assert_int_equal(CTR->c_fail[TENG_REASON_MISMATCH], 1);
 	assert_int_equal(F.w->st->group[0].c_fail[TENG_REASON_MISMATCH], 1);
