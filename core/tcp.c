@@ -41,9 +41,7 @@ void tcp_rtx_start(struct worker *w, struct tcb *t)
 	if (!t->timing)
 		t->rtx_ms = w->now_ms;
 	uint32_t due = t->rtx_ms + tcp_rto(w, t);
-	uint32_t id = tcb_id(w, t);
-	if (!timer_armed(&w->tw, id) || SEQ_LT(due, timer_node(&w->tw, id)->expire))
-		timer_arm(&w->tw, id, due);
+	timer_arm_by(&w->tw, tcb_id(w, t), due);
 }
 
 void tcp_progress(struct worker *w, struct tcb *t)
@@ -270,16 +268,12 @@ void tcp_prog_done(struct worker *w, struct tcb *t)
 
 void tcp_delack_arm(struct worker *w, struct tcb *t)
 {
-	uint32_t id = tcb_id(w, t), due = w->now_ms + w->delack_ms;
-	if (!timer_armed(&w->tw, id) || SEQ_LT(due, timer_node(&w->tw, id)->expire))
-		timer_arm(&w->tw, id, due);
+	timer_arm_by(&w->tw, tcb_id(w, t), w->now_ms + w->delack_ms);
 }
 
 void tcp_wake_at(struct worker *w, struct tcb *t)
 {
-	uint32_t id = tcb_id(w, t);
-	if (!timer_armed(&w->tw, id) || SEQ_LT(t->wake_ms, timer_node(&w->tw, id)->expire))
-		timer_arm(&w->tw, id, t->wake_ms);
+	timer_arm_by(&w->tw, tcb_id(w, t), t->wake_ms);
 }
 
 static void tcb_release(struct worker *w, struct tcb *t)

@@ -17,10 +17,8 @@ void tcp_ka_arm(struct worker *w, struct tcb *t)
 {
 	/* The timer may stand later (a backed-off retransmission's or a
 	 * SYN's clock): the first probe must not wait for it. */
-	uint32_t id = tcb_id(w, t), due = ka_due(w, &w->ka[id]);
-	if (!timer_armed(&w->tw, id) ||
-	    SEQ_LT(due, timer_node(&w->tw, id)->expire))
-		timer_arm(&w->tw, id, due);
+	uint32_t id = tcb_id(w, t);
+	timer_arm_by(&w->tw, id, ka_due(w, &w->ka[id]));
 }
 
 void tcp_ka_start(struct worker *w, struct tcb *t)

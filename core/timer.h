@@ -49,6 +49,13 @@ static inline void timer_node_init(struct timer_wheel *tw, uint32_t id)
 
 /* (Re)arm node id to fire at tick `expire` (no earlier than now + 1). */
 void timer_arm(struct timer_wheel *tw, uint32_t id, uint32_t expire);
+/* Node id fires by `expire` at the latest: armed then, unless it is
+ * armed to fire earlier already (one timer serves several deadlines). */
+static inline void timer_arm_by(struct timer_wheel *tw, uint32_t id, uint32_t expire)
+{
+	if (!timer_armed(tw, id) || (int32_t)(expire - timer_node(tw, id)->expire) < 0)
+		timer_arm(tw, id, expire);
+}
 void timer_cancel(struct timer_wheel *tw, uint32_t id);
 /* Advance to tick `now`; write up to max expired ids to out (they are
  * unlinked). Returns how many; call again while it returns max. */

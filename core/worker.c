@@ -7,13 +7,12 @@
 #include <stdio.h>
 #include <math.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include <rte_byteorder.h>
 #include <rte_cycles.h>
 #include <rte_ethdev.h>
 #include <rte_lcore.h>
-#include <sys/mman.h>
-
 #include <rte_malloc.h>
 #include <rte_random.h>
 
@@ -548,7 +547,7 @@ static uint32_t client_slot(const struct worker *w, const struct seg *s)
 }
 
 /* The client TCB a segment is for, or its tuple's TIME_WAIT (TW_TAG).
- * s->tslot is the tuple's slot, found by rx_prefetch. */
+ * s->tslot is the tuple's slot, found by rx_locate. */
 static uint32_t client_lookup(struct worker *w, const struct seg *s)
 {
 	if (s->tslot == TSLOT_NONE)
