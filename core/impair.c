@@ -287,7 +287,7 @@ static inline uint32_t flow_of(const struct rte_ipv4_hdr *ip)
 }
 
 /* A frame no connection marked (a TIME_WAIT entry's ACK, a reset, a
- * SYN cookie): keyed by its tuple and flags (impair_own_key), and
+ * SYN cookie): keyed by its tuple and flags (impair_own_base), and
  * numbered per tuple in a table (a hash of the tuple picks the
  * counter), so that a repeated answer (the ACK of each retransmitted
  * FIN) is decided anew each time. */
@@ -295,10 +295,10 @@ static uint64_t own_key(struct impair *im, const struct rte_ipv4_hdr *ip)
 {
 	const struct rte_tcp_hdr *th =
 		(const struct rte_tcp_hdr *)((const uint8_t *)ip + rte_ipv4_hdr_len(ip));
-	uint32_t n = im->own_n[impair_own_slot(im->rng, ip->src_addr, ip->dst_addr, th->src_port,
-					       th->dst_port, th->tcp_flags, IMPAIR_OWN_SLOTS)]++;
-	return impair_own_key(im->rng, ip->src_addr, ip->dst_addr, th->src_port, th->dst_port,
-			      th->tcp_flags, n);
+	uint64_t base = impair_own_base(im->rng, ip->src_addr, ip->dst_addr, th->src_port,
+					th->dst_port, th->tcp_flags);
+	uint32_t n = im->own_n[impair_own_slot(base, IMPAIR_OWN_SLOTS)]++;
+	return impair_own_key(base, n);
 }
 
 void impair_tx(struct worker *w, uint8_t slot, struct rte_mbuf *m)

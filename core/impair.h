@@ -84,22 +84,23 @@ static inline uint64_t impair_key(uint64_t core_seed, uint32_t role, uint32_t li
 	return k;
 }
 
-/* The key of the n-th frame with this tuple and these TCP flags that no
- * connection marked (impair.c numbers them per tuple). *slot gets the
- * tuple's counter among `slots` (a power of two). */
-static inline uint64_t impair_own_key(uint64_t core_seed, uint32_t sip, uint32_t dip,
-				      uint16_t sport, uint16_t dport, uint8_t flags, uint32_t n)
+/* A frame no connection marked (impair.c numbers them per tuple): the
+ * base of its tuple and TCP flags, which also picks the tuple's counter
+ * (impair_own_slot), and the key of the n-th such frame from it. */
+static inline uint64_t impair_own_base(uint64_t core_seed, uint32_t sip, uint32_t dip,
+				       uint16_t sport, uint16_t dport, uint8_t flags)
 {
-	uint64_t k = impair_key(core_seed, 1, sip, dip, sport, dport, 0x40000000u | flags);
-	return impair_key(k, 0, 0, 0, 0, 0, n) | 1;
+	return impair_key(core_seed, 1, sip, dip, sport, dport, 0x40000000u | flags);
 }
 
-static inline uint32_t impair_own_slot(uint64_t core_seed, uint32_t sip, uint32_t dip,
-				       uint16_t sport, uint16_t dport, uint8_t flags,
-				       uint32_t slots)
+static inline uint32_t impair_own_slot(uint64_t base, uint32_t slots)
 {
-	uint64_t k = impair_key(core_seed, 1, sip, dip, sport, dport, 0x40000000u | flags);
-	return (uint32_t)(k >> 40) & (slots - 1);
+	return (uint32_t)(base >> 40) & (slots - 1); /* slots: a power of two */
+}
+
+static inline uint64_t impair_own_key(uint64_t base, uint32_t n)
+{
+	return impair_key(base, 0, 0, 0, 0, 0, n) | 1;
 }
 
 /* splitmix64: a counter through a mixer, so every frame costs the same

@@ -269,9 +269,11 @@ static void t_tx_dup(void **state)
  * so by its tuple and flags, numbered per tuple (impair.h). */
 static uint32_t frame_fate(uint64_t seed, const struct impair_cfg *c, uint32_t i, uint32_t *d)
 {
-	uint64_t k = impair_own_key(impair_seed(seed, 0), rte_cpu_to_be_32(CLIENT_IP),
-				    rte_cpu_to_be_32(SERVER_IP), rte_cpu_to_be_16(CLIENT_PORT),
-				    rte_cpu_to_be_16(SERVER_PORT), TH_ACK, i);
+	uint64_t k = impair_own_key(impair_own_base(impair_seed(seed, 0), rte_cpu_to_be_32(CLIENT_IP),
+						    rte_cpu_to_be_32(SERVER_IP),
+						    rte_cpu_to_be_16(CLIENT_PORT),
+						    rte_cpu_to_be_16(SERVER_PORT), TH_ACK),
+				    i);
 	return impair_decide(&k, c, d);
 }
 
