@@ -8,6 +8,7 @@
 #include <rte_errno.h>
 #include <rte_log.h>
 
+#include "cpus.h"
 #include "eal.h"
 #include "port.h"
 #include "worker.h"
@@ -35,18 +36,19 @@ int eal_start(const struct teng_plan *plan, char *err, size_t errlen)
 	char *argv[64];
 	int argc = 0;
 #define ARG(...) (snprintf(buf[argc], sizeof(buf[0]), __VA_ARGS__), argv[argc] = buf[argc], argc++)
-	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
-	if (ncpu < 1)
-		ncpu = 1;
 	ARG("teng");
 	/* lcore 0 is the main lcore, which mostly sleeps; workers 1..n go
-	 * on the CPUs the plan names, or spread from CPU 1 on. */
-	char map[128];
+	 * on the CPUs the plan names, or on CPUs no other teng holds, from
+	 * CPU 1 on (cpus.h). */
+	char map[256], note[1024];
+	long cpu[TENG_MAX_CORES];
+	cpus_place(plan->cores, plan->cpus, plan->ncpus, cpu, note, sizeof(note));
+	for (char *line = strtok(note, "\n"); line; line = strtok(NULL, "\n"))
+		fprintf(stderr, "teng: %s\n", line);
 	snprintf(map, sizeof(map), "0@%u", plan->ncpus ? plan->cpus[0] : 0);
 	for (uint32_t i = 1; i <= plan->cores; i++) {
 		size_t l = strlen(map);
-		long cpu = plan->ncpus ? plan->cpus[(i - 1) % plan->ncpus] : (long)i % ncpu;
-		snprintf(map + l, sizeof(map) - l, ",%u@%ld", i, cpu);
+		snprintf(map + l, sizeof(map) - l, ",%u@%ld", i, cpu[i - 1]);
 	}
 	ARG("--lcores=%s", map);
 	/* Probe only the devices the ports name. */
@@ -90,6 +92,7 @@ int eal_start(const struct teng_plan *plan, char *err, size_t errlen)
 	argv[argc] = NULL;
 	if (rte_eal_init(argc, argv) < 0) {
 		snprintf(err, errlen, "cannot start DPDK: %s", rte_strerror(rte_errno));
+		cpus_release();
 		return -1;
 	}
 	eal_up = 1;
@@ -101,4 +104,5 @@ void eal_stop(void)
 	if (eal_up)
 		rte_eal_cleanup();
 	eal_up = 0;
+	cpus_release();
 }

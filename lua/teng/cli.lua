@@ -29,8 +29,8 @@ options:
   --role ROLE     run only the client or the server role of the scenario
                   (client|server), e.g. one per process over memif
   --cores N       worker cores, 1..16 (default 1)
-  --cpus LIST     CPUs for the workers, e.g. 1 or 2,3 (default: from CPU 1 on);
-                  give two processes on one machine different CPUs
+  --cpus LIST     CPUs for the workers, e.g. 1 or 2,3 (default: from CPU 1 on,
+                  skipping CPUs another teng process holds)
   --quiet         no live lines, only the final report
   --check         validate and compile the scenario, print the plan, send nothing
   --eal "ARGS"    extra DPDK EAL arguments
