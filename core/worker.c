@@ -448,7 +448,7 @@ static int icmp_input(struct worker *w, uint8_t slot, struct rte_mbuf *m,
 /* Once a loop: take the next hop's MAC when the owner published a new
  * one (a cheap compare of its count); the owner of queue 0 also runs
  * the entry's state machine, which may want a probe sent. */
-static void worker_neigh(struct worker *w)
+void worker_neigh(struct worker *w)
 {
 	for (uint8_t s = 0; s < w->nports; s++) {
 		struct worker_port *p = &w->port[s];

@@ -254,6 +254,9 @@ int worker_rx(struct worker *w, uint8_t slot, struct rte_mbuf *m);
 /* Advance the clock once per loop iteration. */
 void worker_clock(struct worker *w, uint64_t tsc);
 void worker_timers(struct worker *w);
+/* Once a loop: copy a next-hop MAC the neighbour table published; on
+ * the owner of a port's queue 0, also run its entry (neigh_tick). */
+void worker_neigh(struct worker *w);
 void worker_tx_flush(struct worker *w);
 /* Tuple t of a pool: the core that owns it (returned) and its slot on
  * that core (t / ncores), by a multiplication (Lemire's fastmod, exact
