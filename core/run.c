@@ -18,9 +18,10 @@
 #include <rte_mbuf.h>
 
 #include "teng/api.h"
-#include "arp.h"
+#include "bringup.h"
 #include "eal.h"
 #include "hist.h"
+#include "neigh.h"
 #include "port.h"
 #include "worker.h"
 
@@ -96,6 +97,7 @@ struct teng_run {
 	struct worker *w[TENG_MAX_CORES];
 	struct rte_mempool *pool[TENG_MAX_CORES];
 	struct port_set ports;
+	struct neigh_table *neigh; /* real ports: one next-hop entry per port */
 	int finished;
 	struct teng_snapshot last;
 	/* memif: DPDK's driver clears its counters when the peer goes away,
@@ -148,6 +150,8 @@ const char *teng_version(void)
 static void run_teardown(struct teng_run *r)
 {
 	port_close(&r->ports);
+	rte_free(r->neigh);
+	r->neigh = NULL;
 	for (uint32_t i = 0; i < r->nworkers; i++) {
 		if (r->w[i]) {
 			worker_fini(r->w[i]);
@@ -157,6 +161,36 @@ static void run_teardown(struct teng_run *r)
 		r->w[i] = NULL;
 		r->pool[i] = NULL;
 	}
+}
+
+/* Bring-up fills the neighbour table; then each worker reads its
+ * ports' next hops from it (the owner of queue 0 keeps it). */
+static int neigh_start(struct teng_run *r, const struct teng_plan *plan, char *err,
+		       size_t errlen)
+{
+	r->neigh = rte_zmalloc("teng_neigh", sizeof(*r->neigh), RTE_CACHE_LINE_SIZE);
+	if (r->neigh == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	if (bringup_run(plan, &r->ports, (uint16_t)r->nworkers, r->pool[0], r->neigh,
+			r->nworkers, &r->w[0]->st->phase[0], err, errlen) < 0)
+		return -1;
+	for (uint32_t i = 0; i < r->nworkers; i++) {
+		for (uint32_t d = 0; d < r->ports.ndevs && d < TENG_MAX_PORTS; d++) {
+			struct neigh_entry *e = &r->neigh->port[d];
+			struct worker_port *p = &r->w[i]->port[d];
+			p->nexthop_ip = e->ip;
+			p->peer_known = e->known;
+			p->peer_fixed = e->pinned;
+			p->nb_seq = neigh_read(e, &p->peer_mac);
+			if (e->ip != 0) {
+				p->nb = e;
+				p->nb_stamp = &e->by[i];
+			}
+		}
+	}
+	return 0;
 }
 
 struct teng_run *teng_run_start(const struct teng_plan *plan, char *err,
@@ -249,10 +283,7 @@ struct teng_run *teng_run_start(const struct teng_plan *plan, char *err,
 			snprintf(err, errlen, "more than one core needs the loopback port for now");
 			goto fail;
 		}
-		if (port_wait_link(&r->ports, 10000, err, errlen) < 0)
-			goto fail;
-		if (arp_start(r->w[0], plan, (const char (*)[TENG_SPEC_LEN])r->ports.name, err,
-			      errlen) < 0)
+		if (neigh_start(r, plan, err, errlen) < 0)
 			goto fail;
 	}
 	interrupted = 0;

@@ -13,6 +13,7 @@
 
 #include <rte_byteorder.h>
 
+#include "neigh.h"
 #include "seq.h"
 #include "tcp.h"
 #include "reasm.h"
@@ -23,6 +24,16 @@
 /* tcp_fin: the segment ends here (answered, dropped, or the
  * connection is over); apart from the PROG_* results. */
 #define IN_DONE (-100)
+
+/* TCP progress (an acceptable SYN-ACK, an ACK of our SYN-ACK, an ACK
+ * advancing SND.UNA) from the next hop's MAC confirms that neighbour
+ * (neigh.h): a stamp, at most once a millisecond. */
+static inline void nexthop_confirmed(struct worker *w, const struct seg *s)
+{
+	struct worker_port *p = &w->port[s->slot];
+	if (p->nb_stamp != NULL)
+		neigh_confirm(p->nb_stamp, &p->peer_mac, &s->eth->src_addr, w->now_ms);
+}
 
 static void syn_sent(struct worker *w, struct tcb *t, const struct seg *s)
 {
@@ -59,6 +70,7 @@ static void syn_sent(struct worker *w, struct tcb *t, const struct seg *s)
 		return;
 	}
 	t->snd_una = s->ack;
+	nexthop_confirmed(w, s);
 	tcp_rtt_handshake(w, t, s->ack);
 	tcp_established(w, t);
 	/* The handshake's ACK goes on its own, as a kernel client sends it
@@ -226,6 +238,7 @@ static int syn_rcvd_ack(struct worker *w, struct tcb *t, const struct seg *s)
 	/* the SYN is acknowledged here, not in tcp_ack: it opens no
 	 * congestion window (the initial one is RFC 6928's) */
 	t->snd_una = s->ack;
+	nexthop_confirmed(w, s);
 	tcp_progress(w, t);
 	t->snd_wnd = s->wnd << t->snd_wscale;
 	t->snd_wl1 = s->seq;
@@ -243,6 +256,7 @@ static int tcp_ack(struct worker *w, struct tcb *t, const struct seg *s, uint32_
 	if (advanced) {
 		uint32_t acked = s->ack - t->snd_una;
 		t->snd_una = s->ack;
+		nexthop_confirmed(w, s);
 		if (SEQ_GT(s->ack, t->snd_nxt)) /* after a go-back-N resend */
 			t->snd_nxt = s->ack;
 		if ((t->flags & TF_FIN_QUEUED) && SEQ_GT(s->ack, t->snd_end))

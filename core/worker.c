@@ -16,9 +16,10 @@
 #include <rte_malloc.h>
 #include <rte_random.h>
 
-#include "arp.h"
 #include "csum.h"
+#include "icmp.h"
 #include "impair.h"
+#include "neigh.h"
 #include "port.h"
 #include "syncookie.h"
 #include "tcp.h"
@@ -397,6 +398,73 @@ void worker_timers(struct worker *w)
 		}
 	} while (n == max);
 	tw_tick(w);
+}
+
+/* 1 when ip (network order) is one of teng's addresses on port slot. */
+static inline int addr_local(const struct worker *w, uint8_t slot, uint32_t ip)
+{
+	if (w->client_on && slot == w->role_port[ROLE_CLIENT]) {
+		uint32_t h = rte_be_to_cpu_32(ip);
+		for (uint32_t i = 0; i < w->npools; i++)
+			if (h >= w->pools[i].ip_lo && h <= w->pools[i].ip_hi)
+				return 1;
+	}
+	if (w->server_on && slot == w->role_port[ROLE_SERVER])
+		for (uint32_t i = 0; i < w->nlisteners; i++)
+			if (ip == w->listeners[i].ip)
+				return 1;
+	return 0;
+}
+
+/* An ARP frame: the neighbour table weighs its claim (only queue 0's
+ * owner learns); any worker answers a request for our addresses, in m.
+ * 1 when m went out as the answer. */
+static int arp_input(struct worker *w, uint8_t slot, struct rte_mbuf *m)
+{
+	struct worker_port *p = &w->port[slot];
+	void *f = rte_pktmbuf_mtod(m, void *);
+	uint32_t tip;
+	if (neigh_arp_input(p->nb, f, rte_pktmbuf_data_len(m), p->queue == 0, w->now_ms, w->ctr,
+			    &tip) != NEIGH_ARP_REQUEST)
+		return 0;
+	if (!addr_local(w, slot, tip)) {
+		w->ctr->drops_not_ours++;
+		return 0;
+	}
+	neigh_arp_answer(f, &p->mac);
+	tx_push(w, slot, m);
+	return 1;
+}
+
+static int icmp_input(struct worker *w, uint8_t slot, struct rte_mbuf *m,
+		      struct rte_ipv4_hdr *ip, uint32_t ihl, uint32_t tot)
+{
+	if (!icmp_echo(m, ip, ihl, tot, &w->port[slot].mac, w->ctr))
+		return 0;
+	tx_push(w, slot, m);
+	return 1;
+}
+
+/* Once a loop: take the next hop's MAC when the owner published a new
+ * one (a cheap compare of its count); the owner of queue 0 also runs
+ * the entry's state machine, which may want a probe sent. */
+void worker_neigh(struct worker *w)
+{
+	for (uint8_t s = 0; s < w->nports; s++) {
+		struct worker_port *p = &w->port[s];
+		if (likely(p->nb == NULL))
+			continue;
+		uint8_t f[NEIGH_ARP_LEN];
+		if (p->queue == 0 && neigh_tick(p->nb, w->now_ms, &p->mac, w->ctr, f)) {
+			struct rte_mbuf *m = rte_pktmbuf_alloc(w->pool);
+			if (m != NULL) {
+				memcpy(rte_pktmbuf_append(m, NEIGH_ARP_LEN), f, NEIGH_ARP_LEN);
+				tx_push(w, s, m);
+			}
+		}
+		if (unlikely(neigh_seq(p->nb) != p->nb_seq))
+			p->nb_seq = neigh_read(p->nb, &p->peer_mac);
+	}
 }
 
 /* IPv4 header checks; tot and ihl out. 0, or -1 (counted). */
@@ -981,6 +1049,7 @@ int worker_main(void *arg)
 				worker_rx_burst(w, s, pkts, n);
 		}
 		worker_timers(w);
+		worker_neigh(w);
 		schedule(w);
 		worker_tx_flush(w);
 	}

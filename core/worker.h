@@ -36,6 +36,8 @@
 struct impair; /* impair.c: NULL unless the plan asks for impairment */
 struct sack_sb; /* tcp_rtx.h */
 struct tcp_ka; /* tcp_ka.h */
+struct neigh_entry; /* neigh.h */
+struct neigh_stamp; /* neigh.h */
 
 /* What the main lcore tells the workers; each field has one writer. */
 struct worker_ctl {
@@ -52,10 +54,16 @@ struct worker_port {
 			      * too: offered, never computed) */
 	uint8_t rx_csum;     /* CSUM_RX_*: software verifies, the device did
 			      * (its flags say), or rx_trusted (the loopback) */
-	struct rte_ether_addr mac, peer_mac;
+	struct rte_ether_addr mac, peer_mac; /* peer_mac: nb's, copied once a loop */
 	uint32_t nexthop_ip; /* network order; 0: none (server replies go to each SYN's MAC) */
 	uint8_t peer_known;  /* peer_mac holds an answer */
 	uint8_t peer_fixed;  /* peer_mac was given: never relearn */
+	/* The port's entry in the shared neighbour table (NULL: no next
+	 * hop to keep, as on the loopback), the count peer_mac was copied
+	 * at, and this worker's slot for TCP's confirmations. */
+	struct neigh_entry *nb;
+	struct neigh_stamp *nb_stamp;
+	uint32_t nb_seq;
 	uint8_t is_loopback;
 	uint8_t watch_link;  /* memif: stop polling once the peer is gone */
 	uint8_t link_down;   /* seen down at this loop's start */
@@ -246,6 +254,9 @@ int worker_rx(struct worker *w, uint8_t slot, struct rte_mbuf *m);
 /* Advance the clock once per loop iteration. */
 void worker_clock(struct worker *w, uint64_t tsc);
 void worker_timers(struct worker *w);
+/* Once a loop: copy a next-hop MAC the neighbour table published; on
+ * the owner of a port's queue 0, also run its entry (neigh_tick). */
+void worker_neigh(struct worker *w);
 void worker_tx_flush(struct worker *w);
 /* Tuple t of a pool: the core that owns it (returned) and its slot on
  * that core (t / ncores), by a multiplication (Lemire's fastmod, exact

@@ -321,6 +321,22 @@ function M.warn(r, plan, d, run)
     W[#W + 1] = ("the connection pool was exhausted %d times (max_open %d per core): openings were skipped")
       :format(no_tcb, n(plan.max_open))
   end
+  -- The neighbour table (core/neigh.h): claims it refused, and what it
+  -- learned or could not confirm at run time.
+  local conflicts = r.extra.arp_conflicts or 0
+  if conflicts > 0 then
+    W[#W + 1] = ("ARP conflict: %d ARP frames claimed the next hop's address with another MAC while TCP confirmed the one in use (or peer_mac= pinned it); not applied (a forged or misconfigured host on the link?)")
+      :format(conflicts)
+  end
+  local changes = r.extra.arp_changes or 0
+  if changes > 0 then
+    W[#W + 1] = ("the next hop's MAC changed %d times during the run (taken while unconfirmed)"):format(changes)
+  end
+  local unanswered = r.extra.arp_unanswered or 0
+  if unanswered > 0 then
+    W[#W + 1] = ("the next hop went unconfirmed and %d rounds of ARP probes were unanswered; its last MAC was kept")
+      :format(unanswered)
+  end
   if run.stopped == "hook" then W[#W + 1] = "the on_second hook stopped the run" end
 end
 

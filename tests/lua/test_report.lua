@@ -145,6 +145,26 @@ do
     "drain line:\n" .. report.text(rd))
 end
 
+-- The neighbour table's counters: in extra, and a warning for a conflict
+-- (a forged ARP refused), a change learned, unanswered probes.
+do
+  check(r.extra.arp_conflicts == 0 and r.extra.arp_probes == 0, "arp counters in extra")
+  check(not report.text(r):find("ARP conflict"), "no ARP warning without a conflict")
+  local sa = ffi.new("struct teng_snapshot")
+  fill(sa)
+  sa.total.arp_conflicts, sa.total.arp_changes, sa.total.arp_unanswered = 4, 1, 2
+  local ra = report.result(plan, d, sa, { started_at = "x", run_s = 12 })
+  local found = {}
+  for _, w in ipairs(ra.warnings) do
+    if w:match("^ARP conflict: 4 ARP frames claimed the next hop's address") then found.conflict = true end
+    if w:match("MAC changed 1 times") then found.change = true end
+    if w:match("2 rounds of ARP probes were unanswered") then found.unanswered = true end
+  end
+  check(found.conflict and found.change and found.unanswered, "ARP warnings: " .. table.concat(ra.warnings, " | "))
+  check(ra.extra.arp_conflicts == 4, "arp_conflicts in the JSON's extra")
+  check(report.text(ra):find("\nwarning +ARP conflict: 4 ARP frames"), "ARP conflict in the text report")
+end
+
 -- The verdict in the model
 local v = r.verdict
 check(v.pass == false, "verdict fails")

@@ -111,6 +111,14 @@ struct teng_counters {
 	uint64_t impair_reordered;  /* frames held back behind later ones */
 	uint64_t impair_delayed;    /* frames through the delay queue */
 	uint64_t impair_delay_full; /* ... sent undelayed: the queue was full */
+	/* The neighbour table (neigh.h): ARP claims to the next hop's
+	 * address with another MAC while TCP confirmed the one in use (or
+	 * it was pinned), not applied; probes sent while unconfirmed;
+	 * next-hop MACs taken at run time; probe rounds unanswered. */
+	uint64_t arp_conflicts;
+	uint64_t arp_probes;
+	uint64_t arp_changes;
+	uint64_t arp_unanswered;
 };
 
 /* What the main lcore hands to Lua once a second and at the end. */
