@@ -128,7 +128,19 @@ static void arp_send(struct worker *w, uint8_t slot, uint16_t op, uint32_t sip,
 	tx_push(w, slot, m);
 }
 
-/* Take in what arrived on queue 0 for a while: ARP answers and requests
+/* Only ARP before the run: a TCP segment now would start a connection
+ * on a clock not yet running; its sender will try again. */
+static void arp_only(struct worker *w, uint8_t s, struct rte_mbuf *m)
+{
+	struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
+	if (rte_pktmbuf_data_len(m) >= sizeof(*eth) &&
+	    eth->ether_type == rte_cpu_to_be_16(RTE_ETHER_TYPE_ARP))
+		worker_rx(w, s, m);
+	else
+		rte_pktmbuf_free(m);
+}
+
+/* Take in what arrived on the queues for a while: ARP answers and requests
  * go through the data plane's own handling. */
 static void poll_for(struct worker *w, double seconds)
 {
@@ -137,18 +149,13 @@ static void poll_for(struct worker *w, double seconds)
 	do {
 		worker_clock(w, rte_rdtsc());
 		for (uint8_t s = 0; s < w->nports; s++) {
-			uint16_t n = rte_eth_rx_burst(w->port[s].dev, 0, pkts, RX_BURST);
-			for (uint16_t i = 0; i < n; i++) {
-				/* Only ARP before the run: a TCP segment now would
-				 * start a connection on a clock not yet running;
-				 * its sender will try again. */
-				struct rte_ether_hdr *eth =
-					rte_pktmbuf_mtod(pkts[i], struct rte_ether_hdr *);
-				if (rte_pktmbuf_data_len(pkts[i]) >= sizeof(*eth) &&
-				    eth->ether_type == rte_cpu_to_be_16(RTE_ETHER_TYPE_ARP))
-					worker_rx(w, s, pkts[i]);
-				else
-					rte_pktmbuf_free(pkts[i]);
+			/* every queue: a device that spreads frames (af_packet's
+			 * fanout) may put the answer on any */
+			uint16_t nq = w->port[s].nqueues ? w->port[s].nqueues : 1;
+			for (uint16_t q = 0; q < nq; q++) {
+				uint16_t n = rte_eth_rx_burst(w->port[s].dev, q, pkts, RX_BURST);
+				for (uint16_t i = 0; i < n; i++)
+					arp_only(w, s, pkts[i]);
 			}
 		}
 		worker_tx_flush(w);
