@@ -174,20 +174,23 @@ void steer_drain(struct worker *w)
 	for (uint32_t j = 0; j < s->n; j++) {
 		if (s->in[j] == NULL)
 			continue;
-		unsigned got = rte_ring_sc_dequeue_burst(s->in[j], (void **)pkts, RX_BURST, NULL);
-		if (got == 0)
-			continue;
-		/* a burst may hold frames of both port slots */
-		uint16_t k0 = 0, k1 = 0;
-		for (unsigned i = 0; i < got; i++) {
-			if (pkts[i]->port == 0)
-				pkts[k0++] = pkts[i];
-			else
-				other[k1++] = pkts[i];
+		for (int b = 0; b < STEER_DRAIN; b++) {
+			unsigned got = rte_ring_sc_dequeue_burst(s->in[j], (void **)pkts, RX_BURST,
+								 NULL);
+			/* a burst may hold frames of both port slots */
+			uint16_t k0 = 0, k1 = 0;
+			for (unsigned i = 0; i < got; i++) {
+				if (pkts[i]->port == 0)
+					pkts[k0++] = pkts[i];
+				else
+					other[k1++] = pkts[i];
+			}
+			if (k0)
+				worker_rx_burst(w, 0, pkts, k0);
+			if (k1)
+				worker_rx_burst(w, 1, other, k1);
+			if (got < RX_BURST)
+				break;
 		}
-		if (k0)
-			worker_rx_burst(w, 0, pkts, k0);
-		if (k1)
-			worker_rx_burst(w, 1, other, k1);
 	}
 }

@@ -33,8 +33,11 @@
 #include "worker.h"
 
 /* Frames a ring holds: far more than a worker takes per loop from its
- * receive bursts (RX_BURST per port), so that it does not fill. */
-#define STEER_RING 4096
+ * receive bursts (RX_BURST per port), so that it does not fill while
+ * its owner is briefly off its CPU (a shared machine); the owner takes
+ * up to STEER_DRAIN bursts from each ring per loop, so it catches up. */
+#define STEER_RING 8192
+#define STEER_DRAIN 4
 
 struct steer_choice {
 	uint8_t mode; /* enum teng_steering, never AUTO */
