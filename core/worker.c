@@ -494,7 +494,7 @@ bad:
 
 /* The slot in the connection table's tuple array of the client tuple a
  * segment is addressed to, or TSLOT_NONE (not one of this core's). */
-static uint32_t client_slot(const struct worker *w, const struct seg *s)
+static uint32_t client_slot(struct worker *w, const struct seg *s)
 {
 	uint64_t t;
 	int i = tuple_find(w, rte_be_to_cpu_32(s->ip->dst_addr), rte_be_to_cpu_16(s->th->dst_port), &t);
@@ -502,7 +502,12 @@ static uint32_t client_slot(const struct worker *w, const struct seg *s)
 		return TSLOT_NONE;
 	const struct worker_pool *wp = &w->pools[i];
 	uint32_t slot = tuple_slot(w, wp, t);
-	return slot == TUPLE_NONE ? TSLOT_NONE : wp->base + slot;
+	if (unlikely(slot == TUPLE_NONE)) {
+		/* another worker's tuple: steering did not bring it there */
+		w->ctr->not_owner++;
+		return TSLOT_NONE;
+	}
+	return wp->base + slot;
 }
 
 /* The client TCB a segment is for, or its tuple's TIME_WAIT (TW_TAG).
