@@ -218,7 +218,8 @@ struct teng_run *teng_run_start(const struct teng_plan *plan, char *err,
 			snprintf(err, errlen, "out of memory");
 			goto fail;
 		}
-		if (worker_init(r->w[i], plan, i, lcore, &r->ctl, err, errlen) < 0)
+		if (worker_init_mode(r->w[i], plan, i, lcore, &r->ctl, &r->steer.tuples, err,
+				     errlen) < 0)
 			goto fail;
 		lcore = rte_get_next_lcore(lcore, 1, 0);
 	}

@@ -74,6 +74,7 @@ int steer_resolve(const struct teng_plan *plan, struct steer_choice *out, char *
 					  "loopback";
 	uint8_t want = plan->steering;
 	memset(out, 0, sizeof(*out));
+	out->tuples.kind = TUPLE_MODULO;
 	switch (want) {
 	case TENG_STEER_AUTO:
 		if (paired) {

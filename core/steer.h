@@ -42,6 +42,9 @@
 struct steer_choice {
 	uint8_t mode; /* enum teng_steering, never AUTO */
 	char why[128]; /* "software (af_packet has no usable hash), 2 workers" */
+	/* How the client tuples are spread (tuple.h): modulo for paired and
+	 * software; the table kind with the device's hash for rss. */
+	struct tuple_mode tuples;
 };
 
 /* The mode for a plan's ports and --steering, from the plan alone
