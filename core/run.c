@@ -150,6 +150,11 @@ const char *teng_version(void)
 static void run_teardown(struct teng_run *r)
 {
 	port_close(&r->ports);
+	/* Frames left in the steering rings go back to their pools (any
+	 * worker's) before any pool is freed. */
+	for (uint32_t i = 0; i < r->nworkers; i++)
+		if (r->w[i])
+			steer_fini(r->w[i]);
 	for (uint32_t i = 0; i < r->nworkers; i++) {
 		if (r->w[i]) {
 			worker_fini(r->w[i]);
