@@ -42,6 +42,25 @@ static int dev_start(struct port_set *ps, uint32_t i, uint16_t nq,
 		conf.rxmode.offloads |= rx_want;
 		ps->rx_csum[i] = CSUM_RX_HW;
 	}
+	/* Several queues on a device that hashes (a NIC): spread by RSS
+	 * over IPv4/TCP with the device's own key and RETA; software
+	 * steering (steer.h) brings each frame to its owner. Devices without
+	 * RSS (af_packet: the kernel's fanout; memif: queue i to queue i)
+	 * take nothing here. */
+	uint64_t rss = info.flow_type_rss_offloads &
+		       (RTE_ETH_RSS_NONFRAG_IPV4_TCP | RTE_ETH_RSS_IPV4);
+	if (nq > 1 && rss != 0) {
+		conf.rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;
+		conf.rx_adv_conf.rss_conf.rss_key = NULL;
+		conf.rx_adv_conf.rss_conf.rss_hf = rss;
+	}
+	if (nq > info.max_rx_queues || nq > info.max_tx_queues) {
+		snprintf(err, errlen, "port %s: %u queues asked, the device has at most %u",
+			 ps->name[i], nq,
+			 info.max_rx_queues < info.max_tx_queues ? info.max_rx_queues :
+								   info.max_tx_queues);
+		return -1;
+	}
 	if (rte_eth_dev_configure(dev, nq, nq, &conf) != 0)
 		goto fail;
 	for (uint16_t q = 0; q < nq; q++) {

@@ -23,6 +23,7 @@
 #include "hist.h"
 #include "neigh.h"
 #include "port.h"
+#include "steer.h"
 #include "worker.h"
 
 /* Memory DPDK can give: free hugepages, else what the machine has
@@ -106,6 +107,7 @@ struct teng_run {
 	struct rte_eth_stats dev_good[PORT_MAX_DEVS];
 	uint8_t dev_seen[PORT_MAX_DEVS];
 	uint8_t memif; /* some device is memif */
+	struct steer_choice steer; /* the steering mode in force */
 };
 
 /* Keep each memif device's counters while its link is up (called from
@@ -150,6 +152,11 @@ const char *teng_version(void)
 static void run_teardown(struct teng_run *r)
 {
 	port_close(&r->ports);
+	/* Frames left in the steering rings go back to their pools (any
+	 * worker's) before any pool is freed. */
+	for (uint32_t i = 0; i < r->nworkers; i++)
+		if (r->w[i])
+			steer_fini(r->w[i]);
 	rte_free(r->neigh);
 	r->neigh = NULL;
 	for (uint32_t i = 0; i < r->nworkers; i++) {
@@ -200,6 +207,11 @@ struct teng_run *teng_run_start(const struct teng_plan *plan, char *err,
 		snprintf(err, errlen, "cores must be 1..%d", TENG_MAX_CORES);
 		return NULL;
 	}
+	/* The steering mode first: a mode the device cannot do is refused
+	 * before anything starts. */
+	struct steer_choice steer;
+	if (steer_resolve(plan, &steer, err, errlen) < 0)
+		return NULL;
 	if (check_memory(plan, err, errlen) < 0)
 		return NULL;
 	if (eal_start(plan, err, errlen) < 0)
@@ -212,6 +224,7 @@ struct teng_run *teng_run_start(const struct teng_plan *plan, char *err,
 	}
 	r->nworkers = plan->cores;
 	r->nphases = plan->nphases;
+	r->steer = steer;
 	r->ctl.hz = rte_get_tsc_hz();
 	unsigned lcore = rte_get_next_lcore(-1, 1, 0);
 	unsigned lcores[TENG_MAX_CORES];
@@ -244,10 +257,14 @@ struct teng_run *teng_run_start(const struct teng_plan *plan, char *err,
 			snprintf(err, errlen, "out of memory");
 			goto fail;
 		}
-		if (worker_init(r->w[i], plan, i, lcore, &r->ctl, err, errlen) < 0)
+		if (worker_init_mode(r->w[i], plan, i, lcore, &r->ctl, &r->steer.tuples, err,
+				     errlen) < 0)
 			goto fail;
 		lcore = rte_get_next_lcore(lcore, 1, 0);
 	}
+	if (r->steer.mode == TENG_STEER_SOFTWARE && r->nworkers > 1 &&
+	    steer_setup(r->w, r->nworkers, err, errlen) < 0)
+		goto fail;
 	if (port_open(&r->ports, plan, (uint16_t)r->nworkers, r->pool, err,
 		      errlen) < 0)
 		goto fail;
@@ -262,6 +279,7 @@ struct teng_run *teng_run_start(const struct teng_plan *plan, char *err,
 		for (uint32_t d = 0; d < r->ports.ndevs; d++) {
 			w->port[d].dev = r->ports.dev[d];
 			w->port[d].queue = (uint16_t)i;
+			w->port[d].nqueues = (uint16_t)r->nworkers;
 			w->port[d].mac = r->ports.mac[d];
 			w->port[d].tx_csum = r->ports.tx_csum[d];
 			w->port[d].rx_csum = r->ports.rx_csum[d];
@@ -279,10 +297,6 @@ struct teng_run *teng_run_start(const struct teng_plan *plan, char *err,
 		}
 	}
 	if (!r->ports.loopback) {
-		if (r->nworkers > 1) {
-			snprintf(err, errlen, "more than one core needs the loopback port for now");
-			goto fail;
-		}
 		if (neigh_start(r, plan, err, errlen) < 0)
 			goto fail;
 	}
@@ -357,6 +371,18 @@ static void snapshot(struct teng_run *r, struct teng_snapshot *out)
 		}
 		for (uint32_t k = 0; k < TENG_MAX_STEPS; k++)
 			hist_merge(&out->step[k], &st->step[k]);
+		struct teng_worker_counts *wc = &out->worker[i];
+		for (uint32_t p = 0; p <= r->nphases && p <= TENG_MAX_PHASES; p++) {
+			const struct teng_counters *c = &st->phase[p];
+			wc->c_completed += c->c_completed;
+			wc->c_failed += c->c_failed;
+			wc->s_completed += c->s_completed;
+			wc->s_failed += c->s_failed;
+			wc->pkts_rx += c->pkts_rx;
+			wc->redirected += c->redirected;
+			wc->redirect_drops += c->redirect_drops;
+			wc->not_owner += c->not_owner;
+		}
 		out->c_active += st->c_active;
 		out->s_active += st->s_active;
 		out->c_peak_active += st->c_peak_active;
@@ -384,6 +410,9 @@ static void snapshot(struct teng_run *r, struct teng_snapshot *out)
 	}
 	out->state = r->finished ? TENG_RUN_DONE :
 		     (out->phase >= r->nphases ? TENG_RUN_DRAINING : TENG_RUN_RUNNING);
+	out->steering = r->steer.mode;
+	out->nworkers = r->nworkers;
+	snprintf(out->steering_why, sizeof(out->steering_why), "%s", r->steer.why);
 	out->ndevs = r->ports.ndevs;
 	for (uint32_t d = 0; d < r->ports.ndevs && d < TENG_PORT_DEVS; d++) {
 		struct rte_eth_stats es;

@@ -12,6 +12,7 @@
 #include "tcp_opt.h"
 #include "tcp_rtx.h"
 #include "tcp_ka.h"
+#include "tuple.h"
 
 uint32_t tcp_iss(struct worker *w, const struct tcb *t)
 {
@@ -108,7 +109,7 @@ int tcp_connect(struct worker *w, uint32_t t0_us)
 		return -1;
 	}
 	struct tcb *t = tcb_of(w, id);
-	uint32_t tuple = slot * w->ncores + w->index;
+	uint64_t tuple = tuple_at(w, wp, slot);
 	t->lip = rte_cpu_to_be_32(wp->ip_lo + tuple / wp->port_n);
 	t->lport = rte_cpu_to_be_16((uint16_t)(wp->port_lo + tuple % wp->port_n));
 	t->rip = tp->dst_ip;

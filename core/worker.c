@@ -26,55 +26,12 @@
 #include "tcp_opt.h"
 #include "tcp_rtx.h"
 #include "tcp_ka.h"
+#include "tuple.h"
+#include "steer.h"
 
 static void *zalloc_socket(size_t n, size_t size, int socket)
 {
 	return rte_zmalloc_socket("teng", n * size, RTE_CACHE_LINE_SIZE, socket);
-}
-
-/* Pools: each core owns every ncores-th tuple of each pool. */
-static int init_pools(struct worker *w, const struct teng_plan *plan, char *err,
-		      size_t errlen)
-{
-	uint32_t base = 0;
-	w->npools = plan->npools;
-	for (uint32_t i = 0; i < plan->npools; i++) {
-		const struct teng_pool *pp = &plan->pools[i];
-		struct worker_pool *wp = &w->pools[i];
-		wp->ip_lo = pp->ip_lo;
-		wp->ip_hi = pp->ip_hi;
-		wp->port_lo = pp->port_lo;
-		wp->port_n = (uint32_t)pp->port_hi - pp->port_lo + 1;
-		uint64_t ntuples = (uint64_t)(pp->ip_hi - pp->ip_lo + 1) * wp->port_n;
-		uint64_t nslots = ntuples > w->index ?
-					  (ntuples - w->index + w->ncores - 1) / w->ncores : 0;
-		if (nslots + base > (1u << 24)) {
-			snprintf(err, errlen,
-				 "client range too large: %llu address:port pairs per core (at most %u)",
-				 (unsigned long long)(nslots + base), 1u << 24);
-			return -1;
-		}
-		wp->base = base;
-		wp->nslots = (uint32_t)nslots;
-		base += (uint32_t)nslots;
-	}
-	w->ntemplates = plan->ntemplates;
-	for (uint32_t i = 0; i < plan->ntemplates; i++) {
-		const struct teng_template *pt = &plan->templates[i];
-		struct worker_template *wt = &w->templates[i];
-		wt->cum_weight = pt->cum_weight;
-		wt->prog = pt->prog;
-		wt->pool = pt->pool;
-		wt->dst_ip = rte_cpu_to_be_32(pt->dst_ip);
-		wt->dst_port = rte_cpu_to_be_16(pt->dst_port);
-	}
-	w->nlisteners = plan->nlisteners;
-	for (uint32_t i = 0; i < plan->nlisteners; i++) {
-		w->listeners[i].ip = rte_cpu_to_be_32(plan->listeners[i].ip);
-		w->listeners[i].port = rte_cpu_to_be_16(plan->listeners[i].port);
-		w->listeners[i].prog = plan->listeners[i].prog;
-	}
-	return (int)base;
 }
 
 static int plan_loopback_only(const struct teng_plan *plan)
@@ -212,6 +169,13 @@ uint64_t worker_plan_bytes(const struct teng_plan *plan)
 int worker_init(struct worker *w, const struct teng_plan *plan, uint32_t index,
 		unsigned lcore, struct worker_ctl *ctl, char *err, size_t errlen)
 {
+	return worker_init_mode(w, plan, index, lcore, ctl, NULL, err, errlen);
+}
+
+int worker_init_mode(struct worker *w, const struct teng_plan *plan, uint32_t index,
+		     unsigned lcore, struct worker_ctl *ctl, const struct tuple_mode *mode,
+		     char *err, size_t errlen)
+{
 	w->index = index;
 	w->ncores = plan->cores;
 	w->ncores_m = w->ncores > 1 ? UINT64_MAX / w->ncores + 1 : 0;
@@ -233,7 +197,7 @@ int worker_init(struct worker *w, const struct teng_plan *plan, uint32_t index,
 
 	w->client_on = plan->client_enabled;
 	w->server_on = plan->server_enabled;
-	int ntuples = init_pools(w, plan, err, errlen);
+	int ntuples = tuple_init(w, plan, mode, zalloc_socket, err, errlen);
 	w->listener_hist = plan->nlisteners > 1 || !plan->client_enabled;
 	if (ntuples < 0)
 		return -1;
@@ -346,6 +310,8 @@ nomem:
 
 void worker_fini(struct worker *w)
 {
+	tuple_fini(w, rte_free);
+	steer_fini(w);
 	impair_fini(w);
 	prog_fini(w);
 	timer_fini(&w->tw);
@@ -596,22 +562,20 @@ bad:
 
 /* The slot in the connection table's tuple array of the client tuple a
  * segment is addressed to, or TSLOT_NONE (not one of this core's). */
-static uint32_t client_slot(const struct worker *w, const struct seg *s)
+static uint32_t client_slot(struct worker *w, const struct seg *s)
 {
-	uint32_t ip = rte_be_to_cpu_32(s->ip->dst_addr);
-	uint32_t port = rte_be_to_cpu_16(s->th->dst_port);
-	for (uint32_t i = 0; i < w->npools; i++) {
-		const struct worker_pool *wp = &w->pools[i];
-		if (ip < wp->ip_lo || ip > wp->ip_hi || port < wp->port_lo ||
-		    port - wp->port_lo >= wp->port_n)
-			continue;
-		uint64_t tuple = (uint64_t)(ip - wp->ip_lo) * wp->port_n + (port - wp->port_lo);
-		uint32_t slot;
-		if (tuple_split(w, tuple, &slot) != w->index)
-			return TSLOT_NONE;
-		return wp->base + slot;
+	uint64_t t;
+	int i = tuple_find(w, rte_be_to_cpu_32(s->ip->dst_addr), rte_be_to_cpu_16(s->th->dst_port), &t);
+	if (i < 0)
+		return TSLOT_NONE;
+	const struct worker_pool *wp = &w->pools[i];
+	uint32_t slot = tuple_slot(w, wp, t);
+	if (unlikely(slot == TUPLE_NONE)) {
+		/* another worker's tuple: steering did not bring it there */
+		w->ctr->not_owner++;
+		return TSLOT_NONE;
 	}
-	return TSLOT_NONE;
+	return wp->base + slot;
 }
 
 /* The client TCB a segment is for, or its tuple's TIME_WAIT (TW_TAG).
@@ -818,7 +782,7 @@ int worker_rx(struct worker *w, uint8_t slot, struct rte_mbuf *m)
  * frame is freed as soon as TCP is done with it: the next segment sent
  * takes that mbuf back from the pool's cache while it is still hot (a
  * bulk free at the end of the burst measured slower). */
-static void worker_rx_burst(struct worker *w, uint8_t slot, struct rte_mbuf **pkts, uint16_t n)
+void worker_rx_burst(struct worker *w, uint8_t slot, struct rte_mbuf **pkts, uint16_t n)
 {
 	struct seg segs[RX_BURST];
 	struct rte_mbuf *ms[RX_BURST];
@@ -1045,9 +1009,15 @@ int worker_main(void *arg)
 					continue;
 			}
 			uint16_t n = rte_eth_rx_burst(p->dev, p->queue, pkts, RX_BURST);
+			/* software steering: frames of other workers' connections
+			 * go to them (none with one worker: w->steer is NULL) */
+			if (unlikely(w->steer != NULL) && n)
+				n = steer_burst(w, s, pkts, n);
 			if (n)
 				worker_rx_burst(w, s, pkts, n);
 		}
+		if (unlikely(w->steer != NULL))
+			steer_drain(w);
 		worker_timers(w);
 		worker_neigh(w);
 		schedule(w);

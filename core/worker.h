@@ -38,6 +38,8 @@ struct sack_sb; /* tcp_rtx.h */
 struct tcp_ka; /* tcp_ka.h */
 struct neigh_entry; /* neigh.h */
 struct neigh_stamp; /* neigh.h */
+struct steer; /* steer.h */
+struct tuple_mode; /* tuple.h */
 
 /* What the main lcore tells the workers; each field has one writer. */
 struct worker_ctl {
@@ -50,6 +52,7 @@ struct worker_ctl {
 struct worker_port {
 	uint16_t dev;        /* ethdev port id */
 	uint16_t queue;
+	uint16_t nqueues;    /* of the device (one per worker) */
 	uint8_t tx_csum;     /* the device fills IPv4/TCP checksums (the loopback
 			      * too: offered, never computed) */
 	uint8_t rx_csum;     /* CSUM_RX_*: software verifies, the device did
@@ -100,9 +103,10 @@ struct worker_stats {
 	struct teng_hist step[TENG_MAX_STEPS];
 } __rte_cache_aligned;
 
-/* A client address pool at run time: tuple t of the pool (ip index x
- * ports + port index) belongs to core t % ncores, at slot base + t / ncores
- * of the connection table's tuple array. */
+/* A client address pool at run time (tuple.h owns it): tuple t of the
+ * pool is ip index x port_n + port index; this worker keeps nslots of
+ * them at slots base .. base + nslots - 1 of the connection table's
+ * tuple array. */
 struct worker_pool {
 	uint32_t ip_lo, ip_hi;  /* host order */
 	uint16_t port_lo;       /* host order */
@@ -110,6 +114,10 @@ struct worker_pool {
 	uint32_t base;          /* first slot in ct.tuple */
 	uint32_t nslots;        /* tuples owned here */
 	uint32_t next_slot;     /* cursor, 0 .. nslots - 1 */
+	uint64_t ntuples;       /* of the pool, all workers */
+	/* the table kind (tuple.h); NULL: modulo */
+	uint32_t *tuples;       /* slot -> tuple */
+	uint32_t *slot_of;      /* tuple -> slot here, TUPLE_NONE: another's */
 };
 
 struct worker_template {
@@ -154,8 +162,9 @@ struct worker {
 	struct worker_pool pools[TENG_MAX_POOLS];
 	struct worker_template templates[TENG_MAX_TEMPLATES];
 	struct worker_listener listeners[TENG_MAX_LISTENERS];
-	uint32_t ncores, index;      /* tuple t belongs to core t % ncores */
+	uint32_t ncores, index;      /* workers, and this one's (= its queue) */
 	uint64_t ncores_m;           /* 2^64 / ncores + 1: tuple_split without a division */
+	struct steer *steer;         /* software steering (steer.h); NULL: none */
 	uint32_t nconn;              /* connections opened here: the next's number */
 
 	/* SYN cookies (syncookie.h): server connections in SYN_RCVD, the
@@ -243,6 +252,11 @@ uint64_t worker_plan_bytes(const struct teng_plan *plan);
 /* Set up a worker's tables from the plan; 0 or -1 (message in err). */
 int worker_init(struct worker *w, const struct teng_plan *plan, uint32_t index,
 		unsigned lcore, struct worker_ctl *ctl, char *err, size_t errlen);
+/* The same with the client tuples built for a tuple mode (tuple.h;
+ * NULL: modulo, as worker_init). */
+int worker_init_mode(struct worker *w, const struct teng_plan *plan, uint32_t index,
+		     unsigned lcore, struct worker_ctl *ctl, const struct tuple_mode *mode,
+		     char *err, size_t errlen);
 void worker_fini(struct worker *w);
 /* The lcore entry point: runs until ctl->abort. */
 int worker_main(void *arg);
@@ -251,6 +265,8 @@ int worker_main(void *arg);
  * reuses it for an ARP or ICMP answer). 1 when m was a TCP segment that
  * went to TCP, 0 when it was dropped (counted) or answered. */
 int worker_rx(struct worker *w, uint8_t slot, struct rte_mbuf *m);
+/* A burst of frames received on port slot (worker_rx, with prefetching). */
+void worker_rx_burst(struct worker *w, uint8_t slot, struct rte_mbuf **pkts, uint16_t n);
 /* Advance the clock once per loop iteration. */
 void worker_clock(struct worker *w, uint64_t tsc);
 void worker_timers(struct worker *w);
@@ -258,24 +274,6 @@ void worker_timers(struct worker *w);
  * the owner of a port's queue 0, also run its entry (neigh_tick). */
 void worker_neigh(struct worker *w);
 void worker_tx_flush(struct worker *w);
-/* Tuple t of a pool: the core that owns it (returned) and its slot on
- * that core (t / ncores), by a multiplication (Lemire's fastmod, exact
- * for every 32-bit t): this runs twice per received client segment. */
-static inline uint32_t tuple_split(const struct worker *w, uint64_t t, uint32_t *slot)
-{
-	if (likely(w->ncores == 1)) {
-		*slot = (uint32_t)t;
-		return 0;
-	}
-	if (unlikely(t > UINT32_MAX)) {
-		*slot = (uint32_t)(t / w->ncores);
-		return (uint32_t)(t % w->ncores);
-	}
-	uint64_t frac = w->ncores_m * t;
-	*slot = (uint32_t)(((unsigned __int128)w->ncores_m * t) >> 64);
-	return (uint32_t)(((unsigned __int128)frac * w->ncores) >> 64);
-}
-
 /* A frame into port slot's transmit ring, past impairment (tx.c). */
 void tx_ring_push(struct worker *w, uint8_t slot, struct rte_mbuf *m);
 /* 1 when new work (openings, timers) should wait: a transmit backlog

@@ -25,10 +25,15 @@ options:
                   second port of a two-port scenario. SPEC is one of
                   loopback, af_packet:IFACE, tap:NAME, pci:BDF,
                   memif:SOCKET_PATH:server|client, optionally followed by
-                  ,gateway=IP and/or ,peer_mac=aa:bb:cc:dd:ee:ff
+                  ,gateway=IP, ,peer_mac=aa:bb:cc:dd:ee:ff and/or
+                  ,queues=N (one queue per worker: N is --cores)
   --role ROLE     run only the client or the server role of the scenario
                   (client|server), e.g. one per process over memif
-  --cores N       worker cores, 1..16 (default 1)
+  --cores N       worker cores, 1..16 (default 1); each owns one queue of
+                  every port
+  --steering MODE how received frames reach the worker that owns them:
+                  auto (default), software, rss, port-mask or ip; a mode
+                  the port cannot do is refused (exit 3)
   --cpus LIST     CPUs for the workers, e.g. 1 or 2,3 (default: from CPU 1 on,
                   skipping CPUs another teng process holds)
   --quiet         no live lines, only the final report
@@ -48,7 +53,11 @@ or scenario error (nothing sent), 3 environment error (DPDK, port,
 memory, writing the --json file)
 ]]
 
-local VALUED = { json = true, port = true, cores = true, eal = true, role = true, cpus = true, impair = true }
+local VALUED = { json = true, port = true, cores = true, eal = true, role = true, cpus = true, impair = true,
+  steering = true }
+-- --steering NAME -> enum teng_steering
+M.STEERING = { auto = C.TENG_STEER_AUTO, rss = C.TENG_STEER_RSS, ["port-mask"] = C.TENG_STEER_PORT_MASK,
+  ip = C.TENG_STEER_IP, software = C.TENG_STEER_SOFTWARE }
 local FLAGS = { quiet = true, check = true, help = true, version = true, ["sw-csum"] = true }
 
 -- Returns the options, or nil and a usage error message.
@@ -102,9 +111,10 @@ function M.parse(argv)
     return nil, ("--cores: expected a whole number 1..%d, got '%s'"):format(C.TENG_MAX_CORES, o.cores)
   end
   o.cores = cores
-  for _, p in ipairs(o.ports) do
-    if cores > 1 and p.driver ~= "loopback" then
-      return nil, "--cores > 1 needs the loopback port for now (no RSS steering on real ports yet)"
+  if o.steering ~= nil then
+    local mode = M.STEERING[o.steering]
+    if not mode then
+      return nil, ("--steering: expected auto, rss, port-mask, ip or software, got '%s'"):format(o.steering)
     end
   end
   if o.cpus then
@@ -216,8 +226,14 @@ local function run_plan(plan, d, o, each)
   local err = ffi.new("char[256]")
   local run = api.teng_run_start(plan, err, 256)
   if run == nil then return nil, ffi.string(err), 3 end
-  local started_at = os.date("!%Y-%m-%dT%H:%M:%SZ")
   local snap = ffi.new("struct teng_snapshot")
+  -- The steering mode, chosen at start-up: said when it matters.
+  if not o.quiet and (plan.cores > 1 or plan.steering ~= C.TENG_STEER_AUTO) then
+    api.teng_run_snapshot(run, snap)
+    io.stdout:write("steering: ", ffi.string(snap.steering_why), "\n")
+    io.stdout:flush()
+  end
+  local started_at = os.date("!%Y-%m-%dT%H:%M:%SZ")
   local total = 0
   for i = 0, plan.nphases - 1 do total = total + plan.phases[i].duration_s end
   local conns = conn_limit(plan)
@@ -367,6 +383,7 @@ function M.main(argv)
       impair = o.impair })
   if not ok then io.stderr:write(tostring(plan), "\n"); return 2 end
   plan.sw_csum = o["sw-csum"] and 1 or 0
+  plan.steering = M.STEERING[o.steering or "auto"]
   if o.check then io.stdout:write(report.summary(plan, d)); return 0 end
 
   -- The results file is opened before anything is sent: a path that
@@ -413,7 +430,12 @@ function M.selftest()
   assert(select(2, M.parse { "x.lua", "--port", "af_packet:" })
     :match("^%-%-port 'af_packet:': af_packet: the interface name must be"))
   assert(select(2, M.parse { "x.lua", "--port", "bogus:x" }):match("unknown port spec 'bogus:x'"))
-  assert(select(2, M.parse { "x.lua", "--cores", "2", "--port", "tap:t" }):match("^%-%-cores > 1 needs"))
+  assert(M.parse { "x.lua", "--cores", "2", "--port", "tap:t" })
+  assert(M.parse { "x.lua", "--cores", "2", "--port", "af_packet:teng0,queues=2" }.ports[1].queues == 2)
+  assert(M.parse { "x.lua", "--cores=2", "--port", "memif:/tmp/m.sock:client,queues=2" })
+  assert(M.parse { "x.lua", "--steering", "software" }.steering == "software")
+  assert(M.parse { "x.lua", "--steering=port-mask" }.steering == "port-mask")
+  assert(select(2, M.parse { "x.lua", "--steering", "fanout" }):match("^%-%-steering: expected auto, rss, port%-mask, ip or software, got 'fanout'"))
   assert(M.parse { "x.lua", "--cores", "2", "--port", "loopback" })
   assert(done_with({ c_completed = 3, c_failed = 1 }, 0, 4) and not done_with({ c_completed = 3, c_failed = 1 }, 1, 4))
   assert(not done_with({ c_completed = 9, c_failed = 0 }, 0, 0))

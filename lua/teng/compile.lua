@@ -376,6 +376,7 @@ function M.build(d, opts)
     local pp = plan.port[i - 1]
     put_string(pp.spec, C.TENG_SPEC_LEN, p.spec, "port spec")
     pp.gateway = p.gateway or 0
+    pp.queues = p.queues or 0
     if p.peer_mac then
       for j = 1, 6 do pp.peer_mac[j - 1] = p.peer_mac[j] end
       pp.has_peer_mac = 1
@@ -488,8 +489,9 @@ function M.selftest()
   assert(#d.ops == 4 and d.criteria.default and #d.reasons == 16 and #d.templates == 0)
   local ok, e = pcall(M.validate, server_only(), nil, {})
   assert(not ok and e.msg:match("^client_program: missing %(the loopback port runs both roles"), tostring(e))
-  ok, e = pcall(M.validate, server_only("af_packet:x"), nil, { cores = 2 })
-  assert(not ok and e.msg:match("^port: %-%-cores > 1 needs the loopback port"), tostring(e))
+  assert(M.validate(server_only("af_packet:x"), nil, { cores = 2 }).ports[1].spec == "af_packet:x")
+  ok, e = pcall(M.validate, server_only("af_packet:x,queues=2"), nil, { cores = 1 })
+  assert(not ok and e.msg:match("^port: af_packet:x: queues=2, but there is 1 core "), tostring(e))
   ok, e = pcall(M.validate, server_only("af_packet:x"), nil, { ports = { "tap:a", "tap:b" } })
   assert(not ok and e.msg == "port: --port given 2 times, but the scenario has 1 port", tostring(e))
 end

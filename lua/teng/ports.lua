@@ -1,9 +1,10 @@
 -- Port specs: "loopback", "af_packet:IFACE", "tap:NAME",
 -- "memif:SOCKET_PATH:server|client", "pci:BDF", each optionally followed
--- by ",gateway=IP" and/or ",peer_mac=MAC"; or the same built by
+-- by ",gateway=IP", ",peer_mac=MAC" and/or ",queues=N"; or the same built by
 -- teng.af_packet("IFACE", { gateway = ..., peer_mac = ... }) and friends.
 -- A parsed port is { driver, spec (the bare spec), gateway (host-order
--- number or nil), peer_mac ({ 6 bytes } or nil) }.
+-- number or nil), peer_mac ({ 6 bytes } or nil), queues (number or nil:
+-- one per worker) }.
 local teng = require "teng"
 local check = require "teng.check"
 local source = require "teng.source"
@@ -12,7 +13,8 @@ local M = {}
 
 local SPEC_LEN = 256 -- TENG_SPEC_LEN, including the terminating NUL
 local SUN_PATH = 107 -- a memif socket path must fit sockaddr_un
-M.OPTIONS = { "gateway", "peer_mac" }
+M.OPTIONS = { "gateway", "peer_mac", "queues" }
+local MAX_QUEUES = 16 -- TENG_MAX_CORES: a worker owns one queue of each port
 M.FORMS = "loopback, af_packet:IFACE, tap:NAME, memif:SOCKET_PATH:server|client or pci:BDF"
 
 local function iface(driver, name)
@@ -67,6 +69,12 @@ local function option(p, k, v)
       return ("peer_mac: %s is not a unicast MAC address"):format(v)
     end
     p.peer_mac = mac
+  elseif k == "queues" then
+    local q = tonumber(v)
+    if not q or q % 1 ~= 0 or q < 1 or q > MAX_QUEUES then
+      return ("queues: expected a whole number 1..%d, got '%s'"):format(MAX_QUEUES, tostring(v))
+    end
+    p.queues = q
   else
     return ("unknown port option '%s'%s (options: %s)"):format(k, check.hint(k, M.OPTIONS),
       table.concat(M.OPTIONS, ", "))
@@ -74,8 +82,8 @@ local function option(p, k, v)
 end
 
 local function no_options(p)
-  if p.driver == "loopback" and (p.gateway or p.peer_mac) then
-    return "loopback takes no options"
+  if p.driver == "loopback" and (p.gateway or p.peer_mac or p.queues) then
+    return "loopback takes no options (it has one queue pair per worker)"
   end
 end
 
@@ -145,6 +153,7 @@ function M.format(p)
   local s = p.spec
   if p.gateway then s = s .. ",gateway=" .. check.ip_string(p.gateway) end
   if p.peer_mac then s = s .. ",peer_mac=" .. check.mac_string(p.peer_mac) end
+  if p.queues then s = s .. ",queues=" .. p.queues end
   return s
 end
 
@@ -187,8 +196,13 @@ function M.resolve(ctx, v, opts, roles)
         or "with two ports the client role runs on the first and the server role on the second")
     end
   end
-  if (opts.cores or 1) > 1 and not loop then
-    ctx:fail(steps, "port", "--cores > 1 needs the loopback port for now (no RSS steering on real ports yet)")
+  -- A worker owns one queue of each port: queues=N is the core count.
+  local cores = opts.cores or 1
+  for _, p in ipairs(out) do
+    if p.queues and p.queues ~= cores then
+      ctx:fail(steps, "port", "%s: queues=%d, but there %s %d core%s (a worker owns one queue of each port; give --cores %d)",
+        p.spec, p.queues, cores == 1 and "is" or "are", cores, cores == 1 and "" or "s", p.queues)
+    end
   end
   return out
 end
@@ -224,6 +238,17 @@ function M.selftest()
   bad("af_packet:e,gateway", "malformed port option 'gateway'")
   bad("af_packet:e,gateway=1.1.1.1,gateway=1.1.1.2", "given twice")
   bad("loopback,gateway=1.1.1.1", "loopback takes no options")
+  bad("loopback,queues=2", "loopback takes no options")
+  bad("af_packet:e,queues=0", "queues: expected a whole number 1..16, got '0'")
+  bad("af_packet:e,queues=17", "got '17'")
+  bad("af_packet:e,queues=1.5", "got '1.5'")
+  bad("memif:/tmp/s:client,queues=", "queues: expected a whole number")
+  bad("pci:01:00.0,queues=two", "got 'two'")
+  bad("af_packet:e,queues=2,queues=2", "given twice")
+  local q = assert(M.parse("memif:/tmp/s:client,queues=2"))
+  assert(q.queues == 2 and q.spec == "memif:/tmp/s:client" and M.format(q) == "memif:/tmp/s:client,queues=2")
+  assert(M.parse("af_packet:e,queues=16").queues == 16 and M.parse("af_packet:e").queues == nil)
+  assert(M.check(teng.af_packet("teng0", { queues = 2 })).queues == 2)
   local n = assert(M.check(teng.af_packet("teng0", { peer_mac = "02:00:00:00:00:02" })))
   assert(n.spec == "af_packet:teng0" and n.peer_mac[6] == 2)
   assert(M.check(teng.memif("/tmp/m.sock", "server")).spec == "memif:/tmp/m.sock:server")

@@ -81,8 +81,35 @@ local TCP = { "retransmits", "rst_rx", "rst_tx", "drops_bad_checksum", "drops_ba
 -- Counters the model holds elsewhere; the rest go to "extra".
 local REPORTED = { c_attempted = 1, c_completed = 1, c_failed = 1, c_bytes_tx = 1, c_bytes_rx = 1,
   s_accepted = 1, s_completed = 1, s_failed = 1, s_bytes_tx = 1, s_bytes_rx = 1, requests = 1,
-  s_requests = 1, sched_lag_us = 1, c_fail = 1, s_fail = 1 }
+  s_requests = 1, sched_lag_us = 1, c_fail = 1, s_fail = 1,
+  redirected = 1, redirect_drops = 1, not_owner = 1 }
 for _, k in ipairs(TCP) do REPORTED[k] = 1 end
+
+M.STEERING = { [0] = "auto", "rss", "port-mask", "ip", "software", "paired" }
+
+-- The steering mode in force and its counters, and each worker's share
+-- (snapshot.worker[]): completed and failed per role, frames received,
+-- and the frames it handed to their owners (redirected).
+function M.steering(snap)
+  local tot = snap.total
+  return obj({ "mode", "why", "redirected", "redirect_drops", "not_owner" }, {
+    mode = M.STEERING[n(snap.steering)] or "?", why = ffi.string(snap.steering_why),
+    redirected = n(tot.redirected), redirect_drops = n(tot.redirect_drops), not_owner = n(tot.not_owner) })
+end
+
+function M.workers(snap)
+  local list = arr()
+  for i = 0, n(snap.nworkers) - 1 do
+    local w = snap.worker[i]
+    list[i + 1] = obj({ "index", "client", "server", "pkts_rx", "redirected", "redirect_drops", "not_owner" }, {
+      index = i,
+      client = obj({ "completed", "failed" }, { completed = n(w.c_completed), failed = n(w.c_failed) }),
+      server = obj({ "completed", "failed" }, { completed = n(w.s_completed), failed = n(w.s_failed) }),
+      pkts_rx = n(w.pkts_rx), redirected = n(w.redirected), redirect_drops = n(w.redirect_drops),
+      not_owner = n(w.not_owner) })
+  end
+  return list
+end
 
 function M.phase_kind(kind)
   return ({ [C.TENG_RATE_CPS] = "cps", [C.TENG_RATE_RAMP] = "ramp", [C.TENG_RATE_MAX] = "max",
@@ -168,7 +195,8 @@ function M.result(plan, d, snap, run)
   local reasons = names_of(d.reasons, plan.reason_names, C.TENG_MAX_REASONS, M.REASONS)
   local extra_pct = verdict.extra_pcts(d)
   local function lat(h) return M.latency(h, extra_pct) end
-  local r = obj({ "schema_version", "scenario", "started_at", "duration_s", "cores", "port", "client",
+  local r = obj({ "schema_version", "scenario", "started_at", "duration_s", "cores", "steering", "workers",
+    "port", "client",
     "server", "tcp", "phases", "drain", "templates", "listeners", "steps", "per_second", "warnings",
     "verdict", "memory", "extra", "plan" }, {
     schema_version = M.SCHEMA_VERSION,
@@ -180,6 +208,8 @@ function M.result(plan, d, snap, run)
     stopped = run.stopped,
     source = ffi.string(plan.source),
     cores = n(plan.cores),
+    steering = M.steering(snap),
+    workers = M.workers(snap),
     client = client(tot, reasons),
     server = server(tot, reasons),
     tcp = obj(TCP, {}),

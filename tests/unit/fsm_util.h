@@ -303,6 +303,9 @@ static void run_timers_at(uint32_t ms)
 	worker_tx_flush(F.w);
 }
 
+/* The client tuples' kind (tuple.h) fx_start builds; NULL: modulo. */
+static const struct tuple_mode *FX_MODE;
+
 static void fx_start(struct teng_plan *p)
 {
 	char err[128];
@@ -313,8 +316,8 @@ static void fx_start(struct teng_plan *p)
 	F.w = rte_zmalloc("test_worker", sizeof(struct worker), RTE_CACHE_LINE_SIZE);
 	assert_non_null(F.w);
 	struct worker *w = F.w;
-	assert_int_equal(worker_init(w, p, 0, rte_lcore_id(), &F.ctl, err,
-				     sizeof(err)),
+	assert_int_equal(worker_init_mode(w, p, 0, rte_lcore_id(), &F.ctl, FX_MODE, err,
+					  sizeof(err)),
 			 0);
 	/* as teng_run_start does */
 	w->pool = g_pool;

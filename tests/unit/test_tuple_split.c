@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * tuple_split (worker.h): which core owns client tuple t and its slot
+ * tuple_split (tuple.h): which core owns client tuple t and its slot
  * there, by multiplication instead of t % ncores and t / ncores. It must
  * agree with the division for every core count and tuple.
  */
@@ -12,7 +12,7 @@
 
 #include <cmocka.h>
 
-#include "worker.h"
+#include "tuple.h"
 
 static uint64_t rng = 88172645463325252ull;
 static uint64_t next(void)

@@ -271,13 +271,25 @@ struct teng_core_plan {
 	uint64_t conn_limit; /* stop opening after this many; 0 = no limit */
 };
 
+/* How received frames reach the worker that owns their connection
+ * (--steering, steer.h). TENG_STEER_PAIRED is never asked: auto picks
+ * it where queue i of one end reaches queue i of the other. */
+enum teng_steering {
+	TENG_STEER_AUTO = 0,
+	TENG_STEER_RSS,
+	TENG_STEER_PORT_MASK,
+	TENG_STEER_IP,
+	TENG_STEER_SOFTWARE,
+	TENG_STEER_PAIRED,
+};
+
 /* A port: its spec, and how to reach the next hop on it. */
 struct teng_port_plan {
 	char spec[TENG_SPEC_LEN];
 	uint32_t gateway;    /* next hop to resolve (host order); 0: the peer */
 	uint8_t peer_mac[6]; /* static next-hop MAC, used when has_peer_mac */
 	uint8_t has_peer_mac;
-	uint8_t pad;
+	uint8_t queues;      /* queue pairs asked (queues=N); 0: one per worker */
 };
 
 struct teng_tcp_params {
@@ -328,7 +340,8 @@ struct teng_plan {
 
 	uint8_t client_enabled;
 	uint8_t server_enabled;
-	uint8_t pad0[2];
+	uint8_t steering; /* enum teng_steering asked (--steering) */
+	uint8_t pad0;
 	uint32_t pad1;
 	uint64_t seed; /* random fields, think times, loop counts, the mix */
 

@@ -119,6 +119,18 @@ struct teng_counters {
 	uint64_t arp_probes;
 	uint64_t arp_changes;
 	uint64_t arp_unanswered;
+	/* multi-core steering (steer.h) */
+	uint64_t redirected;        /* frames handed to the worker that owns them (software) */
+	uint64_t redirect_drops;    /* ... dropped: that worker's ring was full */
+	uint64_t not_owner;         /* client segments for a tuple another worker owns, dropped */
+};
+
+/* One worker's share of the run (the snapshot's worker[]). */
+struct teng_worker_counts {
+	uint64_t c_completed, c_failed;
+	uint64_t s_completed, s_failed;
+	uint64_t pkts_rx;
+	uint64_t redirected, redirect_drops, not_owner;
 };
 
 /* What the main lcore hands to Lua once a second and at the end. */
@@ -151,6 +163,12 @@ struct teng_snapshot {
 	} dev[TENG_PORT_DEVS];
 	uint64_t c_peak_active; /* sum of the workers' most open client connections */
 	uint64_t s_peak_active; /* the same, server */
+	/* Steering in force (enum teng_steering) and why, and each worker's
+	 * share. */
+	uint32_t steering;
+	uint32_t nworkers;
+	char steering_why[128];
+	struct teng_worker_counts worker[TENG_MAX_CORES];
 };
 
 enum teng_run_state {
