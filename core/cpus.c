@@ -139,10 +139,10 @@ int cpus_place(uint32_t n, const uint16_t *want, uint32_t nwant, long *cpu, char
 			say(note, notelen,
 			    "worker %ld shares CPU %ld with %s: the figures of both "
 			    "suffer; --cpus places them apart\n",
-			    (long)i + 1, cpu[i], who(first_pid, wb, sizeof(wb)));
+			    (long)i, cpu[i], who(first_pid, wb, sizeof(wb)));
 		} else if (first_cpu >= 0) {
 			say(note, notelen, "CPU %ld runs %s: worker %ld is on CPU %ld\n",
-			    first_cpu, who(first_pid, wb, sizeof(wb)), (long)i + 1, cpu[i]);
+			    first_cpu, who(first_pid, wb, sizeof(wb)), (long)i, cpu[i]);
 		}
 	}
 	return 0;

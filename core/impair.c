@@ -35,6 +35,7 @@
 #include <rte_prefetch.h>
 
 #include "impair.h"
+#include "numa_place.h"
 #include "tcp.h"
 #include "worker.h"
 
@@ -90,15 +91,13 @@ int impair_init(struct worker *w, const struct teng_plan *plan, uint32_t tx_queu
 	if (!impair_on(&plan->impair))
 		return 0;
 	uint32_t cap = delay_slots(plan, tx_queue);
-	struct impair *im = rte_zmalloc_socket("teng_impair",
-					       sizeof(*im) + cap * sizeof(struct impair_frame),
-					       RTE_CACHE_LINE_SIZE, w->socket);
+	struct impair *im = numa_zalloc("teng_impair",
+					sizeof(*im) + cap * sizeof(struct impair_frame), w->socket);
 	if (im == NULL)
 		return -1;
 	impair_cfg_of(&im->cfg, &plan->impair);
 	im->rng = impair_seed(plan->impair.seed, w->index);
-	im->nsent = rte_zmalloc_socket("teng_impair_n", (size_t)ntcb * sizeof(uint16_t) + 2,
-				       RTE_CACHE_LINE_SIZE, w->socket);
+	im->nsent = numa_zalloc("teng_impair_n", (size_t)ntcb * sizeof(uint16_t) + 2, w->socket);
 	if (im->nsent == NULL) {
 		rte_free(im);
 		return -1;

@@ -201,6 +201,17 @@ static int dev_of(const struct teng_port_plan *pp, uint32_t i, uint16_t *dev,
 	return rte_eth_dev_get_port_by_name(name, dev) == 0 ? 0 : -1;
 }
 
+int port_devices(const struct teng_plan *plan, uint16_t *dev)
+{
+	if (plan->nports == 0 || strcmp(plan->port[0].spec, "loopback") == 0)
+		return 0;
+	char name[64];
+	for (uint32_t i = 0; i < plan->nports; i++)
+		if (dev_of(&plan->port[i], i, &dev[i], name, sizeof(name)) < 0)
+			return 0; /* port_open says what is missing */
+	return (int)plan->nports;
+}
+
 int port_open(struct port_set *ps, const struct teng_plan *plan, uint16_t nq,
 	      struct rte_mempool **pools, char *err, size_t errlen)
 {

@@ -37,6 +37,10 @@ int port_eal_arg(const struct teng_port_plan *pp, uint32_t i, uint32_t nq,
 
 /* Open the plan's ports with nq queue pairs each; pools[q] feeds queue
  * q. 0, or -1 with a message in err. */
+/* The ethdevs of the plan's ports, once EAL has made them (before
+ * port_open): how many, 0 for the loopback (made by port_open) or when a
+ * device is missing. */
+int port_devices(const struct teng_plan *plan, uint16_t *dev);
 int port_open(struct port_set *ps, const struct teng_plan *plan, uint16_t nq,
 	      struct rte_mempool **pools, char *err, size_t errlen);
 /* Wait up to ms for every device's link to come up (a memif peer to

@@ -11,6 +11,7 @@
 
 #include <rte_malloc.h>
 
+#include "numa_place.h"
 #include "proto.h"
 #include "tcp.h"
 
@@ -216,7 +217,7 @@ static int can_pipeline(const struct teng_plan *plan, uint32_t entry)
 
 static void *zalloc(size_t n, int socket)
 {
-	return rte_zmalloc_socket("teng_prog", n ? n : 1, RTE_CACHE_LINE_SIZE, socket);
+	return numa_zalloc("teng_prog", n ? n : 1, socket);
 }
 
 int prog_init(struct worker *w, const struct teng_plan *plan, uint32_t ntcb,
@@ -246,8 +247,7 @@ int prog_init(struct worker *w, const struct teng_plan *plan, uint32_t ntcb,
 	vm->core = w->index;
 	vm->rx_taken = vm->rx_keep = 0;
 
-	vm->blob = rte_malloc_socket("teng_blob", plan->blob_len ? plan->blob_len : 1,
-				     0, w->socket);
+	vm->blob = numa_zalloc("teng_blob", plan->blob_len ? plan->blob_len : 1, w->socket);
 	if (vm->blob == NULL)
 		goto nomem;
 	if (plan->blob_len)

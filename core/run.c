@@ -22,6 +22,7 @@
 #include "eal.h"
 #include "hist.h"
 #include "neigh.h"
+#include "numa_place.h"
 #include "port.h"
 #include "steer.h"
 #include "worker.h"
@@ -108,6 +109,7 @@ struct teng_run {
 	uint8_t dev_seen[PORT_MAX_DEVS];
 	uint8_t memif; /* some device is memif */
 	struct steer_choice steer; /* the steering mode in force */
+	int cpu[TENG_MAX_CORES], socket[TENG_MAX_CORES]; /* where each worker is */
 };
 
 /* Keep each memif device's counters while its link is up (called from
@@ -228,6 +230,12 @@ struct teng_run *teng_run_start(const struct teng_plan *plan, char *err,
 	r->ctl.hz = rte_get_tsc_hz();
 	unsigned lcore = rte_get_next_lcore(-1, 1, 0);
 	unsigned lcores[TENG_MAX_CORES];
+	/* A worker's memory comes from its ports' NUMA socket (numa_place.h). */
+	uint16_t devs[TENG_MAX_PORTS];
+	const char *names[TENG_MAX_PORTS];
+	int ndevs = port_devices(plan, devs);
+	for (int d = 0; d < ndevs; d++)
+		names[d] = plan->port[d].spec;
 	for (uint32_t i = 0; i < r->nworkers; i++) {
 		if (lcore >= RTE_MAX_LCORE) {
 			snprintf(err, errlen, "not enough lcores for %u workers",
@@ -235,6 +243,13 @@ struct teng_run *teng_run_start(const struct teng_plan *plan, char *err,
 			goto fail;
 		}
 		lcores[i] = lcore;
+		char warn[256];
+		r->cpu[i] = (int)rte_lcore_to_cpu_id((int)lcore);
+		int sock = numa_worker_socket(i, r->cpu[i], devs, names, (uint32_t)ndevs, warn,
+					      sizeof(warn));
+		r->socket[i] = sock;
+		if (warn[0])
+			fprintf(stderr, "teng: %s\n", warn);
 		struct worker_sizes z;
 		if (worker_sizes(plan, i, &z, err, errlen) < 0)
 			goto fail;
@@ -242,22 +257,18 @@ struct teng_run *teng_run_start(const struct teng_plan *plan, char *err,
 		snprintf(name, sizeof(name), "teng_pool%u", i);
 		/* Sized from the plan (worker_sizes): what can be in flight
 		 * for its open connections, both roles, and the rings. */
-		r->pool[i] = rte_pktmbuf_pool_create(name, (unsigned)z.mbufs, 256, 0,
-						     RTE_MBUF_DEFAULT_BUF_SIZE,
-						     (int)rte_lcore_to_socket_id(lcore));
+		r->pool[i] = numa_ops.pool_create(name, (unsigned)z.mbufs, sock);
 		if (r->pool[i] == NULL) {
 			snprintf(err, errlen, "cannot allocate %llu packet buffers (%.1f GB) for worker %u",
 				 (unsigned long long)z.mbufs, z.pool_bytes / 1e9, i);
 			goto fail;
 		}
-		r->w[i] = rte_zmalloc_socket("teng_worker", sizeof(struct worker),
-					     RTE_CACHE_LINE_SIZE,
-					     (int)rte_lcore_to_socket_id(lcore));
+		r->w[i] = numa_zalloc("teng_worker", sizeof(struct worker), sock);
 		if (r->w[i] == NULL) {
 			snprintf(err, errlen, "out of memory");
 			goto fail;
 		}
-		if (worker_init_mode(r->w[i], plan, i, lcore, &r->ctl, &r->steer.tuples, err,
+		if (worker_init_mode(r->w[i], plan, i, lcore, sock, &r->ctl, &r->steer.tuples, err,
 				     errlen) < 0)
 			goto fail;
 		lcore = rte_get_next_lcore(lcore, 1, 0);
@@ -382,7 +393,10 @@ static void snapshot(struct teng_run *r, struct teng_snapshot *out)
 			wc->redirected += c->redirected;
 			wc->redirect_drops += c->redirect_drops;
 			wc->not_owner += c->not_owner;
+			wc->pkts_tx += c->pkts_tx;
 		}
+		wc->cpu = r->cpu[i];
+		wc->socket = r->socket[i];
 		out->c_active += st->c_active;
 		out->s_active += st->s_active;
 		out->c_peak_active += st->c_peak_active;

@@ -6,6 +6,7 @@
 
 #include <rte_malloc.h>
 
+#include "numa_place.h"
 #include "steer.h"
 
 const char *steer_name(uint8_t mode)
@@ -123,8 +124,7 @@ int steer_resolve(const struct teng_plan *plan, struct steer_choice *out, char *
 int steer_setup(struct worker **w, uint32_t n, char *err, size_t errlen)
 {
 	for (uint32_t i = 0; i < n; i++) {
-		w[i]->steer = rte_zmalloc_socket("teng_steer", sizeof(struct steer),
-						 RTE_CACHE_LINE_SIZE, w[i]->socket);
+		w[i]->steer = numa_zalloc("teng_steer", sizeof(struct steer), w[i]->socket);
 		if (w[i]->steer == NULL) {
 			snprintf(err, errlen, "out of memory for the steering rings");
 			return -1;

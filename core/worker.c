@@ -20,6 +20,7 @@
 #include "icmp.h"
 #include "impair.h"
 #include "neigh.h"
+#include "numa_place.h"
 #include "port.h"
 #include "syncookie.h"
 #include "tcp.h"
@@ -31,7 +32,7 @@
 
 static void *zalloc_socket(size_t n, size_t size, int socket)
 {
-	return rte_zmalloc_socket("teng", n * size, RTE_CACHE_LINE_SIZE, socket);
+	return numa_zalloc("teng", n * size, socket);
 }
 
 static int plan_loopback_only(const struct teng_plan *plan)
@@ -169,18 +170,19 @@ uint64_t worker_plan_bytes(const struct teng_plan *plan)
 int worker_init(struct worker *w, const struct teng_plan *plan, uint32_t index,
 		unsigned lcore, struct worker_ctl *ctl, char *err, size_t errlen)
 {
-	return worker_init_mode(w, plan, index, lcore, ctl, NULL, err, errlen);
+	return worker_init_mode(w, plan, index, lcore, -1, ctl, NULL, err, errlen);
 }
 
 int worker_init_mode(struct worker *w, const struct teng_plan *plan, uint32_t index,
-		     unsigned lcore, struct worker_ctl *ctl, const struct tuple_mode *mode,
-		     char *err, size_t errlen)
+		     unsigned lcore, int socket, struct worker_ctl *ctl,
+		     const struct tuple_mode *mode, char *err, size_t errlen)
 {
 	w->index = index;
 	w->ncores = plan->cores;
 	w->ncores_m = w->ncores > 1 ? UINT64_MAX / w->ncores + 1 : 0;
 	w->lcore = lcore;
-	w->socket = (int)rte_lcore_to_socket_id(lcore);
+	/* Its memory comes from its ports' socket (numa_place.h), else its CPU's. */
+	w->socket = socket >= 0 ? socket : (int)rte_lcore_to_socket_id(lcore);
 	w->ctl = ctl;
 	/* Decided before the loop: the clock's multipliers (ctl->hz is the
 	 * TSC's rate) and the ISN secret. */
@@ -189,8 +191,7 @@ int worker_init_mode(struct worker *w, const struct teng_plan *plan, uint32_t in
 	w->ms_mult = (uint64_t)(((unsigned __int128)1000 << 64) / hz);
 	w->isn_key = rte_rand() | 1;
 	w->rng = (plan->seed ? plan->seed : 1) * 0x9E3779B97F4A7C15ull + index + 1;
-	w->st = rte_zmalloc_socket("teng_stats", sizeof(*w->st),
-				   RTE_CACHE_LINE_SIZE, w->socket);
+	w->st = numa_zalloc("teng_stats", sizeof(*w->st), w->socket);
 	if (w->st == NULL)
 		goto nomem;
 	w->ctr = &w->st->phase[0];
@@ -283,6 +284,7 @@ int worker_init_mode(struct worker *w, const struct teng_plan *plan, uint32_t in
 			w->sack_sb = NULL;
 			goto nomem;
 		}
+		numa_bind_memory(w->sack_sb, w->sack_sb_bytes, w->socket);
 	}
 	/* Keepalive clocks, only when the plan asks for probes */
 	if (plan->tcp.keepalive_ms) {

@@ -252,11 +252,12 @@ uint64_t worker_plan_bytes(const struct teng_plan *plan);
 /* Set up a worker's tables from the plan; 0 or -1 (message in err). */
 int worker_init(struct worker *w, const struct teng_plan *plan, uint32_t index,
 		unsigned lcore, struct worker_ctl *ctl, char *err, size_t errlen);
-/* The same with the client tuples built for a tuple mode (tuple.h;
- * NULL: modulo, as worker_init). */
+/* The same with its memory from NUMA socket `socket` (-1: its lcore's;
+ * numa_place.h) and the client tuples built for a tuple mode (tuple.h; NULL:
+ * modulo, as worker_init). */
 int worker_init_mode(struct worker *w, const struct teng_plan *plan, uint32_t index,
-		     unsigned lcore, struct worker_ctl *ctl, const struct tuple_mode *mode,
-		     char *err, size_t errlen);
+		     unsigned lcore, int socket, struct worker_ctl *ctl,
+		     const struct tuple_mode *mode, char *err, size_t errlen);
 void worker_fini(struct worker *w);
 /* The lcore entry point: runs until ctl->abort. */
 int worker_main(void *arg);

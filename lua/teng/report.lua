@@ -101,12 +101,13 @@ function M.workers(snap)
   local list = arr()
   for i = 0, n(snap.nworkers) - 1 do
     local w = snap.worker[i]
-    list[i + 1] = obj({ "index", "client", "server", "pkts_rx", "redirected", "redirect_drops", "not_owner" }, {
-      index = i,
+    list[i + 1] = obj({ "index", "cpu", "socket", "queue", "client", "server", "pkts_rx", "pkts_tx",
+      "redirected", "redirect_drops", "not_owner" }, {
+      index = i, cpu = n(w.cpu), socket = n(w.socket), queue = i,
       client = obj({ "completed", "failed" }, { completed = n(w.c_completed), failed = n(w.c_failed) }),
       server = obj({ "completed", "failed" }, { completed = n(w.s_completed), failed = n(w.s_failed) }),
-      pkts_rx = n(w.pkts_rx), redirected = n(w.redirected), redirect_drops = n(w.redirect_drops),
-      not_owner = n(w.not_owner) })
+      pkts_rx = n(w.pkts_rx), pkts_tx = n(w.pkts_tx), redirected = n(w.redirected),
+      redirect_drops = n(w.redirect_drops), not_owner = n(w.not_owner) })
   end
   return list
 end

@@ -224,6 +224,33 @@ function M.text(r)
     if next(dr.failures) then line = line .. "  failures: " .. failures_text(dr.failures) end
     add("drain", "%s", line)
   end
+  -- Several workers: how the load fell on each (its share of the
+  -- connections and packets), where it ran, and what steering moved.
+  local ws = r.workers or {}
+  if #ws > 1 then
+    local st = r.steering or {}
+    add("steering", "%s  redirected %s  redirect drops %s  not owner %s", st.mode or "?",
+      count(st.redirected or 0), count(st.redirect_drops or 0), count(st.not_owner or 0))
+    local tot = { c = 0, s = 0, p = 0 }
+    for _, w in ipairs(ws) do
+      tot.c, tot.s = tot.c + w.client.completed, tot.s + w.server.completed
+      tot.p = tot.p + w.pkts_rx + w.pkts_tx
+    end
+    local function share(x, all) return all > 0 and ("%.0f%%"):format(100 * x / all) or "-" end
+    for _, w in ipairs(ws) do
+      local line = ("%d  CPU %d%s  queue %d"):format(w.index, w.cpu,
+        w.socket >= 0 and (" (socket %d)"):format(w.socket) or "", w.queue)
+      if client_on then
+        line = line .. ("  client completed %s (%s)"):format(count(w.client.completed), share(w.client.completed, tot.c))
+      end
+      if server_on then
+        line = line .. ("  server completed %s (%s)"):format(count(w.server.completed), share(w.server.completed, tot.s))
+      end
+      line = line .. ("  packets %s (%s)  redirected %s"):format(count(w.pkts_rx + w.pkts_tx),
+        share(w.pkts_rx + w.pkts_tx, tot.p), count(w.redirected))
+      add("worker", "%s", line)
+    end
+  end
   add("port", "packets tx %s  rx %s", count(r.port.packets_tx), count(r.port.packets_rx))
   for _, dev in ipairs(#r.port.devices > 1 and r.port.devices or {}) do
     add("", "%s: packets tx %s  rx %s  missed %s  errors rx %s tx %s", dev.name, count(dev.opackets),

@@ -26,9 +26,9 @@ grep -q "runs another teng\|shares CPU" "$tmp/a" && fail "the first teng complai
 
 # B, without --cpus: another CPU, said with A's PID.
 out=$(run --json "$tmp/b.json")
-echo "$out" | grep -q "^teng: CPU 1 runs another teng (pid $a): worker 1 is on CPU [0-9]*$" ||
+echo "$out" | grep -q "^teng: CPU 1 runs another teng (pid $a): worker 0 is on CPU [0-9]*$" ||
   fail "B did not say it moved off CPU 1: $out"
-moved=$(echo "$out" | sed -n 's/^teng: CPU 1 runs .*: worker 1 is on CPU \([0-9]*\)$/\1/p')
+moved=$(echo "$out" | sed -n 's/^teng: CPU 1 runs .*: worker 0 is on CPU \([0-9]*\)$/\1/p')
 [ -n "$moved" ] && [ "$moved" != 1 ] || fail "B's worker is on CPU '$moved'"
 python3 -c "import json,sys; r=json.load(open(sys.argv[1])); assert r['client']['completed']>0 and r['client']['failed']==0" \
   "$tmp/b.json" || fail "B did not run"
@@ -45,7 +45,7 @@ for c in $(seq 0 $((ncpu - 1))); do
 done
 for c in $(seq 0 $((ncpu - 1))); do for _ in $(seq 50); do held "$c" && break; sleep 0.1; done; done
 out=$(run)
-echo "$out" | grep -q "^teng: worker 1 shares CPU 1 with another teng (pid $a): the figures of both suffer" ||
+echo "$out" | grep -q "^teng: worker 0 shares CPU 1 with another teng (pid $a): the figures of both suffer" ||
   fail "D did not say it shares CPU 1: $out"
 
 # A gone: its claim goes with it, and the next run is quiet about CPUs.

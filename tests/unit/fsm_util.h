@@ -316,7 +316,7 @@ static void fx_start(struct teng_plan *p)
 	F.w = rte_zmalloc("test_worker", sizeof(struct worker), RTE_CACHE_LINE_SIZE);
 	assert_non_null(F.w);
 	struct worker *w = F.w;
-	assert_int_equal(worker_init_mode(w, p, 0, rte_lcore_id(), &F.ctl, FX_MODE, err,
+	assert_int_equal(worker_init_mode(w, p, 0, rte_lcore_id(), -1, &F.ctl, FX_MODE, err,
 					  sizeof(err)),
 			 0);
 	/* as teng_run_start does */

@@ -131,6 +131,9 @@ struct teng_worker_counts {
 	uint64_t s_completed, s_failed;
 	uint64_t pkts_rx;
 	uint64_t redirected, redirect_drops, not_owner;
+	uint64_t pkts_tx;
+	int32_t cpu;    /* the CPU it ran on */
+	int32_t socket; /* the NUMA socket its memory came from (-1: any) */
 };
 
 /* What the main lcore hands to Lua once a second and at the end. */
