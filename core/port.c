@@ -139,6 +139,10 @@ int port_eal_arg(const struct teng_port_plan *pp, uint32_t i, uint32_t nq,
 		return snprintf(buf, len,
 				"--vdev=net_af_packet%u,iface=%s,qpairs=%u",
 				i, a, nq);
+	if (sscanf(s, "af_xdp:%255s", a) == 1)
+		return snprintf(buf, len,
+				"--vdev=net_af_xdp%u,iface=%s,start_queue=0,queue_count=%u",
+				i, a, nq);
 	if (sscanf(s, "tap:%255s", a) == 1)
 		return snprintf(buf, len, "--vdev=net_tap%u,iface=%s", i, a);
 	if (strncmp(s, "memif:", 6) == 0) {
@@ -171,6 +175,8 @@ static int dev_of(const struct teng_port_plan *pp, uint32_t i, uint16_t *dev,
 	const char *s = pp->spec;
 	if (strncmp(s, "af_packet:", 10) == 0)
 		snprintf(name, len, "net_af_packet%u", i);
+	else if (strncmp(s, "af_xdp:", 7) == 0)
+		snprintf(name, len, "net_af_xdp%u", i);
 	else if (strncmp(s, "tap:", 4) == 0)
 		snprintf(name, len, "net_tap%u", i);
 	else if (strncmp(s, "memif:", 6) == 0)
