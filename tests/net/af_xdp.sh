@@ -4,9 +4,11 @@
 # connections at 2,000/s: every one completes with a 200 and the exact
 # response size; nginx logged them all; during the run teng0 carries the
 # driver's XDP program in native (driver) mode, and afterwards it is gone;
-# every frame teng received came through that program's redirect to the
-# AF_XDP socket (veth's own counter), none was dropped there; a capture on
-# the peer side shows no bad checksum, no TCP analysis warning, no RST.
+# a second teng on teng0 is refused (exit 3) and leaves the first one's
+# program in place, and a missing interface is exit 3 naming it; every
+# frame teng received came through the program's redirect to the AF_XDP
+# socket (veth's own counter), none was dropped there; a capture on the
+# peer side shows no bad checksum, no TCP analysis warning, no RST.
 # Runs without hugepages (teng's --no-huge); see docs/cli.md "af_xdp".
 #   af_xdp.sh TENG [CONNS]
 . "$(dirname "$0")/lib.sh"
@@ -39,6 +41,20 @@ done
 log "teng0 while teng runs: ${xdp:-no XDP program}"
 net_expect "an XDP program in native mode on teng0 during the run (got '${xdp}')" \
   "${xdp%% *}" = prog/xdp
+# A second teng on the interface in use is refused before DPDK starts
+# (the driver, failing, would detach the first one's program on exit):
+# exit 3 naming the program, and the first run goes on unharmed (below).
+id=$(grep -o 'id [0-9]*' <<<"$xdp" | cut -d' ' -f2)
+net_teng second 30 scenarios/http_client.lua conns=10 --port af_xdp:teng0 --quiet
+net_expect_eq "second teng on teng0: exit code" "$NET_RC" 3
+net_expect "second teng on teng0: says the interface has XDP program $id" \
+  -n "$(grep "port af_xdp:teng0: teng0 already has an XDP program (id $id)" "$T/second.err")"
+net_expect_eq "teng0's XDP program after the second teng" \
+  "$(in_teng ip -d link show teng0 | grep -o 'prog/xdp[a-z]* id [0-9]* name [a-z_]*')" "$xdp"
+net_teng noif 30 scenarios/http_client.lua conns=10 --port af_xdp:teng9 --quiet
+net_expect_eq "af_xdp:teng9 (no such interface): exit code" "$NET_RC" 3
+net_expect "af_xdp:teng9: says there is no such interface" \
+  -n "$(grep "port af_xdp:teng9: no interface teng9 in this network namespace" "$T/noif.err")"
 net_wait_exit "$pid" 90
 rc=$NET_RC
 net_capture_stop
