@@ -23,9 +23,9 @@ options:
   --json FILE     write the results as JSON to FILE (opened before the run)
   --port SPEC     port to use instead of the scenario's; repeat it for the
                   second port of a two-port scenario. SPEC is one of
-                  loopback, af_packet:IFACE, tap:NAME, pci:BDF,
+                  loopback, af_packet:IFACE, af_xdp:IFACE, tap:NAME, pci:BDF,
                   memif:SOCKET_PATH:server|client, optionally followed by
-                  ,gateway=IP and/or ,peer_mac=aa:bb:cc:dd:ee:ff
+                  ,gateway=IP ,peer_mac=aa:bb:cc:dd:ee:ff ,queues=N (= --cores)
   --role ROLE     run only the client or the server role of the scenario
                   (client|server), e.g. one per process over memif
   --cores N       worker cores, 1..16 (default 1)
