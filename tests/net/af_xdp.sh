@@ -32,7 +32,7 @@ net_bg client "$TNS" "$TENG" scenarios/http_client.lua "conns=$conns" cps=2000 d
 pid=$NET_LAST_PID
 # The XDP program appears once the port is open (ARP follows at once).
 xdp=""
-for ((i = 0; i < 100; i++)); do
+for ((i = 0; i < 200; i++)); do
   xdp=$(in_teng ip -d link show teng0 | grep -o 'prog/xdp[a-z]* id [0-9]* name [a-z_]*' || true)
   [ -n "$xdp" ] && break
   kill -0 "$pid" 2>/dev/null || break
@@ -75,12 +75,16 @@ net_expect_eq tcp.retransmits "$(net_json "$j" tcp.retransmits)" 0
 net_expect_eq port.devices.0.imissed "$(net_json "$j" port.devices.0.imissed)" 0
 net_expect_eq port.devices.0.oerrors "$(net_json "$j" port.devices.0.oerrors)" 0
 # veth's XDP counters on teng0: every frame teng received was redirected
-# to the socket by the program, and the program dropped none.
+# to the socket by the program (a frame or two more may have come in
+# after teng's last read: a clean run has none), and none was dropped.
 rx=$(net_json "$j" port.packets_rx)
 stats=$(in_teng ethtool -S teng0)
 redirected=$(awk '/rx_queue_0_xdp_redirect:/ {print $2}' <<<"$stats")
-net_expect_eq "teng0 rx_queue_0_xdp_redirect (= port.packets_rx)" "$redirected" "$rx"
+log "teng0 rx_queue_0_xdp_redirect $redirected, port.packets_rx $rx"
+net_expect "teng0 rx_queue_0_xdp_redirect ($redirected) = port.packets_rx ($rx), or up to 2 more" \
+  "$((${redirected:-0} - ${rx:-0}))" -ge 0 -a "$((${redirected:-0} - ${rx:-0}))" -le 2
 net_expect_eq "teng0 rx_queue_0_xdp_drops" "$(awk '/rx_queue_0_xdp_drops:/ {print $2}' <<<"$stats")" 0
+net_expect_eq "teng0 rx_queue_0_drops" "$(awk '/rx_queue_0_drops:/ {print $2}' <<<"$stats")" 0
 net_expect "port.packets_rx ($rx) is at least 4 per connection" \
   "${rx:-0}" -ge $((4 * conns))
 
