@@ -319,12 +319,23 @@ int port_open(struct port_set *ps, const struct teng_plan *plan, uint16_t nq,
 			if (ps->memif_client[i] && memif_check_socket(path, err, errlen) < 0)
 				return -1;
 		}
+		int xdp = strncmp(plan->port[i].spec, "af_xdp:", 7) == 0;
 		if (dev_of(&plan->port[i], i, &ps->dev[i], name, sizeof(name)) < 0) {
-			snprintf(err, errlen, "no device for port %s (is the interface there?)",
-				 plan->port[i].spec);
+			if (xdp)
+				/* port_check saw the interface: the driver
+				 * refused it, most often for its queues. */
+				snprintf(err, errlen,
+					 "no device for port %s: the af_xdp driver did not take "
+					 "interface %s (its messages above say why; it binds "
+					 "queues 0..%u, so the interface needs %u combined "
+					 "channels, see ethtool -l: a veth reports none, which "
+					 "the driver takes for one queue)",
+					 plan->port[i].spec, plan->port[i].spec + 7, nq - 1u, nq);
+			else
+				snprintf(err, errlen, "no device for port %s (is the interface there?)",
+					 plan->port[i].spec);
 			return -1;
 		}
-		int xdp = strncmp(plan->port[i].spec, "af_xdp:", 7) == 0;
 		if (xdp && af_xdp_check_pools(plan->port[i].spec, nq, pools, err, errlen) < 0)
 			return -1;
 		snprintf(ps->name[i], sizeof(ps->name[i]), "%s", plan->port[i].spec);
