@@ -184,7 +184,8 @@ static int memif_check_socket(const char *path, char *err, size_t errlen)
 
 /* Whether interface ifname has an XDP program attached, from the
  * kernel's RTM_GETLINK answer (IFLA_XDP): 1 (its id in *id, 0 when
- * several are attached), 0, or -1 when the kernel cannot be asked. */
+ * several are attached), 0, -1 when there is no such interface, -2
+ * when the kernel cannot be asked. */
 static int xdp_attached(const char *ifname, uint32_t *id)
 {
 	struct {
@@ -192,7 +193,7 @@ static int xdp_attached(const char *ifname, uint32_t *id)
 		struct ifinfomsg ifi;
 	} req;
 	static char buf[32768];
-	int fd, ret = -1;
+	int fd, ret = -2;
 	ssize_t n;
 	unsigned int idx = if_nametoindex(ifname);
 	*id = 0;
@@ -200,7 +201,7 @@ static int xdp_attached(const char *ifname, uint32_t *id)
 		return -1;
 	fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
 	if (fd < 0)
-		return -1;
+		return -2;
 	memset(&req, 0, sizeof(req));
 	req.nh.nlmsg_len = sizeof(req);
 	req.nh.nlmsg_type = RTM_GETLINK;
@@ -247,8 +248,13 @@ int port_check(const struct teng_port_plan *pp, char *err, size_t errlen)
 	const char *ifname = spec + 7;
 	uint32_t id;
 	int on = xdp_attached(ifname, &id);
-	if (on < 0) {
+	if (on == -1) {
 		snprintf(err, errlen, "port %s: no interface %s in this network namespace", spec,
+			 ifname);
+		return -1;
+	}
+	if (on < 0) {
+		snprintf(err, errlen, "port %s: cannot ask the kernel about %s (netlink)", spec,
 			 ifname);
 		return -1;
 	}
