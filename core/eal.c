@@ -55,6 +55,8 @@ int eal_start(const struct teng_plan *plan, char *err, size_t errlen)
 	int pci = 0;
 	for (uint32_t i = 0; i < plan->nports; i++) {
 		char vdev[200];
+		if (port_check(&plan->port[i], err, errlen) < 0)
+			return -1;
 		if (port_eal_arg(&plan->port[i], i, plan->cores, vdev, sizeof(vdev)) > 0) {
 			if (strncmp(vdev, "-a", 2) == 0) {
 				ARG("-a");

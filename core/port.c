@@ -6,6 +6,11 @@
  */
 #include <stdio.h>
 #include <string.h>
+#include <linux/if_link.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
+#include <net/if.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -158,6 +163,19 @@ int port_eal_arg(const struct teng_port_plan *pp, uint32_t i, uint32_t nq,
 		return snprintf(buf, len,
 				"--vdev=net_af_packet%u,iface=%s,qpairs=%u",
 				i, a, nq);
+	if (sscanf(s, "af_xdp:%255s", a) == 1)
+		/* Queues 0..nq-1 of the interface, one AF_XDP socket each.
+		 * busy_budget (the driver's default, spelt out): with
+		 * preferred busy polling an empty receive ring costs a
+		 * non-blocking recvfrom(); without it the driver may
+		 * poll() for up to a second when the kernel asks for a
+		 * wake-up (a zero-copy NIC short of fill buffers), which
+		 * would stall the worker's timers. No force_copy: on a
+		 * veth the kernel chooses copy mode by itself, and a NIC
+		 * that can do zero-copy should. */
+		return snprintf(buf, len,
+				"--vdev=net_af_xdp%u,iface=%s,start_queue=0,queue_count=%u,busy_budget=64",
+				i, a, nq);
 	if (sscanf(s, "tap:%255s", a) == 1)
 		return snprintf(buf, len, "--vdev=net_tap%u,iface=%s", i, a);
 	if (strncmp(s, "memif:", 6) == 0) {
@@ -183,6 +201,111 @@ static int memif_check_socket(const char *path, char *err, size_t errlen)
 	return -1;
 }
 
+/* Whether interface ifname has an XDP program attached, from the
+ * kernel's RTM_GETLINK answer (IFLA_XDP): 1 (its id in *id, 0 when
+ * several are attached), 0, -1 when there is no such interface, -2
+ * when the kernel cannot be asked. */
+static int xdp_attached(const char *ifname, uint32_t *id)
+{
+	struct {
+		struct nlmsghdr nh;
+		struct ifinfomsg ifi;
+	} req;
+	static char buf[32768];
+	int fd, ret = -2;
+	ssize_t n;
+	unsigned int idx = if_nametoindex(ifname);
+	*id = 0;
+	if (idx == 0)
+		return -1;
+	fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+	if (fd < 0)
+		return -2;
+	memset(&req, 0, sizeof(req));
+	req.nh.nlmsg_len = sizeof(req);
+	req.nh.nlmsg_type = RTM_GETLINK;
+	req.nh.nlmsg_flags = NLM_F_REQUEST;
+	req.nh.nlmsg_seq = 1;
+	req.ifi.ifi_family = AF_UNSPEC;
+	req.ifi.ifi_index = (int)idx;
+	if (send(fd, &req, sizeof(req), 0) != (ssize_t)sizeof(req))
+		goto out;
+	n = recv(fd, buf, sizeof(buf), MSG_TRUNC);
+	struct nlmsghdr *nh = (struct nlmsghdr *)buf;
+	if (n <= 0 || n > (ssize_t)sizeof(buf) || !NLMSG_OK(nh, (uint32_t)n) ||
+	    nh->nlmsg_type != RTM_NEWLINK)
+		goto out;
+	struct ifinfomsg *ifi = NLMSG_DATA(nh);
+	int len = (int)IFLA_PAYLOAD(nh);
+	ret = 0;
+	for (struct rtattr *a = IFLA_RTA(ifi); RTA_OK(a, len); a = RTA_NEXT(a, len)) {
+		if ((a->rta_type & NLA_TYPE_MASK) != IFLA_XDP)
+			continue;
+		int l = (int)RTA_PAYLOAD(a);
+		for (struct rtattr *b = RTA_DATA(a); RTA_OK(b, l); b = RTA_NEXT(b, l)) {
+			if (b->rta_type == IFLA_XDP_ATTACHED)
+				ret = *(uint8_t *)RTA_DATA(b) != XDP_ATTACHED_NONE;
+			else if (b->rta_type == IFLA_XDP_PROG_ID)
+				*id = *(uint32_t *)RTA_DATA(b);
+		}
+	}
+out:
+	close(fd);
+	return ret;
+}
+
+int port_check(const struct teng_port_plan *pp, char *err, size_t errlen)
+{
+	const char *spec = pp->spec;
+	if (strncmp(spec, "af_xdp:", 7) != 0)
+		return 0;
+	/* DPDK's af_xdp driver attaches its XDP program only where none
+	 * is, and when its device is closed (also by EAL's clean-up at
+	 * exit) it detaches whatever program the interface has: a second
+	 * process on an interface in use would fail, and in failing take
+	 * the first one's traffic away. So look before DPDK does. */
+	const char *ifname = spec + 7;
+	uint32_t id;
+	int on = xdp_attached(ifname, &id);
+	if (on == -1) {
+		snprintf(err, errlen, "port %s: no interface %s in this network namespace", spec,
+			 ifname);
+		return -1;
+	}
+	if (on < 0) {
+		snprintf(err, errlen, "port %s: cannot ask the kernel about %s (netlink)", spec,
+			 ifname);
+		return -1;
+	}
+	if (on > 0) {
+		snprintf(err, errlen,
+			 "port %s: %s already has an XDP program (id %u): another process "
+			 "(teng, DPDK) is using it, or one was left behind (remove it with "
+			 "'ip link set dev %s xdp off')",
+			 spec, ifname, id, ifname);
+		return -1;
+	}
+	return 0;
+}
+
+/* Before an af_xdp port is started: its UMEM is the queue's mbuf pool,
+ * from the pool's first memory chunk on, so the pool must be one chunk. */
+static int af_xdp_check_pools(const char *spec, uint16_t nq, struct rte_mempool **pools,
+			      char *err, size_t errlen)
+{
+	for (uint16_t q = 0; q < nq; q++) {
+		if (pools[q]->nb_mem_chunks != 1) {
+			snprintf(err, errlen,
+				 "port %s: the af_xdp driver needs each queue's packet buffers in "
+				 "one memory chunk (queue %u's pool has %u); with hugepages, "
+				 "reserve more of them",
+				 spec, q, pools[q]->nb_mem_chunks);
+			return -1;
+		}
+	}
+	return 0;
+}
+
 /* The ethdev that port i's spec made. */
 static int dev_of(const struct teng_port_plan *pp, uint32_t i, uint16_t *dev,
 		  char *name, size_t len)
@@ -190,6 +313,8 @@ static int dev_of(const struct teng_port_plan *pp, uint32_t i, uint16_t *dev,
 	const char *s = pp->spec;
 	if (strncmp(s, "af_packet:", 10) == 0)
 		snprintf(name, len, "net_af_packet%u", i);
+	else if (strncmp(s, "af_xdp:", 7) == 0)
+		snprintf(name, len, "net_af_xdp%u", i);
 	else if (strncmp(s, "tap:", 4) == 0)
 		snprintf(name, len, "net_tap%u", i);
 	else if (strncmp(s, "memif:", 6) == 0)
@@ -230,15 +355,38 @@ int port_open(struct port_set *ps, const struct teng_plan *plan, uint16_t nq,
 			if (ps->memif_client[i] && memif_check_socket(path, err, errlen) < 0)
 				return -1;
 		}
+		int xdp = strncmp(plan->port[i].spec, "af_xdp:", 7) == 0;
 		if (dev_of(&plan->port[i], i, &ps->dev[i], name, sizeof(name)) < 0) {
-			snprintf(err, errlen, "no device for port %s (is the interface there?)",
-				 plan->port[i].spec);
+			if (xdp)
+				/* port_check saw the interface: the driver
+				 * refused it, most often for its queues. */
+				snprintf(err, errlen,
+					 "no device for port %s: the af_xdp driver did not take "
+					 "interface %s (its messages above say why; it binds "
+					 "queues 0..%u, so the interface needs %u combined "
+					 "channels, see ethtool -l: a veth reports none, which "
+					 "the driver takes for one queue)",
+					 plan->port[i].spec, plan->port[i].spec + 7, nq - 1u, nq);
+			else
+				snprintf(err, errlen, "no device for port %s (is the interface there?)",
+					 plan->port[i].spec);
 			return -1;
 		}
+		if (xdp && af_xdp_check_pools(plan->port[i].spec, nq, pools, err, errlen) < 0)
+			return -1;
 		snprintf(ps->name[i], sizeof(ps->name[i]), "%s", plan->port[i].spec);
 		ps->ndevs = i + 1;
-		if (dev_start(ps, i, nq, pools, plan->sw_csum != 0, err, errlen) < 0)
+		if (dev_start(ps, i, nq, pools, plan->sw_csum != 0, err, errlen) < 0) {
+			if (xdp) {
+				size_t l = strlen(err);
+				snprintf(err + l, errlen - l,
+					 ": the af_xdp driver could not bind its AF_XDP socket%s "
+					 "(it needs root: CAP_NET_ADMIN, CAP_BPF, CAP_IPC_LOCK; "
+					 "its messages above say more)",
+					 nq > 1 ? "s" : "");
+			}
 			return -1;
+		}
 	}
 	ps->role_dev[0] = 0;
 	ps->role_dev[1] = n - 1;

@@ -35,6 +35,11 @@ struct port_set {
 int port_eal_arg(const struct teng_port_plan *pp, uint32_t i, uint32_t nq,
 		 char *buf, size_t len);
 
+/* Checks a port's spec against the system before DPDK probes it (an
+ * af_xdp interface must exist and carry no XDP program). 0, or -1 with
+ * a message in err. */
+int port_check(const struct teng_port_plan *pp, char *err, size_t errlen);
+
 /* Open the plan's ports with nq queue pairs each; pools[q] feeds queue
  * q. 0, or -1 with a message in err. */
 /* The ethdevs of the plan's ports, once EAL has made them (before

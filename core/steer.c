@@ -22,7 +22,7 @@ const char *steer_name(uint8_t mode)
 	return "?";
 }
 
-enum kind { K_LOOPBACK, K_MEMIF, K_AF_PACKET, K_TAP, K_PCI, K_OTHER };
+enum kind { K_LOOPBACK, K_MEMIF, K_AF_PACKET, K_AF_XDP, K_TAP, K_PCI, K_OTHER };
 
 static enum kind kind_of(const char *spec)
 {
@@ -32,6 +32,8 @@ static enum kind kind_of(const char *spec)
 		return K_MEMIF;
 	if (strncmp(spec, "af_packet:", 10) == 0)
 		return K_AF_PACKET;
+	if (strncmp(spec, "af_xdp:", 7) == 0)
+		return K_AF_XDP;
 	if (strncmp(spec, "tap:", 4) == 0)
 		return K_TAP;
 	if (strncmp(spec, "pci:", 4) == 0)
@@ -44,6 +46,7 @@ static const char *no_hash(enum kind k)
 {
 	switch (k) {
 	case K_AF_PACKET: return "af_packet has no usable hash";
+	case K_AF_XDP: return "af_xdp: the kernel picks the queue";
 	case K_TAP: return "tap has no usable hash";
 	case K_PCI: return "pci: teng does not program RSS yet";
 	default: return "the device does not steer";

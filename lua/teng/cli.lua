@@ -23,7 +23,7 @@ options:
   --json FILE     write the results as JSON to FILE (opened before the run)
   --port SPEC     port to use instead of the scenario's; repeat it for the
                   second port of a two-port scenario. SPEC is one of
-                  loopback, af_packet:IFACE, tap:NAME, pci:BDF,
+                  loopback, af_packet:IFACE, af_xdp:IFACE, tap:NAME, pci:BDF,
                   memif:SOCKET_PATH:server|client, optionally followed by
                   ,gateway=IP, ,peer_mac=aa:bb:cc:dd:ee:ff and/or
                   ,queues=N (one queue per worker: N is --cores)

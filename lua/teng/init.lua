@@ -346,10 +346,11 @@ function M.max(t)
 end
 function M.mix(list) return node("mix", { list = list }) end
 
--- Ports: teng.loopback(), teng.af_packet("IFACE", opts), teng.tap("NAME", opts),
--- teng.memif("SOCKET_PATH", "server"|"client", opts), teng.pci("BDF", opts);
--- opts = { gateway = "IP", peer_mac = "MAC" }. teng.ports checks them.
-for _, driver in ipairs { "loopback", "af_packet", "tap", "memif", "pci" } do
+-- Ports: teng.loopback(), teng.af_packet("IFACE", opts), teng.af_xdp("IFACE", opts),
+-- teng.tap("NAME", opts), teng.memif("SOCKET_PATH", "server"|"client", opts),
+-- teng.pci("BDF", opts); opts = { gateway = "IP", peer_mac = "MAC", queues = N }.
+-- teng.ports checks them.
+for _, driver in ipairs { "loopback", "af_packet", "af_xdp", "tap", "memif", "pci" } do
   M[driver] = function(...)
     return node("port", { driver = driver, args = { ... }, nargs = select("#", ...) })
   end

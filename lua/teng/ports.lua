@@ -1,4 +1,4 @@
--- Port specs: "loopback", "af_packet:IFACE", "tap:NAME",
+-- Port specs: "loopback", "af_packet:IFACE", "af_xdp:IFACE", "tap:NAME",
 -- "memif:SOCKET_PATH:server|client", "pci:BDF", each optionally followed
 -- by ",gateway=IP", ",peer_mac=MAC" and/or ",queues=N"; or the same built by
 -- teng.af_packet("IFACE", { gateway = ..., peer_mac = ... }) and friends.
@@ -14,8 +14,8 @@ local M = {}
 local SPEC_LEN = 256 -- TENG_SPEC_LEN, including the terminating NUL
 local SUN_PATH = 107 -- a memif socket path must fit sockaddr_un
 M.OPTIONS = { "gateway", "peer_mac", "queues" }
+M.FORMS = "loopback, af_packet:IFACE, af_xdp:IFACE, tap:NAME, memif:SOCKET_PATH:server|client or pci:BDF"
 local MAX_QUEUES = 16 -- TENG_MAX_CORES: a worker owns one queue of each port
-M.FORMS = "loopback, af_packet:IFACE, tap:NAME, memif:SOCKET_PATH:server|client or pci:BDF"
 
 local function iface(driver, name)
   if #name < 1 or #name > 15 or name:find("[^%w_%.%-]") then
@@ -26,6 +26,7 @@ end
 
 local CHECK = {
   af_packet = iface,
+  af_xdp = iface,
   tap = iface,
   memif = function(_, rest)
     local path, role = rest:match("^(.*):([^:]*)$")
@@ -70,11 +71,11 @@ local function option(p, k, v)
     end
     p.peer_mac = mac
   elseif k == "queues" then
-    local q = tonumber(v)
-    if not q or q % 1 ~= 0 or q < 1 or q > MAX_QUEUES then
+    local n = type(v) == "number" and v or type(v) == "string" and v:match("^%d+$") and tonumber(v)
+    if not n or n % 1 ~= 0 or n < 1 or n > MAX_QUEUES then
       return ("queues: expected a whole number 1..%d, got '%s'"):format(MAX_QUEUES, tostring(v))
     end
-    p.queues = q
+    p.queues = n
   else
     return ("unknown port option '%s'%s (options: %s)"):format(k, check.hint(k, M.OPTIONS),
       table.concat(M.OPTIONS, ", "))
@@ -109,7 +110,7 @@ function M.parse(s)
 end
 
 -- A teng.af_packet(...)-style node -> port, or nil and a message.
-local NARGS = { loopback = 0, af_packet = 1, tap = 1, memif = 2, pci = 1 }
+local NARGS = { loopback = 0, af_packet = 1, af_xdp = 1, tap = 1, memif = 2, pci = 1 }
 function M.from_node(n)
   local d, args, want = n.driver, n.args, NARGS[n.driver]
   local name = "teng." .. d
@@ -197,14 +198,20 @@ function M.resolve(ctx, v, opts, roles)
     end
   end
   -- A worker owns one queue of each port: queues=N is the core count.
-  local cores = opts.cores or 1
   for _, p in ipairs(out) do
-    if p.queues and p.queues ~= cores then
-      ctx:fail(steps, "port", "%s: queues=%d, but there %s %d core%s (a worker owns one queue of each port; give --cores %d)",
-        p.spec, p.queues, cores == 1 and "is" or "are", cores, cores == 1 and "" or "s", p.queues)
-    end
+    local err = M.queues_fit(p, opts.cores or 1)
+    if err then ctx:fail(steps, "port", "%s", err) end
   end
   return out
+end
+
+-- A worker owns one queue of each port: queues=N must match the workers.
+-- A message, or nil when the port's queues suit `cores` workers.
+function M.queues_fit(p, cores)
+  if p.queues and p.queues ~= cores then
+    return ("%s: queues=%d, but there %s %d core%s (a worker owns one queue of each port; give --cores %d)")
+      :format(p.spec, p.queues, cores == 1 and "is" or "are", cores, cores == 1 and "" or "s", p.queues)
+  end
 end
 
 function M.selftest()
@@ -249,15 +256,44 @@ function M.selftest()
   assert(q.queues == 2 and q.spec == "memif:/tmp/s:client" and M.format(q) == "memif:/tmp/s:client,queues=2")
   assert(M.parse("af_packet:e,queues=16").queues == 16 and M.parse("af_packet:e").queues == nil)
   assert(M.check(teng.af_packet("teng0", { queues = 2 })).queues == 2)
+  -- af_xdp: the af_packet options, and queues=N.
+  local x = assert(M.parse("af_xdp:teng0,queues=1,gateway=198.18.0.1,peer_mac=02:00:00:00:00:03"))
+  assert(x.driver == "af_xdp" and x.spec == "af_xdp:teng0" and x.queues == 1 and x.peer_mac[6] == 3)
+  assert(M.format(x) == "af_xdp:teng0,gateway=198.18.0.1,peer_mac=02:00:00:00:00:03,queues=1", M.format(x))
+  assert(M.parse("af_xdp:eth0.100").queues == nil and M.parse("af_xdp:e,queues=16").queues == 16)
+  bad("af_xdp:", "af_xdp: the interface name must be 1..15")
+  bad("af_xdp:abcdefghijklmnop", "af_xdp: the interface name")
+  bad("af_xdp:a/b", "got 'a/b'")
+  bad("af_xdp:e,queues=0", "queues: expected a whole number 1..16, got '0'")
+  bad("af_xdp:e,queues=17", "got '17'")
+  bad("af_xdp:e,queues=1.5", "got '1.5'")
+  bad("af_xdp:e,queues=0x2", "got '0x2'")
+  bad("af_xdp:e,queues=", "got ''")
+  bad("af_xdp:e,queue=2", "unknown port option 'queue' (did you mean 'queues'?)")
+  bad("af_xdp:e,queues=1,queues=1", "given twice")
+  bad("af_xdp:e,gateway=224.0.0.1", "not a unicast address")
+  bad("af_xdp:e,peer_mac=ff:ff:ff:ff:ff:ff", "not a unicast MAC")
+  bad("afxdp:e", "unknown port spec 'afxdp:e' (expected loopback, af_packet:IFACE, af_xdp:IFACE,")
+  assert(M.queues_fit(x, 1) == nil)
+  local two = assert(M.parse("af_xdp:teng0,queues=2"))
+  local qerr = M.queues_fit(two, 1)
+  assert(qerr and qerr:find("af_xdp:teng0: queues=2, but there is 1 core (", 1, true)
+    and qerr:find("give --cores 2", 1, true), tostring(qerr))
+  assert(M.queues_fit(two, 2) == nil)
   local n = assert(M.check(teng.af_packet("teng0", { peer_mac = "02:00:00:00:00:02" })))
   assert(n.spec == "af_packet:teng0" and n.peer_mac[6] == 2)
   assert(M.check(teng.memif("/tmp/m.sock", "server")).spec == "memif:/tmp/m.sock:server")
   assert(M.check(teng.loopback()).spec == "loopback")
+  local xn = assert(M.check(teng.af_xdp("teng0", { queues = 1, gateway = "198.18.0.1" })))
+  assert(xn.spec == "af_xdp:teng0" and xn.queues == 1 and xn.gateway == check.parse_ip("198.18.0.1"))
   local function badn(x, want)
     local q, err = M.check(x)
     assert(not q and err:find(want, 1, true), tostring(err))
   end
   badn(teng.af_packet(), "teng.af_packet: argument 1 must be a string, got nil")
+  badn(teng.af_xdp(), "teng.af_xdp: argument 1 must be a string, got nil")
+  badn(teng.af_xdp("teng0", { queues = 0 }), "teng.af_xdp: queues: expected a whole number 1..16, got '0'")
+  badn(teng.af_xdp("teng0", {}, 1), "teng.af_xdp: too many arguments")
   badn(teng.pci("0000:01:00.0", { gw = "1.2.3.4" }), "teng.pci: unknown port option 'gw'")
   badn(teng.tap("t0", "x"), "options must be a table")
   badn(teng.loopback("x"), "teng.loopback: too many arguments")
