@@ -64,10 +64,12 @@ static void send_frame(const struct bu *b, uint32_t d, const void *frame, uint32
 		return;
 	void *p = rte_pktmbuf_append(m, (uint16_t)len);
 	memcpy(p, frame, len);
-	if (rte_eth_tx_burst(b->ps->dev[d], 0, &m, 1) == 0)
+	if (rte_eth_tx_burst(b->ps->dev[d], 0, &m, 1) == 0) {
 		rte_pktmbuf_free(m);
-	else
+	} else {
 		b->ctr->pkts_tx++; /* the device counts it: so do we */
+		port_count_burst(&b->ps->bu_opackets[d], &b->ps->bu_obytes[d], &m, 1);
+	}
 }
 
 static void request(const struct bu *b, uint32_t d, uint32_t sip, uint32_t tip)
@@ -88,6 +90,7 @@ static void poll_once(const struct bu *b)
 		for (uint16_t q = 0; q < b->nq; q++) {
 			uint16_t n = rte_eth_rx_burst(b->ps->dev[d], q, pkts, BURST);
 			b->ctr->pkts_rx += n;
+			port_count_burst(&b->ps->bu_ipackets[d], &b->ps->bu_ibytes[d], pkts, n);
 			for (uint16_t i = 0; i < n; i++) {
 				struct rte_mbuf *m = pkts[i];
 				struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);

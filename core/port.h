@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <rte_ether.h>
+#include <rte_mbuf.h>
 #include <rte_mempool.h>
 
 #include "teng/plan.h"
@@ -27,6 +28,11 @@ struct port_set {
 	uint8_t loopback;
 	uint8_t memif_client[PORT_MAX_DEVS];
 	uint8_t memif[PORT_MAX_DEVS];
+	/* frames the bring-up (bringup.c) took from and gave each device,
+	 * before the workers ran: memif's counters are made from these and
+	 * the workers' (port_count_burst) */
+	uint64_t bu_ipackets[PORT_MAX_DEVS], bu_opackets[PORT_MAX_DEVS];
+	uint64_t bu_ibytes[PORT_MAX_DEVS], bu_obytes[PORT_MAX_DEVS];
 };
 
 /* The EAL argument that makes port i's device: "--vdev=..." for the
@@ -46,6 +52,19 @@ int port_check(const struct teng_port_plan *pp, char *err, size_t errlen);
  * port_open): how many, 0 for the loopback (made by port_open) or when a
  * device is missing. */
 int port_devices(const struct teng_plan *plan, uint16_t *dev);
+
+/* Count a burst the device took or gave: packets and bytes (memif's
+ * own counters do not outlive its peer). For a transmit burst it runs
+ * right after rte_eth_tx_burst, on the worker that owns the pool: the
+ * sent mbufs may be back in the pool, but nothing has taken them since,
+ * and freeing leaves pkt_len as it was. */
+static inline void port_count_burst(uint64_t *pkts, uint64_t *bytes, struct rte_mbuf *const *m,
+				    uint16_t n)
+{
+	*pkts += n;
+	for (uint16_t i = 0; i < n; i++)
+		*bytes += rte_pktmbuf_pkt_len(m[i]);
+}
 int port_open(struct port_set *ps, const struct teng_plan *plan, uint16_t nq,
 	      struct rte_mempool **pools, char *err, size_t errlen);
 /* Wait up to ms for every device's link to come up (a memif peer to

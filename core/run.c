@@ -103,8 +103,10 @@ struct teng_run {
 	int finished;
 	struct teng_snapshot last;
 	/* memif: DPDK's driver clears its counters when the peer goes away,
-	 * so the side that ends last would report 0. The counters are read
-	 * while the link is up and kept for when it is down. */
+	 * so the side that ends last would report 0. Its packets and bytes
+	 * are counted from the bursts instead (port_count_burst); its error
+	 * counters are read while the link is up and kept for when it is
+	 * down. */
 	struct rte_eth_stats dev_good[PORT_MAX_DEVS];
 	uint8_t dev_seen[PORT_MAX_DEVS];
 	uint8_t memif; /* some device is memif */
@@ -124,16 +126,30 @@ static void dev_stats_poll(struct teng_run *r)
 	}
 }
 
-/* A device's counters for the report: memif's as last seen with its
- * link up once the peer is gone. */
+/* A device's counters for the report. memif: packets and bytes from the
+ * bursts the bring-up and the workers made, errors as last seen with its
+ * link up. */
 static int dev_stats(struct teng_run *r, uint32_t d, struct rte_eth_stats *es)
 {
 	if (r->ports.memif[d]) {
 		dev_stats_poll(r);
-		if (r->dev_seen[d] && !port_link_up(r->ports.dev[d])) {
-			*es = r->dev_good[d];
-			return 0;
+		memset(es, 0, sizeof(*es));
+		if (r->dev_seen[d])
+			*es = r->dev_good[d]; /* its error counts */
+		/* packets and bytes as the workers counted the bursts: the
+		 * last poll may be older than the peer's leaving */
+		es->ipackets = r->ports.bu_ipackets[d];
+		es->opackets = r->ports.bu_opackets[d];
+		es->ibytes = r->ports.bu_ibytes[d];
+		es->obytes = r->ports.bu_obytes[d];
+		for (uint32_t i = 0; i < r->nworkers; i++) {
+			const struct worker_port *p = &r->w[i]->port[d];
+			es->ipackets += p->dev_ipackets;
+			es->opackets += p->dev_opackets;
+			es->ibytes += p->dev_ibytes;
+			es->obytes += p->dev_obytes;
 		}
+		return 0;
 	}
 	return rte_eth_stats_get(r->ports.dev[d], es);
 }

@@ -67,6 +67,8 @@ static void tx_send(struct worker_port *p)
 		if (n > 0xffff)
 			n = 0xffff;
 		uint16_t sent = rte_eth_tx_burst(p->dev, p->queue, &p->txq[i], (uint16_t)n);
+		if (unlikely(p->watch_link))
+			port_count_burst(&p->dev_opackets, &p->dev_obytes, &p->txq[i], sent);
 		p->tx_head += sent;
 		if (p->nhold)
 			hold_to_ring(p);

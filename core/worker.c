@@ -1011,6 +1011,8 @@ int worker_main(void *arg)
 					continue;
 			}
 			uint16_t n = rte_eth_rx_burst(p->dev, p->queue, pkts, RX_BURST);
+			if (unlikely(p->watch_link))
+				port_count_burst(&p->dev_ipackets, &p->dev_ibytes, pkts, n);
 			/* software steering: frames of other workers' connections
 			 * go to them (none with one worker: w->steer is NULL) */
 			if (unlikely(w->steer != NULL) && n)

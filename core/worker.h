@@ -70,6 +70,10 @@ struct worker_port {
 	uint8_t is_loopback;
 	uint8_t watch_link;  /* memif: stop polling once the peer is gone */
 	uint8_t link_down;   /* seen down at this loop's start */
+	/* memif: what the device took and gave on this queue, counted from
+	 * the bursts (the driver's own counters are cleared when the peer
+	 * leaves, possibly before the main lcore read them last) */
+	uint64_t dev_ipackets, dev_opackets, dev_ibytes, dev_obytes;
 	/* The transmit ring: entries tx_head .. tx_tail - 1 (free-running
 	 * counters, index & tx_mask) wait for the device. What does not fit
 	 * waits in the hold list behind them, chained through m->next, so a
