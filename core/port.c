@@ -326,6 +326,35 @@ static int dev_of(const struct teng_port_plan *pp, uint32_t i, uint16_t *dev,
 	return rte_eth_dev_get_port_by_name(name, dev) == 0 ? 0 : -1;
 }
 
+int port_memif_bye(struct port_set *ps, uint16_t nq, struct rte_mempool *pool)
+{
+	int sent = 0;
+	for (uint32_t d = 0; d < ps->ndevs && d < PORT_MAX_DEVS; d++) {
+		if (!ps->memif[d] || !port_link_up(ps->dev[d]))
+			continue;
+		for (uint16_t q = 0; q < nq; q++) {
+			struct rte_mbuf *m = rte_pktmbuf_alloc(pool);
+			if (m == NULL)
+				return sent;
+			char *f = rte_pktmbuf_append(m, RTE_ETHER_MIN_LEN - 4);
+			if (f == NULL) {
+				rte_pktmbuf_free(m);
+				return sent;
+			}
+			memset(f, 0, RTE_ETHER_MIN_LEN - 4);
+			struct rte_ether_hdr *e = (struct rte_ether_hdr *)f;
+			memset(&e->dst_addr, 0xff, sizeof(e->dst_addr));
+			e->src_addr = ps->mac[d];
+			e->ether_type = rte_cpu_to_be_16(PORT_BYE_ETHERTYPE);
+			if (rte_eth_tx_burst(ps->dev[d], q, &m, 1) == 1)
+				sent = 1;
+			else
+				rte_pktmbuf_free(m);
+		}
+	}
+	return sent;
+}
+
 int port_devices(const struct teng_plan *plan, uint16_t *dev)
 {
 	if (plan->nports == 0 || strcmp(plan->port[0].spec, "loopback") == 0)

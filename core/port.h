@@ -53,6 +53,17 @@ int port_check(const struct teng_port_plan *pp, char *err, size_t errlen);
  * device is missing. */
 int port_devices(const struct teng_plan *plan, uint16_t *dev);
 
+/* memif between two teng processes: the side that ends first sends this
+ * frame (an IEEE local experimental EtherType, to the broadcast MAC) on
+ * each queue before it closes the device, and the peer's worker that
+ * reads it stops polling that port. DPDK's memif driver unmaps its rings
+ * when the peer leaves, even under a worker inside a burst; this way no
+ * worker is polling by then. */
+#define PORT_BYE_ETHERTYPE 0x88b5
+/* Send the frame on queues 0..nq-1 of every memif device whose link is
+ * up (the workers have stopped); 1 if one went out. */
+int port_memif_bye(struct port_set *ps, uint16_t nq, struct rte_mempool *pool);
+
 /* Count a burst the device took or gave: packets and bytes (memif's
  * own counters do not outlive its peer). For a transmit burst it runs
  * right after rte_eth_tx_burst, on the worker that owns the pool: the

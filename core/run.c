@@ -490,6 +490,13 @@ void teng_run_finish(struct teng_run *r, double drain_s)
 	snapshot(r, &r->last);
 	r->last.state = TENG_RUN_DONE;
 	r->finished = 1;
+	/* A memif peer still running stops polling before we close
+	 * (PORT_BYE_ETHERTYPE); its workers read it within a loop. */
+	if (r->memif && r->nworkers &&
+	    port_memif_bye(&r->ports, (uint16_t)r->nworkers, r->pool[0])) {
+		struct timespec ts = { 0, 100 * 1000000 };
+		nanosleep(&ts, NULL);
+	}
 	run_teardown(r);
 }
 

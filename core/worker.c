@@ -625,6 +625,12 @@ static int rx_parse(struct worker *w, uint8_t slot, struct rte_mbuf *m, struct s
 	if (unlikely(rte_is_multicast_ether_addr(&s->eth->src_addr) ||
 		     (!rte_is_same_ether_addr(&s->eth->dst_addr, &w->port[slot].mac) &&
 		      !(arp && rte_is_broadcast_ether_addr(&s->eth->dst_addr))))) {
+		if (s->eth->ether_type == rte_cpu_to_be_16(PORT_BYE_ETHERTYPE) &&
+		    w->port[slot].watch_link) {
+			/* the memif peer is leaving: poll this port no more */
+			w->port[slot].peer_gone = w->port[slot].link_down = 1;
+			goto out;
+		}
 		w->ctr->drop_mac++;
 		goto out;
 	}
@@ -1006,7 +1012,7 @@ int worker_main(void *arg)
 				 * the peer goes away, while a poll may be
 				 * running: checking the link first narrows
 				 * that window to the poll itself. */
-				p->link_down = !port_link_up(p->dev);
+				p->link_down = p->peer_gone || !port_link_up(p->dev);
 				if (p->link_down)
 					continue;
 			}

@@ -70,6 +70,7 @@ struct worker_port {
 	uint8_t is_loopback;
 	uint8_t watch_link;  /* memif: stop polling once the peer is gone */
 	uint8_t link_down;   /* seen down at this loop's start */
+	uint8_t peer_gone;   /* the memif peer said it leaves (PORT_BYE_ETHERTYPE) */
 	/* memif: what the device took and gave on this queue, counted from
 	 * the bursts (the driver's own counters are cleared when the peer
 	 * leaves, possibly before the main lcore read them last) */
