@@ -9,9 +9,9 @@
  * (under ASAN the bytes after it are poisoned), and every frame is
  * accounted for.
  */
-#include <rte_arp.h>
 
 #include "fsm_util.h"
+#include "neigh.h"
 #include "syncookie.h"
 
 #if defined(__SANITIZE_ADDRESS__)
@@ -242,21 +242,10 @@ static struct rte_mbuf *arp_request(uint32_t tip, const struct rte_ether_addr *d
 {
 	struct rte_mbuf *m = rte_pktmbuf_alloc(g_pool);
 	assert_non_null(m);
-	struct rte_ether_hdr *eth = (struct rte_ether_hdr *)rte_pktmbuf_append(
-		m, sizeof(*eth) + sizeof(struct rte_arp_hdr));
-	struct rte_arp_hdr *a = (struct rte_arp_hdr *)(eth + 1);
-	eth->dst_addr = *dst;
-	eth->src_addr = F.w->port[SSLOT].peer_mac;
-	eth->ether_type = rte_cpu_to_be_16(RTE_ETHER_TYPE_ARP);
-	a->arp_hardware = rte_cpu_to_be_16(RTE_ARP_HRD_ETHER);
-	a->arp_protocol = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4);
-	a->arp_hlen = RTE_ETHER_ADDR_LEN;
-	a->arp_plen = 4;
-	a->arp_opcode = rte_cpu_to_be_16(RTE_ARP_OP_REQUEST);
-	a->arp_data.arp_sha = F.w->port[SSLOT].peer_mac;
-	a->arp_data.arp_sip = rte_cpu_to_be_32(PEER_IP);
-	memset(&a->arp_data.arp_tha, 0, RTE_ETHER_ADDR_LEN);
-	a->arp_data.arp_tip = rte_cpu_to_be_32(tip);
+	void *f = rte_pktmbuf_append(m, NEIGH_ARP_LEN);
+	assert_non_null(f);
+	neigh_arp_request(f, &F.w->port[SSLOT].peer_mac, rte_cpu_to_be_32(PEER_IP),
+			  rte_cpu_to_be_32(tip), dst);
 	return m;
 }
 
