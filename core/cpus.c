@@ -82,8 +82,26 @@ static void say(char *note, size_t len, const char *fmt, ...)
 	va_end(ap);
 }
 
-int cpus_place(uint32_t n, const uint16_t *want, uint32_t nwant, long *cpu, char *note,
-	       size_t notelen)
+/* The main lcore's CPU (cpus_place): `named` when given (>= 0), else the
+ * first allowed CPU none of the n workers took, else CPU 0. */
+static long cpu_of_main(long named, const cpu_set_t *allowed, const long *cpu, uint32_t n)
+{
+	if (named >= 0)
+		return named;
+	for (long c = 0; c < CPU_SETSIZE; c++) {
+		if (!CPU_ISSET(c, allowed))
+			continue;
+		int used = 0;
+		for (uint32_t i = 0; i < n; i++)
+			used |= cpu[i] == c;
+		if (!used)
+			return c;
+	}
+	return 0;
+}
+
+long cpus_place(uint32_t n, const uint16_t *want, uint32_t nwant, long *cpu, char *note,
+		size_t notelen)
 {
 	char dbuf[64], wb[48];
 	const char *dir = run_dir(dbuf, sizeof(dbuf));
@@ -103,7 +121,7 @@ int cpus_place(uint32_t n, const uint16_t *want, uint32_t nwant, long *cpu, char
 				    "CPU %ld also runs %s: the figures of both suffer\n",
 				    cpu[i], who(pid, wb, sizeof(wb)));
 		}
-		return 0;
+		return cpu_of_main(want[0], NULL, cpu, n);
 	}
 	cpu_set_t allowed;
 	if (sched_getaffinity(0, sizeof(allowed), &allowed) != 0) {
@@ -145,7 +163,7 @@ int cpus_place(uint32_t n, const uint16_t *want, uint32_t nwant, long *cpu, char
 			    first_cpu, who(first_pid, wb, sizeof(wb)), (long)i, cpu[i]);
 		}
 	}
-	return 0;
+	return cpu_of_main(-1, &allowed, cpu, n);
 }
 
 void cpus_release(void)

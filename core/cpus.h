@@ -26,9 +26,14 @@
 
 /* Place n workers: cpu[i] for worker i (0-based). `want` lists the
  * CPUs asked for (nwant 0: choose). Messages for the user go to note
- * (lines, possibly empty). Returns 0. */
-int cpus_place(uint32_t n, const uint16_t *want, uint32_t nwant, long *cpu, char *note,
-	       size_t notelen);
+ * (lines, possibly empty). Returns the main lcore's CPU: the first one
+ * named, else the first CPU it may run on that no worker took (else
+ * CPU 0). It mostly sleeps, but EAL's interrupt and control threads go
+ * with it, and they handle a device's control events (a memif peer
+ * leaving): a worker preempted by them while polling widens the
+ * driver's races. */
+long cpus_place(uint32_t n, const uint16_t *want, uint32_t nwant, long *cpu, char *note,
+		size_t notelen);
 
 /* Give back every claim of this process (eal_stop). */
 void cpus_release(void);

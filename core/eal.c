@@ -42,27 +42,9 @@ int eal_start(const struct teng_plan *plan, char *err, size_t errlen)
 	 * CPU 1 on (cpus.h). */
 	char map[256], note[1024];
 	long cpu[TENG_MAX_CORES];
-	cpus_place(plan->cores, plan->cpus, plan->ncpus, cpu, note, sizeof(note));
+	long main_cpu = cpus_place(plan->cores, plan->cpus, plan->ncpus, cpu, note, sizeof(note));
 	for (char *line = strtok(note, "\n"); line; line = strtok(NULL, "\n"))
 		fprintf(stderr, "teng: %s\n", line);
-	/* The main lcore (and EAL's interrupt and control threads, which
-	 * DPDK puts with it) on the named first CPU, else on a CPU none of
-	 * the workers took: it mostly sleeps, but a device's control events
-	 * (a memif peer leaving) are handled there, and a worker polling the
-	 * device while it is preempted by them widens the driver's races. */
-	long main_cpu = plan->ncpus ? plan->cpus[0] : 0;
-	if (!plan->ncpus) {
-		long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
-		for (long c = 0; c < ncpu; c++) {
-			int used = 0;
-			for (uint32_t i = 0; i < plan->cores; i++)
-				used |= cpu[i] == c;
-			if (!used) {
-				main_cpu = c;
-				break;
-			}
-		}
-	}
 	snprintf(map, sizeof(map), "0@%ld", main_cpu);
 	for (uint32_t i = 1; i <= plan->cores; i++) {
 		size_t l = strlen(map);

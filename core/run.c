@@ -111,7 +111,6 @@ struct teng_run {
 	uint8_t dev_seen[PORT_MAX_DEVS];
 	uint8_t memif; /* some device is memif */
 	struct steer_choice steer; /* the steering mode in force */
-	int cpu[TENG_MAX_CORES], socket[TENG_MAX_CORES]; /* where each worker is */
 };
 
 /* Keep each memif device's counters while its link is up (called from
@@ -260,10 +259,10 @@ struct teng_run *teng_run_start(const struct teng_plan *plan, char *err,
 		}
 		lcores[i] = lcore;
 		char warn[256];
-		r->cpu[i] = (int)rte_lcore_to_cpu_id((int)lcore);
-		int sock = numa_worker_socket(i, r->cpu[i], devs, names, (uint32_t)ndevs, warn,
-					      sizeof(warn));
-		r->socket[i] = sock;
+		int sock = numa_worker_socket(i, rte_lcore_to_cpu_id((int)lcore), devs, names,
+					      (uint32_t)ndevs, warn, sizeof(warn));
+		if (sock < 0) /* no NUMA answer: the lcore's, as DPDK sees it */
+			sock = (int)rte_lcore_to_socket_id(lcore);
 		if (warn[0])
 			fprintf(stderr, "teng: %s\n", warn);
 		struct worker_sizes z;
@@ -411,8 +410,8 @@ static void snapshot(struct teng_run *r, struct teng_snapshot *out)
 			wc->not_owner += c->not_owner;
 			wc->pkts_tx += c->pkts_tx;
 		}
-		wc->cpu = r->cpu[i];
-		wc->socket = r->socket[i];
+		wc->cpu = rte_lcore_to_cpu_id((int)r->w[i]->lcore);
+		wc->socket = r->w[i]->socket;
 		out->c_active += st->c_active;
 		out->s_active += st->s_active;
 		out->c_peak_active += st->c_peak_active;
