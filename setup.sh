@@ -8,7 +8,12 @@ pkgs=(cmake make gcc pkg-config libdpdk-dev libluajit-5.1-dev luajit
       libnuma-dev libcmocka-dev python3
       # the network tests (tests/net): peers, load, capture, namespaces
       nginx wrk curl tshark iproute2 ethtool procps psmisc iputils-ping
-      redis-server redis-tools nftables python3-scapy)
+      redis-server redis-tools nftables python3-scapy
+      # the results' outputs: the Prometheus endpoint (libmicrohttpd), its
+      # parser, DPDK's telemetry client and dumpcap, the HTML report's
+      # browser test, the terminal display's test
+      libmicrohttpd-dev python3-prometheus-client dpdk chromium chromium-driver
+      python3-selenium tmux)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
