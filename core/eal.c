@@ -69,7 +69,11 @@ int eal_start(const struct teng_plan *plan, char *err, size_t errlen)
 	}
 	if (!pci)
 		ARG("--no-pci");
-	ARG("--no-telemetry");
+	/* DPDK's telemetry stays on: teng registers /teng/stats, /teng/phase
+	 * and /teng/workers (live.c). Its socket is in the runtime directory
+	 * of the file prefix, /var/run/dpdk/teng<pid>/dpdk_telemetry.v2 for
+	 * root: one per process, so several tengs run side by side. */
+	ARG("--file-prefix=teng%d", (int)getpid());
 	if (plan->quiet_eal)
 		ARG("--log-level=*:error");
 	if (hugepages_free() >= 256) {
@@ -82,7 +86,6 @@ int eal_start(const struct teng_plan *plan, char *err, size_t errlen)
 		 * besides what DPDK itself takes. */
 		ARG("%llu", (unsigned long long)(512 + 256 * plan->cores +
 						 (worker_plan_bytes(plan) * 3 / 2 >> 20)));
-		ARG("--file-prefix=teng%d", (int)getpid());
 		ARG("--no-shconf");
 	}
 	/* Extra arguments, space separated, pass through. */

@@ -53,3 +53,17 @@ double teng_hist_percentile(const struct teng_hist *h, double p)
 	}
 	return (double)h->max;
 }
+
+void teng_hist_cumulative(const struct teng_hist *h, const double *le_us, uint32_t n,
+			  uint64_t *out)
+{
+	uint32_t b = 0;
+	uint64_t seen = 0;
+	for (uint32_t i = 0; i < n; i++) {
+		/* Every bucket that starts at or below the bound: a bucket
+		 * the bound falls inside counts whole (within 1/64). */
+		while (b < TENG_HIST_BUCKETS && (double)hist_bucket_low(b) <= le_us[i])
+			seen += h->count[b++];
+		out[i] = seen;
+	}
+}

@@ -21,6 +21,7 @@
 #include "bringup.h"
 #include "eal.h"
 #include "hist.h"
+#include "live.h"
 #include "neigh.h"
 #include "numa_place.h"
 #include "port.h"
@@ -233,6 +234,7 @@ struct teng_run *teng_run_start(const struct teng_plan *plan, char *err,
 		return NULL;
 	if (eal_start(plan, err, errlen) < 0)
 		return NULL;
+	live_telemetry_init();
 	struct teng_run *r = calloc(1, sizeof(*r));
 	if (r == NULL) {
 		snprintf(err, errlen, "out of memory");
@@ -359,8 +361,7 @@ int teng_run_wait(struct teng_run *r, double until_s)
 		double step = r->memif ? 0.005 : 0.05;
 		if (left > step)
 			left = step;
-		struct timespec ts = { 0, (long)(left * 1e9) };
-		nanosleep(&ts, NULL);
+		live_sleep(left); /* serves /metrics meanwhile */
 		if (r->memif)
 			dev_stats_poll(r);
 	}
@@ -479,8 +480,7 @@ void teng_run_finish(struct teng_run *r, double drain_s)
 			open += r->w[i]->st->c_active + r->w[i]->st->s_active;
 		if (open == 0)
 			break;
-		struct timespec ts = { 0, 1000000 };
-		nanosleep(&ts, NULL);
+		live_sleep(0.001);
 		if (r->memif)
 			dev_stats_poll(r);
 	}

@@ -4,6 +4,8 @@ local ffi = require "ffi"
 require "teng.cdef"
 local compile = require "teng.compile"
 local report = require "teng.report"
+local report_live = require "teng.report_live"
+local check = require "teng.check"
 local json = require "teng.json"
 local ports = require "teng.ports"
 local C = ffi.C
@@ -44,6 +46,13 @@ options:
                   delay=MS,jitter=MS, seed=N (over the scenario's impair)
   --sw-csum       compute and verify checksums in software even where the
                   port offers offload (the loopback, a NIC): what they cost
+  --metrics [ADDR:]PORT
+                  serve live figures at http://ADDR:PORT/metrics in the
+                  OpenMetrics text format (Prometheus); ADDR is 127.0.0.1
+                  unless named (an IPv4 address, e.g. 0.0.0.0 for every one)
+  --metrics-linger SECS
+                  after the run, keep serving its final figures SECS
+                  seconds (default 0), so a scraper sees the end of a run
   --help          this text
   --version       print the version
 
@@ -54,11 +63,28 @@ memory, writing the --json file)
 ]]
 
 local VALUED = { json = true, port = true, cores = true, eal = true, role = true, cpus = true, impair = true,
-  steering = true }
+  steering = true, metrics = true, ["metrics-linger"] = true }
 -- --steering NAME -> enum teng_steering
 M.STEERING = { auto = C.TENG_STEER_AUTO, rss = C.TENG_STEER_RSS, ["port-mask"] = C.TENG_STEER_PORT_MASK,
   ip = C.TENG_STEER_IP, software = C.TENG_STEER_SOFTWARE }
 local FLAGS = { quiet = true, check = true, help = true, version = true, ["sw-csum"] = true }
+
+-- --metrics PORT or ADDR:PORT -> { addr, port }, or nil and a message.
+-- ADDR is an IPv4 address (or localhost); without one, 127.0.0.1.
+function M.parse_listen(s)
+  local addr, port = tostring(s):match("^(.*):([^:]*)$")
+  if not addr then addr, port = "127.0.0.1", tostring(s) end
+  if addr == "localhost" then addr = "127.0.0.1" end
+  local p = tonumber(port:match("^%d+$") and port or nil)
+  if not p or p < 1 or p > 65535 then
+    return nil, ("--metrics: expected PORT or ADDR:PORT with a port 1..65535, got '%s'"):format(s)
+  end
+  if not check.parse_ip(addr) then
+    return nil, ("--metrics: '%s' is not an IPv4 address (expected PORT or ADDR:PORT, e.g. 9100 or 127.0.0.1:9100)")
+      :format(addr)
+  end
+  return { addr = addr, port = p, loopback = addr:match("^127%.") ~= nil }
+end
 
 -- Returns the options, or nil and a usage error message.
 function M.parse(argv)
@@ -146,6 +172,19 @@ function M.parse(argv)
     end
     o.impair = im
   end
+  if o.metrics then
+    local l, lerr = M.parse_listen(o.metrics)
+    if not l then return nil, lerr end
+    o.metrics = l
+  end
+  if o["metrics-linger"] ~= nil then
+    local v = tonumber(o["metrics-linger"])
+    if not v or v < 0 or v > 86400 then
+      return nil, ("--metrics-linger: expected seconds 0..86400, got '%s'"):format(o["metrics-linger"])
+    end
+    if not o.metrics then return nil, "--metrics-linger needs --metrics" end
+    o["metrics-linger"] = v
+  end
   if o.role and o.role ~= "client" and o.role ~= "server" then
     return nil, ("--role: expected client or server, got '%s'"):format(o.role)
   end
@@ -231,6 +270,13 @@ local function run_plan(plan, d, o, each)
   if not o.quiet and (plan.cores > 1 or plan.steering ~= C.TENG_STEER_AUTO) then
     api.teng_run_snapshot(run, snap)
     io.stdout:write("steering: ", ffi.string(snap.steering_why), "\n")
+    io.stdout:flush()
+  end
+  -- Where DPDK's telemetry client finds this run (/teng/stats ...).
+  local sock = ffi.string(api.teng_live_telemetry_socket())
+  if not o.quiet and sock ~= "" then
+    local prefix = sock:match("/([^/]+)/dpdk_telemetry%.v2$")
+    io.stdout:write("telemetry: ", sock, prefix and ("  (dpdk-telemetry.py -f " .. prefix .. ")") or "", "\n")
     io.stdout:flush()
   end
   local started_at = os.date("!%Y-%m-%dT%H:%M:%SZ")
@@ -398,26 +444,65 @@ function M.main(argv)
     out = f
   end
 
-  local each
-  if d.hook then
-    each = function(snap, sec)
-      return M.call_hook(d.hook, report.hook_view(plan, d, snap, sec))
+  -- The live outputs: telemetry always (DPDK's telemetry thread asks
+  -- for it), /metrics with --metrics. Its server starts before the run, so
+  -- a port in use is said before anything is sent.
+  local api, metrics = M.api, o.metrics
+  if metrics then
+    local merr = ffi.new("char[256]")
+    if api.teng_live_metrics_start(metrics.addr, metrics.port, merr, 256) ~= 0 then
+      if out then out:close() end
+      io.stderr:write(("teng: --metrics %s:%d: %s (nothing was sent)\n"):format(metrics.addr, metrics.port,
+        ffi.string(merr)))
+      return 3
     end
+    if not metrics.loopback then
+      io.stderr:write(("teng: --metrics: serving on %s:%d, not only on loopback: whoever reaches this host there can read the figures\n")
+        :format(metrics.addr, metrics.port))
+    end
+    if not o.quiet then
+      io.stdout:write(("metrics: http://%s:%d/metrics\n"):format(metrics.addr, metrics.port))
+      io.stdout:flush()
+    end
+  end
+  local function done(rc)
+    if metrics then api.teng_live_metrics_stop() end
+    return rc
+  end
+
+  -- Once a second: the moment's view (report.view) goes to the live
+  -- outputs, then to the scenario's hook.
+  local each = function(snap, sec)
+    local view = report.view(plan, d, snap, sec)
+    report_live.publish(api, view, metrics ~= nil)
+    if d.hook then return M.call_hook(d.hook, view) end
   end
   local snap, run, code = run_plan(plan, d, o, each)
   if not snap then
     if out then out:close() end
     io.stderr:write("teng: ", run, "\n")
-    return code
+    return done(code)
   end
   local r = report.result(plan, d, snap, run)
+  -- The final figures, from the final snapshot: what a scrape after the
+  -- run (--metrics-linger) or a last telemetry read sees.
+  local last = run.per_second[#run.per_second] or {}
+  report_live.publish(api, report.view(plan, d, snap, { t = run.run_s, cps = last.cps or 0,
+    active = r.extra.c_active + r.extra.s_active, completed = r.client.completed,
+    failed = r.client.failed + r.server.failed }), metrics ~= nil)
   io.stdout:write(report.text(r))
   io.stdout:flush()
   if out then
     local wok, werr = write_json(out, o.json, r)
-    if not wok then io.stderr:write(werr, "\n"); return 3 end
+    if not wok then io.stderr:write(werr, "\n"); return done(3) end
   end
-  return r.verdict.pass and 0 or 1
+  local linger = o["metrics-linger"] or 0
+  if metrics and linger > 0 then
+    io.stderr:write(("teng: metrics: serving the final figures at http://%s:%d/metrics for %g s (--metrics-linger; Ctrl-C ends it)\n")
+      :format(metrics.addr, metrics.port, linger))
+    api.teng_live_linger(linger)
+  end
+  return done(r.verdict.pass and 0 or 1)
 end
 
 function M.selftest()

@@ -191,9 +191,38 @@ function M.peak_active(snap, per_second)
   return c, s
 end
 
+-- Reason names of the run, by id + 1.
+function M.reason_names(plan, d)
+  return names_of(d.reasons, plan.reason_names, C.TENG_MAX_REASONS, M.REASONS)
+end
+
+-- The "tcp" counters and the "extra" ones (counters the model holds
+-- nowhere else) of a teng_counters.
+function M.tcp(tot)
+  local t = obj(TCP, {})
+  for _, k in ipairs(TCP) do t[k] = n(tot[k]) end
+  return t
+end
+
+function M.extra(snap)
+  local t = {}
+  for _, k in ipairs(cdef.fields.teng_counters) do
+    if not REPORTED[k] then t[k] = n(snap.total[k]) end
+  end
+  t.c_active, t.s_active = n(snap.c_active), n(snap.s_active)
+  return t
+end
+
+-- Seconds from the first phase's start to phase i's (0-based).
+function M.phase_start(plan, i)
+  local start = 0
+  for k = 0, math.min(i, plan.nphases) - 1 do start = start + plan.phases[k].duration_s end
+  return start
+end
+
 function M.result(plan, d, snap, run)
   local tot = snap.total
-  local reasons = names_of(d.reasons, plan.reason_names, C.TENG_MAX_REASONS, M.REASONS)
+  local reasons = M.reason_names(plan, d)
   local extra_pct = verdict.extra_pcts(d)
   local function lat(h) return M.latency(h, extra_pct) end
   local r = obj({ "schema_version", "scenario", "started_at", "duration_s", "cores", "steering", "workers",
@@ -213,21 +242,16 @@ function M.result(plan, d, snap, run)
     workers = M.workers(snap),
     client = client(tot, reasons),
     server = server(tot, reasons),
-    tcp = obj(TCP, {}),
+    tcp = M.tcp(tot),
     phases = arr(), templates = arr(), listeners = arr(), steps = obj({}, {}),
     per_second = arr(), warnings = arr(),
-    extra = {},
+    extra = M.extra(snap),
   })
   r.client.cps = run.run_s > 0 and r.client.completed / run.run_s or 0
   r.client.lag_us = n(tot.sched_lag_us)
   r.client.http = obj({ "status_2xx", "other" }, { status_2xx = n(tot.http_2xx), other = n(tot.http_other) })
   r.client.latency_us = obj({ "connect", "transaction" },
     { connect = lat(snap.lat_connect), transaction = lat(snap.lat_txn) })
-  for _, k in ipairs(TCP) do r.tcp[k] = n(tot[k]) end
-  for _, k in ipairs(cdef.fields.teng_counters) do
-    if not REPORTED[k] then r.extra[k] = n(tot[k]) end
-  end
-  r.extra.c_active, r.extra.s_active = n(snap.c_active), n(snap.s_active)
   r.client.peak_active, r.server.peak_active = M.peak_active(snap, run.per_second)
   r.memory = obj({ "peak_rss_bytes" }, { peak_rss_bytes = M.peak_rss_bytes() })
 
@@ -371,32 +395,71 @@ function M.warn(r, plan, d, run)
   if run.stopped == "hook" then W[#W + 1] = "the on_second hook stopped the run" end
 end
 
--- What the per-second hook (on_second) sees: plain Lua tables, no cdata
--- and no JSON metatables. sec is the per-second record of the run loop.
-function M.hook_view(plan, d, snap, sec)
+-- The run's state (enum teng_run_state) by name.
+M.RUN_STATE = { [0] = "running", "draining", "done" }
+
+-- The bounds (microseconds) of the latency histograms the live outputs
+-- export (/metrics): 50 us .. 10 s.
+M.LIVE_BOUNDS_US = { 50, 100, 250, 500, 1000, 2500, 5000, 10000, 25000, 50000, 100000, 250000,
+  500000, 1000000, 2500000, 5000000, 10000000 }
+
+-- Cumulative counts of h at the rising bounds (teng_hist_cumulative).
+function M.hist_cumulative(h, bounds)
+  local nb = #bounds
+  local out = ffi.new("uint64_t[?]", nb)
+  C.teng_hist_cumulative(h, ffi.new("double[?]", nb, bounds), nb, out)
+  local t = {}
+  for i = 1, nb do t[i] = n(out[i - 1]) end
+  return t
+end
+
+-- A copy without metatables (the views are plain data).
+local function plain(v)
+  if type(v) ~= "table" then return v end
+  local t = {}
+  for k, x in pairs(v) do t[k] = plain(x) end
+  return t
+end
+
+-- The run at this moment, as plain Lua tables (no cdata, no JSON
+-- metatables), built from the snapshot with the helpers report.result
+-- uses: the per-second hook (on_second) sees it, and the live outputs
+-- (report_live: /metrics, telemetry) render it, during the run and from
+-- the final snapshot. sec is the run loop's per-second record (t, cps,
+-- active, completed, failed, cps_asked).
+function M.view(plan, d, snap, sec)
   local tot = snap.total
-  local reasons = names_of(d.reasons, plan.reason_names, C.TENG_MAX_REASONS, M.REASONS)
-  local function plain(f)
-    local t = {}
-    for k, v in pairs(f) do t[k] = v end
-    return t
-  end
+  local reasons = M.reason_names(plan, d)
   local function lat(h)
-    local l = M.latency(h)
-    return { p50 = l.p50, p90 = l.p90, p99 = l.p99, p999 = l.p999, max = l.max, mean = l.mean, count = l.count }
+    local l = plain(M.latency(h))
+    l.sum = n(h.sum)
+    l.buckets = M.hist_cumulative(h, M.LIVE_BOUNDS_US)
+    return l
   end
   local c = plain(client(tot, reasons))
-  c.failures = plain(c.failures)
   c.active, c.cps, c.lag_us = n(snap.c_active), sec.cps, n(tot.sched_lag_us)
   c.latency_us = { connect = lat(snap.lat_connect), transaction = lat(snap.lat_txn) }
   local s = plain(server(tot, reasons))
-  s.failures = plain(s.failures)
   s.active = n(snap.s_active)
-  local idx = n(snap.phase)
-  local phase = idx < plan.nphases and ffi.string(plan.phases[idx].name) or "drain"
-  return { t = sec.t, phase = phase, cps = sec.cps, active = sec.active, completed = sec.completed,
-    failed = sec.failed, elapsed_s = n(snap.elapsed_s), client = c, server = s }
+  local state = M.RUN_STATE[n(snap.state)] or "running"
+  local idx = math.min(n(snap.phase), n(plan.nphases))
+  local v = { t = sec.t, phase = "drain", cps = sec.cps, active = sec.active, completed = sec.completed,
+    failed = sec.failed, elapsed_s = n(snap.elapsed_s), client = c, server = s,
+    scenario = ffi.string(plan.name), state = state, phase_index = idx, cps_asked = sec.cps_asked,
+    tcp = plain(M.tcp(tot)), extra = M.extra(snap), packets_tx = n(tot.pkts_tx), packets_rx = n(tot.pkts_rx),
+    steering = plain(M.steering(snap)), workers = plain(M.workers(snap)), port = plain(M.port(plan, snap)),
+    latency_bounds_us = M.LIVE_BOUNDS_US, phases = {} }
+  for i = 0, plan.nphases - 1 do v.phases[i + 1] = ffi.string(plan.phases[i].name) end
+  if state == "done" then
+    v.phase, v.phase_index, v.cps_asked = "done", n(plan.nphases), nil
+  elseif idx < plan.nphases then
+    v.phase = v.phases[idx + 1]
+    v.phase_duration_s = plan.phases[idx].duration_s
+    v.phase_elapsed_s = math.max(0, math.min(v.elapsed_s - M.phase_start(plan, idx), v.phase_duration_s))
+  end
+  return v
 end
+M.hook_view = M.view
 
 -- What the compiler made of the scenario, for --check and the JSON. A
 -- role that is off has no program; its keys are left out.

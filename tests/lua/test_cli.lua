@@ -47,9 +47,30 @@ local fake = {
     snap.phase_counters[0].s_completed = done
     snap.total.c_failed = run.fail or 0
     snap.total.c_fail[C.TENG_REASON_RESET] = run.fail or 0
+    snap.nworkers, snap.worker[0].c_completed = 1, done
+    snap.state = run.finished and C.TENG_RUN_DONE or C.TENG_RUN_RUNNING
+    run.completed = done
   end,
   teng_run_finish = function(run) run.finished = true end,
   teng_run_free = function(run) run.freed = true end,
+  -- The live outputs (core/live.c): what was published, last.
+  teng_live_telemetry_socket = function() return "/var/run/dpdk/teng1/dpdk_telemetry.v2" end,
+  teng_live_metrics_start = function(addr, port, err)
+    if state.busy then ffi.copy(err, "cannot listen: Address already in use"); return -1 end
+    state.listen = addr .. ":" .. port
+    return 0
+  end,
+  teng_live_metrics_stop = function() state.stopped = true end,
+  teng_live_publish_metrics = function(text, len) state.metrics, state.nmetrics = text, (state.nmetrics or 0) + 1 end,
+  teng_live_publish_telemetry = function(cmd, items, n)
+    state.tel = state.tel or {}
+    local t = {}
+    for i = 0, n - 1 do
+      t[ffi.string(items[i].key)] = items[i].is_str == 1 and ffi.string(items[i].str) or items[i].num
+    end
+    state.tel[tonumber(cmd)] = t
+  end,
+  teng_live_linger = function(sec) state.lingered = sec; return 0 end,
 }
 cli.api = fake
 
@@ -138,7 +159,7 @@ local chunk = assert(loadstring("return function(s)\n  local x = nil\n  return x
 rc, out, err = main({ "x.lua" }, make_d { hook = chunk() })
 check(rc == 2, "hook error: exit " .. tostring(rc))
 check(err:match("^teng: on_second: scenarios/hooked.lua:3: attempt to index local 'x'"), "hook error names the line: " .. err)
-check(state.finished and state.freed and out == "", "hook error: run finished, no report")
+check(state.finished and state.freed and not out:match("result"), "hook error: run finished, no report")
 chunk = assert(loadstring("return function(s)\n  error('too slow', 0)\nend", "@scenarios/hooked.lua"))
 rc, out, err = main({ "x.lua" }, make_d { hook = chunk() })
 check(rc == 2 and err:match("^teng: on_second: scenarios/hooked.lua:2: too slow"), "error(msg, 0) gets a line: " .. err)
@@ -159,6 +180,45 @@ if env == nil then
   rc, out, err = main({ "x.lua" }, make_d { hook = chunk() })
   os.getenv = getenv
   check(rc == 2 and err:match("the on_second hook did not return within 1 s"), "pcall spin stopped: " .. err)
+end
+
+-- The live outputs: telemetry every second and at the end; /metrics only
+-- with --metrics, its server started before the run, stopped after.
+rc, out = main({ "x.lua" })
+check(rc == 0 and state.tel and not state.metrics and not state.listen, "telemetry without --metrics")
+local st = state.tel and state.tel[C.TENG_LIVE_STATS] or {}
+check(st["client/completed"] == state.completed and st["server/completed"] == state.completed and st.state == "done",
+  "final /teng/stats: " .. tostring(st["client/completed"]) .. " " .. tostring(st.state))
+check(out:match("telemetry: /var/run/dpdk/teng1/dpdk_telemetry.v2  %(dpdk%-telemetry.py %-f teng1%)"),
+  "the telemetry socket is named:\n" .. out)
+local ph = state.tel and state.tel[C.TENG_LIVE_PHASE] or {}
+check(ph.name == "done" and ph.index == 1 and ph.phases == 1, "final /teng/phase")
+local ws = state.tel and state.tel[C.TENG_LIVE_WORKERS] or {}
+check(ws["0/index"] == 0 and ws["0/client/completed"] == state.completed, "/teng/workers by index")
+rc, out, err = main({ "x.lua", "--metrics", "9100", "--metrics-linger", "2" })
+check(rc == 0 and state.listen == "127.0.0.1:9100" and state.stopped, "--metrics PORT listens on 127.0.0.1")
+check(state.nmetrics == 4, "/metrics published each second and at the end: " .. tostring(state.nmetrics))
+check((state.metrics or ""):match("\nteng_client_connections_completed_total " .. state.completed .. "\n")
+  and state.metrics:match("\n# EOF\n$"),
+  "the final /metrics has the final totals:\n" .. tostring(state.metrics))
+check(state.lingered == 2 and err:match("serving the final figures at http://127.0.0.1:9100/metrics for 2 s"),
+  "--metrics-linger: " .. err)
+check(not err:match("not only on loopback") and out:match("metrics: http://127.0.0.1:9100/metrics"), "loopback said")
+rc, out, err = main({ "x.lua", "--metrics=0.0.0.0:9100" })
+check(rc == 0 and state.listen == "0.0.0.0:9100" and err:match("not only on loopback"), "a named 0.0.0.0: " .. err)
+state = { t = 0, busy = true }
+local so, se = io.stdout, io.stderr
+io.stderr = { write = function(self, ...) err = table.concat { ... }; return self end }
+d_now = make_d()
+rc = cli.main { "x.lua", "--metrics", "127.0.0.1:9100" }
+io.stdout, io.stderr = so, se
+check(rc == 3 and not state.started and err:match("^teng: %-%-metrics 127.0.0.1:9100: cannot listen: Address already in use %(nothing was sent%)"),
+  "port in use: exit 3 before the run: " .. tostring(rc) .. " " .. tostring(err))
+for _, bad in ipairs { { "--metrics", "x" }, { "--metrics", "0" }, { "--metrics", "65536" }, { "--metrics", "1.2.3:80" },
+  { "--metrics", "::1:80" }, { "--metrics", "127.0.0.1:" }, { "--metrics-linger", "3" },
+  { "--metrics", "9100", "--metrics-linger", "-1" } } do
+  rc, out, err = main({ "x.lua", unpack(bad) })
+  check(rc == 2 and not state.started and err:match("^teng: %-%-metrics"), table.concat(bad, " ") .. ": " .. err)
 end
 
 -- Duplicate key=value: exit 2 naming the key, before compiling.
