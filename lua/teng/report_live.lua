@@ -224,6 +224,17 @@ local function lat_fields(l)
     { "mean", l.mean }, { "count", l.count } }
 end
 
+-- This second's record (report.second): rates and percentiles a
+-- telemetry client cannot work out from one read.
+local function second_fields(sec)
+  local l = sec.latency_us or {}
+  local function p(x, k) return x and x[k] end
+  return { { "t", sec.t }, { "cps", sec.cps }, { "cps_asked", sec.cps_asked }, { "kbps", sec.mbps and sec.mbps * 1000 },
+    { "failures", sorted_pairs(sec.failures) },
+    { "connect_p50_us", p(l.connect, "p50") }, { "connect_p99_us", p(l.connect, "p99") },
+    { "transaction_p50_us", p(l.transaction, "p50") }, { "transaction_p99_us", p(l.transaction, "p99") } }
+end
+
 -- The three commands' items: { [cmd] = { {key, value}, ... } }, cmd an
 -- enum teng_live_cmd. Numbers go out as integers (seconds as
 -- milliseconds, latency in whole microseconds). /teng/workers is a dict
@@ -245,6 +256,7 @@ function M.telemetry(v)
     { "tcp", { { "retransmits", t.retransmits }, { "rst_rx", t.rst_rx }, { "rst_tx", t.rst_tx },
       { "timeouts", t.timeouts }, { "drops", drops(v) } } },
     { "packets", { { "tx", v.packets_tx }, { "rx", v.packets_rx } } },
+    { "last_second", second_fields(v.second) },
   })
   local phase = flatten({}, "", {
     { "name", v.phase }, { "index", v.phase_index }, { "phases", #v.phases }, { "state", v.state },
