@@ -258,8 +258,9 @@ end
 -- Runs the compiled plan; returns the final snapshot and the run record,
 -- or nil, an error and an exit code. each(snap, sec) runs once a second
 -- on this (the main) lcore: it returns "stop" to end the run, or nil and
--- an error message to abort it.
-local function run_plan(plan, d, o, each)
+-- an error message to abort it. publish(snap, sec) runs at the start and
+-- once a second before it (the live outputs).
+local function run_plan(plan, d, o, each, publish)
   local api = M.api
   local err = ffi.new("char[256]")
   local run = api.teng_run_start(plan, err, 256)
@@ -277,6 +278,10 @@ local function run_plan(plan, d, o, each)
     local prefix = sock:match("/([^/]+)/dpdk_telemetry%.v2$")
     io.stdout:write("telemetry: ", sock, prefix and ("  (dpdk-telemetry.py -f " .. prefix .. ")") or "", "\n")
     io.stdout:flush()
+  end
+  if publish then
+    api.teng_run_snapshot(run, snap)
+    publish(snap, report.second(plan, d, snap, 0, {}))
   end
   local started_at = os.date("!%Y-%m-%dT%H:%M:%SZ")
   local total = 0
@@ -310,6 +315,7 @@ local function run_plan(plan, d, o, each)
     per_second[#per_second + 1] = sec
     if live then live:update(sec) end
     prev_t = t
+    if publish then publish(snap, sec) end
     if each and not intr then
       local what, herr = each(snap, sec)
       if herr then
@@ -455,14 +461,15 @@ function M.main(argv)
     return rc
   end
 
-  -- Once a second: the moment's view (report.view) goes to the live
-  -- outputs, then to the scenario's hook.
-  local each = function(snap, sec)
-    local view = report.view(plan, d, snap, sec)
+  -- Once a second the moment's view (report.view) goes to the live
+  -- outputs, and the same view to the scenario's hook.
+  local view
+  local function publish(snap, sec)
+    view = report.view(plan, d, snap, sec)
     report_live.publish(api, view, metrics ~= nil)
-    if d.hook then return M.call_hook(d.hook, view) end
   end
-  local snap, run, code = run_plan(plan, d, o, each)
+  local each = d.hook and function() return M.call_hook(d.hook, view) end
+  local snap, run, code = run_plan(plan, d, o, each, publish)
   if not snap then
     if out then out:close() end
     io.stderr:write("teng: ", run, "\n")

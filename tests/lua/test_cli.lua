@@ -197,7 +197,7 @@ local ws = state.tel and state.tel[C.TENG_LIVE_WORKERS] or {}
 check(ws["0/index"] == 0 and ws["0/client/completed"] == state.completed, "/teng/workers by index")
 rc, out, err = main({ "x.lua", "--metrics", "9100", "--metrics-linger", "2" })
 check(rc == 0 and state.listen == "127.0.0.1:9100" and state.stopped, "--metrics PORT listens on 127.0.0.1")
-check(state.nmetrics == 4, "/metrics published each second and at the end: " .. tostring(state.nmetrics))
+check(state.nmetrics == 5, "/metrics published at the start, each second and at the end: " .. tostring(state.nmetrics))
 check((state.metrics or ""):match("\nteng_client_connections_completed_total " .. state.completed .. "\n")
   and state.metrics:match("\n# EOF\n$"),
   "the final /metrics has the final totals:\n" .. tostring(state.metrics))
