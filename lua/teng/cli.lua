@@ -272,16 +272,16 @@ local function run_plan(plan, d, o, each, publish)
     io.stdout:write("steering: ", ffi.string(snap.steering_why), "\n")
     io.stdout:flush()
   end
+  if publish then
+    api.teng_run_snapshot(run, snap)
+    publish(snap, report.second(plan, d, snap, 0, {}))
+  end
   -- Where DPDK's telemetry client finds this run (/teng/stats ...).
   local sock = ffi.string(api.teng_live_telemetry_socket())
   if not o.quiet and sock ~= "" then
     local prefix = sock:match("/([^/]+)/dpdk_telemetry%.v2$")
     io.stdout:write("telemetry: ", sock, prefix and ("  (dpdk-telemetry.py -f " .. prefix .. ")") or "", "\n")
     io.stdout:flush()
-  end
-  if publish then
-    api.teng_run_snapshot(run, snap)
-    publish(snap, report.second(plan, d, snap, 0, {}))
   end
   local started_at = os.date("!%Y-%m-%dT%H:%M:%SZ")
   local total = 0

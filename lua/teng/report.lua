@@ -544,8 +544,11 @@ function M.view(plan, d, snap, sec)
     latency_bounds_us = M.LIVE_BOUNDS_US, phases = {}, second = plain(sec) }
   for i = 0, plan.nphases - 1 do v.phases[i + 1] = ffi.string(plan.phases[i].name) end
   if state == "done" then
-    v.phase, v.phase_index, v.cps_asked = "done", n(plan.nphases), nil
-  elseif idx < plan.nphases then
+    v.phase, v.phase_index = "done", n(plan.nphases)
+  end
+  if idx >= plan.nphases or state == "done" then
+    v.cps_asked = nil -- nothing is asked while draining
+  else
     v.phase = v.phases[idx + 1]
     v.phase_duration_s = plan.phases[idx].duration_s
     v.phase_elapsed_s = math.max(0, math.min(v.elapsed_s - M.phase_start(plan, idx), v.phase_duration_s))

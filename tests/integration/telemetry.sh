@@ -86,12 +86,18 @@ while alive(pa):
         break  # the run ended: EAL closed the socket
     reads.append((st, ph, ws))
     time.sleep(0.2)
+# Each command is read on its own: a publish may fall between two reads.
 running = [r for r in reads if r[0]["state"] == "running"]
 assert len(running) >= 3, "%d reads while running" % len(running)
-for st, ph, ws in running:
+phases = [r[1] for r in reads if r[1]["state"] == "running"]
+assert len(phases) >= 3, "%d /teng/phase reads while running" % len(phases)
+for ph in phases:
     assert ph["name"] == "main" and ph["index"] == 0 and ph["phases"] == 1, ph
     assert ph["duration_ms"] == 4000 and ph["cps_asked"] == 2000, ph
     assert 0 <= ph["phase_elapsed_ms"] <= 4000, ph
+for ph in (r[1] for r in reads if r[1]["state"] == "draining"):
+    assert ph["name"] == "drain" and ph["index"] == 1 and "cps_asked" not in ph, ph
+for st, ph, ws in reads:
     assert sorted(ws) == ["0", "1"], "workers %r" % sorted(ws)
     for i, w in ws.items():
         assert w["index"] == int(i) and "cpu" in w and "completed" in w["client"] and w["pkts_rx"] >= 0, w

@@ -134,6 +134,11 @@ end
 check(span["client/failures/"] and span["last_second/"], "nested dicts there")
 for p, sp in pairs(span) do check(sp.last - sp.first + 1 == sp.n, "items of " .. p .. " are together") end
 
+-- Draining: no phase, nothing asked.
+snap.phase, snap.state = 2, C.TENG_RUN_DRAINING
+local dv = report.view(plan, d, snap, sec)
+check(dv.phase == "drain" and dv.phase_index == 2 and dv.cps_asked == nil and dv.state == "draining", "draining")
+
 -- The final view: done, no phase running.
 snap.state, snap.phase = C.TENG_RUN_DONE, 2
 local fv = report.view(plan, d, snap, sec)
