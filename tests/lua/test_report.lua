@@ -48,7 +48,9 @@ local function make_d(criteria)
     listeners = { { name = "web", ip = "198.18.1.1:80" } }, steps = { "login" },
     tx_per_conn = { client = 10, server = 20 },
     programs = { client = { { name = "send 10 B" } }, server = { { name = "recv 10 B" } } },
-    ports = { assert(ports.parse("loopback")) }, criteria = criteria }
+    ports = { assert(ports.parse("loopback")) }, criteria = criteria,
+    phases = { { name = "ramp", kind = C.TENG_RATE_RAMP, from = 0, to = 1000 },
+      { name = "steady", kind = C.TENG_RATE_CPS, from = 1000, to = 1000 } } }
 end
 
 local function fill(snap)
