@@ -170,6 +170,8 @@ local function run_lua(argv)
 end
 
 local END_MARGIN_S = 0.02
+-- The scenario's text the results keep, at most (bytes).
+M.SOURCE_TEXT_MAX = 65536
 
 -- The live output on a terminal: a display redrawn in place once a
 -- second (report_text.display), or with TERM=dumb one plain line a
@@ -394,6 +396,17 @@ function M.main(argv)
     if out then out:close() end
     io.stderr:write("teng: ", run, "\n")
     return code
+  end
+  -- What was asked, for a reader of the results: the command line, the
+  -- key=value arguments in their order, and the scenario's text.
+  run.command = "teng " .. table.concat(argv, " ")
+  local keys, vals = {}, {}
+  for i, kv in ipairs(o.args or {}) do keys[i], vals[kv[1]] = kv[1], kv[2] end
+  run.args = json.object(keys, vals)
+  local sf = io.open(o.scenario, "r")
+  if sf then
+    run.source_text = sf:read(M.SOURCE_TEXT_MAX)
+    sf:close()
   end
   local r = report.result(plan, d, snap, run)
   io.stdout:write(report.text(r))

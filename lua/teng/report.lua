@@ -14,7 +14,9 @@ local M = {}
 local obj, arr = json.object, json.array
 local n = tonumber
 
-M.SCHEMA_VERSION = 2
+-- 3: per_second's phase/asked/failures/mbps/latency, command, args and
+-- source_text (docs/results.md).
+M.SCHEMA_VERSION = 3
 -- A phase whose openings fell this far behind the schedule while it
 -- opened fewer than 90% of what it asked saturated the generator.
 M.SATURATION_LAG_US = 10000
@@ -302,6 +304,7 @@ function M.result(plan, d, snap, run)
     interrupted = run.interrupted or false,
     stopped = run.stopped,
     source = ffi.string(plan.source),
+    command = run.command, args = run.args, source_text = run.source_text,
     cores = n(plan.cores),
     steering = M.steering(snap),
     workers = M.workers(snap),
