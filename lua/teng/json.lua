@@ -53,6 +53,9 @@ local function keys_of(t)
   return keys
 end
 
+-- The keys of an object in the order it prints them.
+M.keys = keys_of
+
 local function encode(v, indent, depth, out)
   local t = type(v)
   if t == "nil" or v == M.null then out[#out + 1] = "null"
