@@ -128,8 +128,8 @@ end
 
 local PLOTS = {
   { id = "cps", title = "Connections per second (asked and achieved)", unit = "cps", fmt = units.rate },
-  { id = "active", title = "Open connections, per role", unit = "open", fmt = units.count },
-  { id = "failures", title = "Failures by reason, per second", unit = "failures", fmt = units.count },
+  { id = "active", title = "Open connections, per role", unit = "open", fmt = units.count, whole = true },
+  { id = "failures", title = "Failures by reason, per second", unit = "failures", fmt = units.count, whole = true },
   { id = "connect", title = "Connect latency per second (p50, p90, p99)", unit = "latency", log = true,
     fmt = units.us, empty = "no per-second latency in this results file" },
   { id = "transaction", title = "Transaction latency per second (p50, p90, p99)", unit = "latency", log = true,
@@ -142,7 +142,7 @@ local function plots(runs)
   local per = {}
   for i, run in ipairs(runs) do per[i] = series_of(run.r) end
   for _, spec in ipairs(PLOTS) do
-    local p = { id = spec.id, title = spec.title, unit = spec.unit, log = spec.log, fmt = spec.fmt,
+    local p = { id = spec.id, title = spec.title, unit = spec.unit, log = spec.log, fmt = spec.fmt, whole = spec.whole,
       empty = spec.empty, compare = #runs > 1, bands = {}, run_labels = {}, series = {} }
     for i, run in ipairs(runs) do
       p.bands[i] = svg.bands(list(get(run.r, "per_second")))
@@ -172,21 +172,24 @@ local function verdict(run, i)
   local crit = list(get(v, "criteria"))
   local missed = 0
   for _, c in ipairs(crit) do if get(c, "ok") == false then missed = missed + 1 end end
-  local out = { ('<div class="verdict %s" id="verdict-%d" data-run="%d" data-pass="%s">%s: %s</div>'):format(
-    pass == true and "pass" or "fail", i - 1, i - 1, tostring(pass), esc(run.label),
+  local out = { ('<div class="verdict %s" id="verdict-%d" data-run="%d" data-pass="%s">%s</div>'):format(
+    pass == true and "pass" or "fail", i - 1, i - 1, tostring(pass),
     pass == true and ("PASS (%d criteria met)"):format(#crit)
       or pass == false and ("FAIL: %d of %d criteria missed"):format(missed, #crit) or "no verdict in this file") }
-  local rows = {}
+  local rows, notes = {}, false
+  for _, c in ipairs(crit) do notes = notes or get(c, "note") ~= nil end
   for j, c in ipairs(crit) do
     local ok = get(c, "ok")
     local r = row(get(c, "label") or "?", get(c, "phase") or "run", get(c, "role") or "",
       in_unit(get(c, "measured"), get(c, "unit")), in_unit(get(c, "limit"), get(c, "unit")),
-      ok == true and "met" or ok == false and "MISSED" or "?", get(c, "note") or "")
+      ok == true and "met" or ok == false and "MISSED" or "?")
+    if notes then r.cells[#r.cells + 1] = esc(get(c, "note") or "") end
     r.attrs = ('class="criterion %s" data-run="%d" data-index="%d" data-ok="%s"'):format(
       ok == true and "ok" or "missed", i - 1, j - 1, tostring(ok))
     rows[#rows + 1] = r
   end
-  out[#out + 1] = table_(nil, { "criterion", "phase", "role", "measured", "limit", "", "note" }, rows)
+  out[#out + 1] = table_(nil, { "criterion", "phase", "role", "measured", "limit", "", notes and "note" or nil },
+    rows)
   local w = list(get(run.r, "warnings"))
   if #w > 0 then
     out[#out + 1] = '<ul class="warnings">'
@@ -408,7 +411,10 @@ thead th{background:#f3f3f3}
 tr.missed td{background:#fbe3e0}
 .warning{color:#8a5a00}
 .runs{display:grid;grid-template-columns:repeat(auto-fit,minmax(600px,1fr));gap:0 24px}
-.run h3{font-size:14px;margin:8px 0 2px}
+.runs.narrow{grid-template-columns:repeat(auto-fit,minmax(420px,1fr))}
+.runs.narrow td:first-child{white-space:normal;overflow-wrap:anywhere}
+thead th{white-space:normal!important;vertical-align:bottom}
+.run{min-width:0;overflow-x:auto}.run h3{font-size:14px;margin:8px 0 2px}
 figure.plot{margin:8px 0 14px}figcaption{font-weight:600}
 svg.plot{max-width:100%;height:auto;font-size:11px}
 svg.plot .frame{fill:none;stroke:#999}svg.plot .grid{stroke:#eee}
@@ -419,7 +425,7 @@ svg.plot .ytick{text-anchor:end;fill:#555}svg.plot .xtick{text-anchor:middle;fil
 svg.plot .xlabel{text-anchor:end;fill:#555}svg.plot .ylabel{fill:#555}
 svg.plot .empty{text-anchor:middle;fill:#999}
 svg.plot polyline{stroke-width:1.6}svg.plot circle.pt{stroke:none}
-.legend{font-size:12px}.legend .key{margin-right:14px;white-space:nowrap}.legend svg{vertical-align:middle}
+.legend{font-size:12px}.legend .key,.legend .run{margin-right:14px;white-space:nowrap}.legend svg{vertical-align:middle}
 .note{color:#666}
 ]]
 
@@ -435,8 +441,8 @@ function M.render(runs)
   add("<title>" .. esc(title) .. "</title>")
   add("<style>" .. CSS .. "</style></head><body>")
   add(('<h1 data-runs="%d">%s</h1>'):format(#runs, esc(title)))
-  local function per_run(heading, f)
-    add("<h2>" .. esc(heading) .. '</h2><div class="runs">')
+  local function per_run(heading, f, class)
+    add(("<h2>%s</h2><div class=\"%s\">"):format(esc(heading), class or "runs"))
     for i, run in ipairs(runs) do
       add(('<div class="run" data-run="%d">'):format(i - 1))
       if #runs > 1 then
@@ -447,11 +453,11 @@ function M.render(runs)
     end
     add("</div>")
   end
-  per_run("Verdict", function(_, run, i) return verdict(run, i) end)
-  add("<h2>Overview</h2>")
-  add(overview(runs))
-  add("<h2>Over time</h2>")
+  per_run("Verdict", function(_, run, i) return verdict(run, i) end, "runs narrow")
+  add('<h2>Over time</h2><section id="plots">')
   add(plots(runs))
+  add("</section><h2>Overview</h2>")
+  add(overview(runs))
   per_run("Phases", phases)
   per_run("Templates and listeners", groups)
   per_run("Port and counters", port)
@@ -574,7 +580,8 @@ function M.selftest()
   assert(page:find("<td>rst_rx</td><td>2</td>", 1, true) and not page:find("<td>rst_tx</td>", 1, true))
   assert(page:find("(not in this results file)", 1, true) and not page:find("https?://[^w]"), "no URL but the SVG namespace")
   local cmp = M.render { { label = "a.json", r = r }, { label = "b.json", r = r } }
-  assert(cmp:find('data-run="1" data-key="cps" data-points="2"', 1, true) and cmp:find("b.json: achieved", 1, true))
+  assert(cmp:find('data-run="1" data-key="cps" data-points="2"', 1, true) and cmp:find("B achieved", 1, true))
+  assert(cmp:find(">B: b.json</span>", 1, true))
   -- An older file: no per-second failures or latency, no verdict.
   page = M.render { { label = "old", r = { schema_version = 2, per_second = { { t = 1, phase = "m", cps = 3, failed = 2 } } } } }
   assert(page:find('data-key="failed" data-points="1"', 1, true) and page:find("no per-second latency", 1, true))

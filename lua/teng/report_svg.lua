@@ -10,6 +10,7 @@ local LEFT, RIGHT, BOTTOM, BAND = 64, 12, 34, 15
 
 -- Colours of the runs in a comparison, and of the series of one run.
 M.RUN_COLORS = { "#1f6fb4", "#d9531e" }
+M.RUN_NAMES = { "A", "B" }
 M.SERIES_COLORS = { "#1f6fb4", "#d9531e", "#2a9d47", "#8e44ad", "#b8860b", "#c0392b", "#16a0a0", "#7f7f7f" }
 local DASHES = { "", "6 3", "2 3", "8 3 2 3", "1 2", "10 4" }
 
@@ -60,7 +61,8 @@ function M.bands(per_second)
   return out
 end
 
--- p: { id, title, unit, log (a log scale: latencies), fmt (value ->
+-- p: { id, title, unit, log (a log scale: latencies), whole (counts:
+-- ticks 1 apart at least), fmt (value ->
 -- text), bands = { [run] = bands }, run_labels, compare, series = { { run,
 -- key, name, points = { { t, v } } } } }. Returns the SVG text.
 function M.plot(p)
@@ -91,6 +93,7 @@ function M.plot(p)
     for e = ylo, yhi do yticks[#yticks + 1] = 10 ^ e end
   else
     local step = nice_step(vmax > 0 and vmax or 1, 5)
+    if p.whole then step = math.max(step, 1) end
     yhi = math.max(step, math.ceil(vmax / step) * step)
     for v = 0, yhi + step / 2, step do yticks[#yticks + 1] = v end
   end
@@ -118,7 +121,7 @@ function M.plot(p)
       end
       local y = 4 + BAND * (run - 1)
       add('<g class="band" data-run="%d" data-phase="%s"><title>%s%s: %s to %s s</title>', run - 1, esc(b.name),
-        p.compare and esc(p.run_labels[run]) .. ", " or "", esc(b.name), num(b.from), num(b.to))
+        p.compare and M.RUN_NAMES[run] .. " " or "", esc(b.name), num(b.from), num(b.to))
       add('<rect class="band%d" x="%.1f" y="%d" width="%.1f" height="%d" style="fill:%s"/>', i % 2, x0, y,
         math.max(x1 - x0 - 1, 1), BAND - 3, p.compare and M.RUN_COLORS[run] or "#888")
       if x1 - x0 > 7 * #b.name then
@@ -155,7 +158,7 @@ function M.plot(p)
       local cx, cy = xy[j]:match("^(.-),(.*)$")
       add('<circle class="pt" cx="%s" cy="%s" r="2.5" data-t="%s" data-v="%s"><title>%s%s, t=%s s: %s</title></circle>',
         cx, cy, num(pt[1]), exact(pt[2]),
-        p.compare and esc(p.run_labels[s.run]) .. " " or "", esc(s.name), num(pt[1]), esc(fmt(pt[2])))
+        p.compare and M.RUN_NAMES[s.run] .. " " or "", esc(s.name), num(pt[1]), esc(fmt(pt[2])))
     end
     add("</g>")
   end
@@ -169,8 +172,15 @@ end
 -- The legend under a plot: each series' swatch (colour and dash) and name.
 function M.legend(p)
   local out = { '<div class="legend">' }
+  if p.compare then
+    for i, label in ipairs(p.run_labels) do
+      out[#out + 1] = ('<span class="run" style="color:%s">%s: %s</span>'):format(M.RUN_COLORS[i], M.RUN_NAMES[i],
+        esc(label))
+    end
+    out[#out + 1] = "<br>"
+  end
   for _, s in ipairs(p.series) do
-    local label = p.compare and p.run_labels[s.run] .. ": " .. s.name or s.name
+    local label = p.compare and M.RUN_NAMES[s.run] .. " " .. s.name or s.name
     out[#out + 1] = ('<span class="key" data-run="%d" data-key="%s"><svg width="28" height="10" '
       .. 'xmlns="http://www.w3.org/2000/svg"><line x1="1" y1="5" x2="27" y2="5" style="stroke:%s;'
       .. 'stroke-width:2%s"/></svg>%s</span>'):format(s.run - 1, esc(s.key), s.color,

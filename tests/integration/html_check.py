@@ -9,7 +9,8 @@ results JSON it was rendered from:
 - each plot holds, for each run, one point per second of that run's
   per_second records (the latencies: one per second that has them);
 - the verdict shown (PASS/FAIL and each criterion's ok) matches the JSON.
-A screenshot of the whole page is written to SCREENSHOT.png.
+A screenshot of the whole page is written to SCREENSHOT.png, and one of
+the window at the top of the page (1000x1200) next to it (*_top.png).
 """
 import json
 import os
@@ -72,6 +73,11 @@ try:
     def points(plot, run, key):
         return count('#plot-%s g.series[data-run="%d"][data-key="%s"] circle.pt' % (plot, run, key))
 
+    def drawn_points(plot, run, key):
+        return driver.execute_script(
+            "return Array.from(document.querySelectorAll(arguments[0])).map(c => [+c.dataset.t, +c.dataset.v])",
+            '#plot-%s g.series[data-run="%d"][data-key="%s"] circle.pt' % (plot, run, key))
+
     for i, r in enumerate(runs):
         ps = r["per_second"]
         n = len(ps)
@@ -80,9 +86,7 @@ try:
         check(n > 0, "run %d has no per-second records" % i)
         check(n == round(secs), "run %d: %d per-second records for %s s" % (i, n, secs))
         # The values drawn are the JSON's, second by second.
-        drawn = driver.execute_script(
-            "return Array.from(document.querySelectorAll(arguments[0])).map(c => [+c.dataset.t, +c.dataset.v])",
-            '#plot-cps g.series[data-run="%d"][data-key="cps"] circle.pt' % i)
+        drawn = drawn_points("cps", i, "cps")
         check(drawn == [[s["t"], s["cps"]] for s in ps], "run %d: cps points %r" % (i, drawn))
         want_asked = sum(1 for s in ps if isinstance(s.get("cps_asked"), (int, float)))
         check(want_asked > 0 and points("cps", i, "cps_asked") == want_asked,
@@ -96,6 +100,10 @@ try:
             keys = ["failed"]
         for key in keys:
             check(points("failures", i, key) == n, "run %d: %d %s points, want %d" % (i, points("failures", i, key), key, n))
+            if key.startswith("failures."):
+                want = [[s["t"], s["failures"].get(key[9:], 0)] for s in ps]
+                check(drawn_points("failures", i, key) == want, "run %d: %s points %r, want %r"
+                      % (i, key, drawn_points("failures", i, key), want))
         for which in ["connect", "transaction"]:
             for pct in ["p50", "p90", "p99"]:
                 want = sum(1 for s in ps if isinstance(s.get("latency_us", {}).get(which, {}).get(pct), (int, float)))
@@ -117,7 +125,7 @@ try:
         el = driver.find_element(By.ID, "verdict-%d" % i)
         check(el.get_attribute("data-pass") == ("true" if v["pass"] else "false"), "run %d: data-pass %s, JSON %s"
               % (i, el.get_attribute("data-pass"), v["pass"]))
-        check(el.text.split(": ", 1)[1].startswith("PASS" if v["pass"] else "FAIL"), "run %d: verdict text %r" % (i, el.text))
+        check(el.text.startswith("PASS" if v["pass"] else "FAIL"), "run %d: verdict text %r" % (i, el.text))
         rows = driver.find_elements(By.CSS_SELECTOR, 'tr.criterion[data-run="%d"]' % i)
         check(len(rows) == len(v["criteria"]), "run %d: %d criteria shown, JSON has %d" % (i, len(rows), len(v["criteria"])))
         for row, c in zip(rows, v["criteria"]):
@@ -131,10 +139,14 @@ try:
         for p in results:
             check(p in legend, "legend %r does not name %s" % (legend, p))
 
+    # The top of the page as the browser window shows it (the verdict and
+    # the first plots), then the whole page.
+    top = shot[:-4] + "_top.png"
+    driver.save_screenshot(top)
     height = driver.execute_script("return document.documentElement.scrollHeight")
-    driver.set_window_size(1000, min(height + 40, 6000))
+    driver.set_window_size(1000, min(height + 40, 8000))
     driver.save_screenshot(shot)
-    print("screenshot:", os.path.abspath(shot))
+    print("screenshots:", os.path.abspath(shot), os.path.abspath(top))
 finally:
     driver.quit()
 
