@@ -422,7 +422,7 @@ svg.plot .phase0{fill:#f4f4f4}svg.plot .phase1{fill:#e9eef6}
 svg.plot .band0{opacity:.55}svg.plot .band1{opacity:.8}
 svg.plot .bandname{fill:#fff;font-weight:600}
 svg.plot .ytick{text-anchor:end;fill:#555}svg.plot .xtick{text-anchor:middle;fill:#555}
-svg.plot .xlabel{text-anchor:end;fill:#555}svg.plot .ylabel{fill:#555}
+svg.plot .xlabel{text-anchor:end;fill:#555}svg.plot .ylabel{fill:#555;text-anchor:middle}
 svg.plot .empty{text-anchor:middle;fill:#999}
 svg.plot polyline{stroke-width:1.6}svg.plot circle.pt{stroke:none}
 .legend{font-size:12px}.legend .key,.legend .run{margin-right:14px;white-space:nowrap}.legend svg{vertical-align:middle}

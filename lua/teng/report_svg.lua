@@ -90,7 +90,14 @@ function M.plot(p)
     if vmin == math.huge then vmin, vmax = 1, 10 end
     ylo, yhi = math.floor(math.log10(vmin)), math.ceil(math.log10(vmax))
     if yhi <= ylo then yhi = ylo + 1 end
-    for e = ylo, yhi do yticks[#yticks + 1] = 10 ^ e end
+    for e = ylo, yhi do
+      yticks[#yticks + 1] = 10 ^ e
+      -- Over one or two decades, 2x and 5x too.
+      if yhi - ylo <= 2 and e < yhi then
+        yticks[#yticks + 1] = 2 * 10 ^ e
+        yticks[#yticks + 1] = 5 * 10 ^ e
+      end
+    end
   else
     local step = nice_step(vmax > 0 and vmax or 1, 5)
     if p.whole then step = math.max(step, 1) end
@@ -140,7 +147,8 @@ function M.plot(p)
     add('<text class="xtick" x="%.1f" y="%d">%s</text>', X(t), top + ph + 14, num(t))
   end
   add('<text class="xlabel" x="%d" y="%d">seconds</text>', LEFT + pw, H - 4)
-  add('<text class="ylabel" x="4" y="%d">%s</text>', top - 2, esc(p.unit or ""))
+  add('<text class="ylabel" x="12" y="%d" transform="rotate(-90 12 %d)">%s</text>', top + ph / 2, top + ph / 2,
+    esc(p.unit or ""))
   -- The series: colour by run in a comparison, else by series.
   for i, s in ipairs(p.series) do
     local color = p.compare and M.RUN_COLORS[s.run] or M.SERIES_COLORS[((s.index or i) - 1) % #M.SERIES_COLORS + 1]
@@ -205,7 +213,10 @@ function M.selftest()
   assert(svg:find('data-t="2" data-v="20"', 1, true) and svg:find('data-t="3" data-v="0"', 1, true) and M.legend(p):find(">cps</span>", 1, true))
   p.log, p.series[1].points = true, { { 1, 5 }, { 2, 5000 } }
   svg = M.plot(p)
-  assert(svg:find(">1000<", 1, true) and svg:find(">1<", 1, true), "decade ticks")
+  assert(svg:find(">1000<", 1, true) and svg:find(">1<", 1, true) and not svg:find(">200<", 1, true), "decade ticks")
+  p.series[1].points = { { 1, 15 }, { 2, 50 } }
+  svg = M.plot(p)
+  assert(svg:find(">20<", 1, true) and svg:find(">50<", 1, true) and svg:find(">100<", 1, true), "2 and 5 ticks")
   p.series = {}
   assert(M.plot(p):find("no data", 1, true))
 end

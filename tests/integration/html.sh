@@ -10,7 +10,7 @@
 #          (tests/integration/html/before_per_second.json): rendered and checked
 # The screenshot is kept as ARTIFACT_DIR/report_CASE.png.
 set -u
-teng=$1 art=$2 case=$3
+teng=$(realpath "$1") art=$2 case=$3
 scn=tests/integration/html/two_phases.lua
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
@@ -48,7 +48,8 @@ compare)
   a=$tmp/a.json b=$tmp/b.json
   run 0 $scn --quiet cps=200 --json "$a"
   run 1 $scn --quiet cps=400 refused=1 --json "$b"
-  run 0 report "$a" "$b" -o "$tmp/cmp.html"
+  # From the files' directory, so that the page names them a.json and b.json.
+  (cd "$tmp" && timeout 60 "$teng" report a.json b.json -o cmp.html) || { echo "FAIL: teng report a.json b.json"; exit 1; }
   browse "$tmp/cmp.html" "$a" "$b"
   ;;
 older)

@@ -137,7 +137,7 @@ try:
     if len(runs) > 1:
         legend = driver.find_element(By.CSS_SELECTOR, 'figure[data-plot="cps"] .legend').text
         for p in results:
-            check(p in legend, "legend %r does not name %s" % (legend, p))
+            check(os.path.basename(p) in legend, "legend %r does not name %s" % (legend, p))
 
     # The top of the page as the browser window shows it (the verdict and
     # the first plots), then the whole page.
