@@ -48,6 +48,8 @@ options:
                   delay=MS,jitter=MS, seed=N (over the scenario's impair)
   --sw-csum       compute and verify checksums in software even where the
                   port offers offload (the loopback, a NIC): what they cost
+  --capture       let dpdk-dumpcap capture teng's ports while it runs (DPDK
+                  runs as a multi-process primary; needs hugepages)
   --help          this text
   --version       print the version
 
@@ -62,7 +64,7 @@ local VALUED = { json = true, html = true, port = true, cores = true, eal = true
 -- --steering NAME -> enum teng_steering
 M.STEERING = { auto = C.TENG_STEER_AUTO, rss = C.TENG_STEER_RSS, ["port-mask"] = C.TENG_STEER_PORT_MASK,
   ip = C.TENG_STEER_IP, software = C.TENG_STEER_SOFTWARE }
-local FLAGS = { quiet = true, check = true, help = true, version = true, ["sw-csum"] = true }
+local FLAGS = { quiet = true, check = true, help = true, version = true, ["sw-csum"] = true, capture = true }
 
 -- Returns the options, or nil and a usage error message.
 function M.parse(argv)
@@ -370,6 +372,7 @@ function M.main(argv)
       impair = o.impair })
   if not ok then io.stderr:write(tostring(plan), "\n"); return 2 end
   plan.sw_csum = o["sw-csum"] and 1 or 0
+  plan.capture = o.capture and 1 or 0
   plan.steering = M.STEERING[o.steering or "auto"]
   if o.check then io.stdout:write(report.summary(plan, d)); return 0 end
 
