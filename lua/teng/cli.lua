@@ -16,11 +16,15 @@ M.api = C
 
 local USAGE = [[
 usage: teng [options] SCENARIO.lua [key=value ...]
+       teng report RESULTS.json [OTHER.json] -o REPORT.html
 
 Runs a traffic scenario; key=value pairs override the scenario's teng.args.
 
 options:
   --json FILE     write the results as JSON to FILE (opened before the run)
+  --html FILE     write the results as an HTML report to FILE (opened
+                  before the run); teng report renders one from a --json
+                  file later, or two for a comparison
   --port SPEC     port to use instead of the scenario's; repeat it for the
                   second port of a two-port scenario. SPEC is one of
                   loopback, af_packet:IFACE, af_xdp:IFACE, tap:NAME, pci:BDF,
@@ -55,7 +59,7 @@ or scenario error (nothing sent), 3 environment error (DPDK, port,
 memory, writing the --json file)
 ]]
 
-local VALUED = { json = true, port = true, cores = true, eal = true, role = true, cpus = true, impair = true,
+local VALUED = { json = true, html = true, port = true, cores = true, eal = true, role = true, cpus = true, impair = true,
   steering = true }
 -- --steering NAME -> enum teng_steering
 M.STEERING = { auto = C.TENG_STEER_AUTO, rss = C.TENG_STEER_RSS, ["port-mask"] = C.TENG_STEER_PORT_MASK,
@@ -356,6 +360,7 @@ end
 function M.main(argv)
   argv = argv or {}
   if argv[1] == "--lua" then return run_lua(argv) end
+  if argv[1] == "report" then return require("teng.report_html").command(argv) end
   local o, err = M.parse(argv)
   if not o then return usage_error(err) end
   if o.help then io.stdout:write(USAGE); return 0 end
@@ -373,9 +378,9 @@ function M.main(argv)
   plan.steering = M.STEERING[o.steering or "auto"]
   if o.check then io.stdout:write(report.summary(plan, d)); return 0 end
 
-  -- The results file is opened before anything is sent: a path that
+  -- The results files are opened before anything is sent: a path that
   -- cannot be written is a usage error, not a lost run.
-  local out
+  local out, html
   if o.json then
     local f, ferr = io.open(o.json, "w")
     if not f then
@@ -383,6 +388,15 @@ function M.main(argv)
       return 2
     end
     out = f
+  end
+  if o.html then
+    local f, ferr = io.open(o.html, "w")
+    if not f then
+      if out then out:close() end
+      io.stderr:write("teng: --html: cannot write the report: ", tostring(ferr), " (nothing was sent)\n")
+      return 2
+    end
+    html = f
   end
 
   local each
@@ -394,6 +408,7 @@ function M.main(argv)
   local snap, run, code = run_plan(plan, d, o, each)
   if not snap then
     if out then out:close() end
+    if html then html:close() end
     io.stderr:write("teng: ", run, "\n")
     return code
   end
@@ -411,16 +426,23 @@ function M.main(argv)
   local r = report.result(plan, d, snap, run)
   io.stdout:write(report.text(r))
   io.stdout:flush()
+  local failed
   if out then
     local wok, werr = write_json(out, o.json, r)
-    if not wok then io.stderr:write(werr, "\n"); return 3 end
+    if not wok then io.stderr:write(werr, "\n"); failed = true end
   end
+  if html then
+    local wok, werr = require("teng.report_html").write(html, o.html, { { label = o.json or o.scenario, r = r } })
+    if not wok then io.stderr:write("teng: ", werr, "\n"); failed = true end
+  end
+  if failed then return 3 end
   return r.verdict.pass and 0 or 1
 end
 
 function M.selftest()
   local o = assert(M.parse { "--json", "r.json", "x.lua", "cps=5", "--quiet", "--cores=2", "a=b=c" })
   assert(o.json == "r.json" and o.scenario == "x.lua" and o.quiet and o.cores == 2)
+  assert(M.parse { "--html", "r.html", "x.lua" }.html == "r.html")
   assert(M.parse { "--sw-csum", "x.lua" }["sw-csum"] and not o["sw-csum"])
   assert(o.args[1][1] == "cps" and o.args[1][2] == "5" and o.args[2][2] == "b=c")
   o = assert(M.parse { "x.lua", "--port", "af_packet:a,gateway=1.2.3.4", "--port=memif:/s:server" })

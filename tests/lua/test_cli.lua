@@ -1,6 +1,7 @@
 -- The command line around a run, with a fake run API (cli.api) and a
 -- fake compiler, so it needs no DPDK: --json opened before the run
--- (unwritable: 2, nothing started), a failed write (/dev/full: 3), the
+-- (unwritable: 2, nothing started), a failed write (/dev/full: 3), --html
+-- (the same: and the page is the one teng report renders from the JSON), the
 -- per-second hook (stop, error naming the script line), the exit code
 -- from the verdict, a duplicate key=value.
 --   teng --lua tests/lua/test_cli.lua
@@ -104,6 +105,35 @@ rc, out, err = main({ "x.lua", "--json", "/dev/full" })
 check(rc == 3, "--json /dev/full: exit " .. tostring(rc))
 check(err:match("writing the results to /dev/full failed: No space left on device"), "/dev/full message: " .. err)
 check(out:match("\nresult "), "the report is printed anyway")
+
+-- --html: opened before the run like --json (unwritable: 2, nothing
+-- started), written from the same model (teng report on the JSON writes
+-- the same page), a failed write is 3 and the JSON is still written.
+local function slurp(path)
+  local h = io.open(path)
+  local s = h and h:read("*a") or ""
+  if h then h:close() end
+  return s
+end
+rc, out, err = main({ "x.lua", "--json", tmp, "--html", "/nonexistent/dir/x.html" })
+check(rc == 2 and not state.started, "unwritable --html: exit 2, nothing started (" .. tostring(rc) .. ")")
+check(err:match("^teng: %-%-html: cannot write the report: /nonexistent/dir/x.html: No such file or directory"),
+  "unwritable --html message: " .. err)
+local page_run, page_cmd = os.tmpname(), os.tmpname()
+rc, out, err = main({ "x.lua", "--json", tmp, "--html", page_run })
+check(rc == 0, "--html: exit " .. tostring(rc) .. " " .. err)
+local page = slurp(page_run)
+check(page:match('^<!DOCTYPE html>') and page:find('data-key="cps" data-points="3"', 1, true),
+  "--html page with 3 per-second points")
+check(page:find('id="verdict-0" data-run="0" data-pass="true"', 1, true), "--html page shows PASS")
+rc, out, err = main({ "report", tmp, "-o", page_cmd })
+check(rc == 0 and slurp(page_cmd) == page, "teng report on the JSON writes the --html page (" .. tostring(rc) .. err .. ")")
+rc, out, err = main({ "x.lua", "--json", tmp, "--html", "/dev/full" })
+check(rc == 3 and err:match("teng: writing the HTML report to /dev/full failed: No space left on device"),
+  "--html /dev/full: exit " .. tostring(rc) .. " " .. err)
+check(slurp(tmp):match('"verdict"'), "--html /dev/full: the JSON is written all the same")
+os.remove(page_run)
+os.remove(page_cmd)
 
 -- The hook: sees a plain snapshot once a second; "stop" ends the run.
 local seen = {}
