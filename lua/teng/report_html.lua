@@ -371,6 +371,7 @@ end
 
 local function scenario(r)
   local rows = { row("source", get(r, "source") or "?") }
+  if get(r, "command") then rows[#rows + 1] = row("command", get(r, "command")) end
   local args = get(r, "args")
   if type(args) == "table" then
     local parts = {}
@@ -395,7 +396,10 @@ local function scenario(r)
     end
     rows[#rows + 1] = row(k:gsub("_", " "), tostring(v))
   end
-  return table_("Scenario", { "", "" }, rows, "data narrow")
+  local text = get(r, "source_text")
+  local src = type(text) == "string" and ('<details class="source"><summary>the scenario\'s text</summary><pre>%s</pre></details>')
+    :format(esc(text)) or ""
+  return table_("Scenario", { "", "" }, rows, "data narrow") .. src
 end
 
 local CSS = [[
@@ -579,6 +583,11 @@ function M.selftest()
   assert(page:find('id="verdict-0" data-run="0" data-pass="false"', 1, true) and n('data%-ok="false"') == 1)
   assert(page:find("<td>rst_rx</td><td>2</td>", 1, true) and not page:find("<td>rst_tx</td>", 1, true))
   assert(page:find("(not in this results file)", 1, true) and not page:find("https?://[^w]"), "no URL but the SVG namespace")
+  local r3 = json.decode([[{"schema_version":3,"command":"teng x.lua n=1","args":{"n":"1"},
+    "source_text":"return teng.scenario { name = \"<x>\" }","per_second":[]}]])
+  local p3 = M.render { { label = "c.json", r = r3 } }
+  assert(p3:find("<td>teng x.lua n=1</td>", 1, true) and p3:find("<td>n=1</td>", 1, true), "command and args")
+  assert(p3:find("name = &quot;&lt;x&gt;&quot;", 1, true) or p3:find('name = "&lt;x&gt;"', 1, true), "the scenario's text, escaped")
   local cmp = M.render { { label = "a.json", r = r }, { label = "b.json", r = r } }
   assert(cmp:find('data-run="1" data-key="cps" data-points="2"', 1, true) and cmp:find("B achieved", 1, true))
   assert(cmp:find(">B: b.json</span>", 1, true))
