@@ -37,7 +37,7 @@ options:
                   the port cannot do is refused (exit 3)
   --cpus LIST     CPUs for the workers, e.g. 1 or 2,3 (default: from CPU 1 on,
                   skipping CPUs another teng process holds)
-  --quiet         no live lines, only the final report
+  --quiet         no live display, only the final report
   --check         validate and compile the scenario, print the plan, send nothing
   --eal "ARGS"    extra DPDK EAL arguments
   --impair SPEC   impair what teng transmits, seeded and reproducible:
@@ -191,41 +191,38 @@ local function run_lua(argv)
   return type(rc) == "number" and rc or 0
 end
 
--- Bits on the wire if the port counts bytes (ring ports do not), else
--- payload bits sent by both roles.
-local function tx_bytes(snap)
-  local s = 0
-  for i = 0, snap.ndevs - 1 do s = s + tonumber(snap.dev[i].obytes) end
-  if s > 0 then return s end
-  return tonumber(snap.total.c_bytes_tx + snap.total.s_bytes_tx)
-end
-
--- Name of the phase running at time t (seconds since the first phase).
-local function phase_at(plan, t)
-  local start = 0
-  for i = 0, plan.nphases - 1 do
-    start = start + plan.phases[i].duration_s
-    if t < start then return ffi.string(plan.phases[i].name) end
-  end
-  return "drain"
-end
-
 local END_MARGIN_S = 0.02
 
--- The rate the schedule asks for at time t (seconds since the first
--- phase) in phase p (0-based), all cores; nil for a phase with no rate.
-local function asked_at(plan, p, t)
-  if p >= plan.nphases then return nil end
-  local ph, start = plan.phases[p], 0
-  for i = 0, p - 1 do start = start + plan.phases[i].duration_s end
-  if ph.kind ~= C.TENG_RATE_CPS and ph.kind ~= C.TENG_RATE_RAMP then return nil end
-  local f = ph.duration_s > 0 and math.min(math.max((t - start) / ph.duration_s, 0), 1) or 1
-  local sum = 0
-  for c = 0, plan.cores - 1 do
-    local s = plan.core[c].sched[p]
-    sum = sum + s.cps_from + (ph.kind == C.TENG_RATE_RAMP and (s.cps_to - s.cps_from) * f or 0)
+-- The live output on a terminal: a display redrawn in place once a
+-- second (report_text.display), or with TERM=dumb one plain line a
+-- second. finish() erases the display, so the final report follows
+-- clean.
+function M.display(plan, d, total_s, out)
+  out = out or io.stdout
+  local text = require "teng.report_text"
+  local phases = {}
+  for i = 0, plan.nphases - 1 do phases[i + 1] = ffi.string(plan.phases[i].name) end
+  local plain = (os.getenv("TERM") or "dumb") == "dumb"
+  local shown = 0
+  local self = {}
+  function self.update(_, sec)
+    if plain then
+      out:write(text.live(sec.t, sec.phase, sec, sec.mbps or 0), "\n")
+    else
+      local L = text.display(sec, total_s, phases)
+      -- Back to the first line of the last drawing; each line cleared.
+      if shown > 0 then out:write(("\27[%dA"):format(shown)) end
+      for _, l in ipairs(L) do out:write("\r\27[2K", l, "\n") end
+      shown = #L
+    end
+    out:flush()
   end
-  return sum
+  function self.finish()
+    if shown > 0 then out:write(("\27[%dA\r\27[J"):format(shown)) end
+    shown = 0
+    out:flush()
+  end
+  return self
 end
 
 -- With a connection limit the run is over once every client connection
@@ -261,8 +258,8 @@ local function run_plan(plan, d, o, each)
   local total = 0
   for i = 0, plan.nphases - 1 do total = total + plan.phases[i].duration_s end
   local conns = conn_limit(plan)
-  local live = not o.quiet and api.isatty(1) == 1
-  local per_second, prev = {}, { t = 0, completed = 0, obytes = 0 }
+  local live = not o.quiet and api.isatty(1) == 1 and M.display(plan, d, total)
+  local per_second, state, prev_t = {}, {}, 0
   local k, t, intr, done, stopped = 0, 0, false, false, nil
   -- The last wait runs a little past the end, so that every worker has
   -- passed its last phase's planned end (and opened what was due by it)
@@ -273,43 +270,27 @@ local function run_plan(plan, d, o, each)
     t = math.min(k, total)
     if conns > 0 then
       -- Look ten times a second whether every connection has finished.
-      local step = prev.t
+      local step = prev_t
       repeat
         step = math.min(step + 0.1, t)
         intr = api.teng_run_wait(run, until_(step)) ~= 0
         api.teng_run_snapshot(run, snap)
         done = done_with(snap.total, snap.c_active, conns)
       until step >= t or intr or done
-      if done then t = math.max(prev.t, math.min(tonumber(snap.elapsed_s), t)) end
+      if done then t = math.max(prev_t, math.min(tonumber(snap.elapsed_s), t)) end
     else
       intr = api.teng_run_wait(run, until_(t)) ~= 0
       api.teng_run_snapshot(run, snap)
     end
-    local tot = snap.total
-    local completed = tonumber(tot.c_completed)
-    local sec = { t = t, phase = phase_at(plan, (t + prev.t) / 2), cps = completed - prev.completed,
-      active = tonumber(snap.c_active + snap.s_active),
-      client_active = d.client and tonumber(snap.c_active) or nil,
-      server_active = d.server and tonumber(snap.s_active) or nil,
-      completed = completed, failed = tonumber(tot.c_failed + tot.s_failed) }
-    -- For the live line's saturation mark: what the schedule asks now,
-    -- and how far behind it the openings of this phase fell at worst.
-    local p = math.min(tonumber(snap.phase), C.TENG_MAX_PHASES)
-    sec.cps_asked = asked_at(plan, p, t)
-    sec.lag_us = sec.cps_asked and tonumber(snap.phase_counters[p].sched_lag_us) or nil
+    local sec = report.second(plan, d, snap, t, state)
     per_second[#per_second + 1] = sec
-    if live then
-      local obytes = tx_bytes(snap)
-      local dt = math.max(t - prev.t, 1e-3)
-      io.stdout:write(report.live(t, sec.phase, sec, (obytes - prev.obytes) * 8 / 1e6 / dt), "\n")
-      io.stdout:flush()
-      prev.obytes = obytes
-    end
-    prev.t, prev.completed = t, completed
+    if live then live:update(sec) end
+    prev_t = t
     if each and not intr then
       local what, herr = each(snap, sec)
       if herr then
         api.teng_run_finish(run, 0)
+        if live then live:finish() end
         api.teng_run_free(run)
         return nil, herr, 2
       end
@@ -318,6 +299,7 @@ local function run_plan(plan, d, o, each)
   until t >= total or intr or done or stopped
   local run_s = (intr or done or stopped) and math.min(tonumber(snap.elapsed_s), total) or total
   api.teng_run_finish(run, plan.drain_s)
+  if live then live:finish() end
   api.teng_run_snapshot(run, snap)
   local records
   if plan.records_on ~= 0 then

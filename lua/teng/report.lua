@@ -158,6 +158,107 @@ local function group_name(d_list, i, cname)
   return ffi.string(cname)
 end
 
+-- Where phase i (0-based) starts, in seconds since the first phase.
+function M.phase_start(plan, i)
+  local start = 0
+  for k = 0, i - 1 do start = start + plan.phases[k].duration_s end
+  return start
+end
+
+-- The phase running at time t (seconds since the first phase): its
+-- index (0-based; nphases for the drain) and name.
+function M.phase_at(plan, t)
+  for i = 0, plan.nphases - 1 do
+    if t < M.phase_start(plan, i + 1) then return i, ffi.string(plan.phases[i].name) end
+  end
+  return n(plan.nphases), "drain"
+end
+
+-- The rate the schedule asks for at time t in phase p (0-based), all
+-- cores; nil for a phase with no rate (max, concurrency) and the drain.
+function M.asked_at(plan, p, t)
+  if p >= plan.nphases then return nil end
+  local ph = plan.phases[p]
+  local k = n(ph.kind)
+  if k ~= C.TENG_RATE_CPS and k ~= C.TENG_RATE_RAMP then return nil end
+  local f = ph.duration_s > 0 and math.min(math.max((t - M.phase_start(plan, p)) / ph.duration_s, 0), 1) or 1
+  local sum = 0
+  for c = 0, plan.cores - 1 do
+    local s = plan.core[c].sched[p]
+    sum = sum + s.cps_from + (k == C.TENG_RATE_RAMP and (s.cps_to - s.cps_from) * f or 0)
+  end
+  return sum
+end
+
+-- Bytes on the wire if the port counts them (ring ports do not), else
+-- payload bytes sent by both roles.
+function M.tx_bytes(snap)
+  local s = 0
+  for i = 0, snap.ndevs - 1 do s = s + n(snap.dev[i].obytes) end
+  if s > 0 then return s end
+  return n(snap.total.c_bytes_tx + snap.total.s_bytes_tx)
+end
+
+local PER_SECOND = { "t", "phase", "cps_asked", "cps", "lag_us", "active", "client_active", "server_active",
+  "completed", "failed", "failures", "mbps", "latency_us" }
+local SEC_PCT = { "p50", "p90", "p99" }
+
+-- The percentiles of what histogram h gained since its copy `old`, which
+-- then becomes h. scratch: a struct teng_hist to compute in.
+local function since(h, old, scratch)
+  for i = 0, C.TENG_HIST_BUCKETS - 1 do scratch.count[i] = h.count[i] - old.count[i] end
+  scratch.total, scratch.sum, scratch.max = h.total - old.total, h.sum - old.sum, h.max
+  local t, total = {}, n(scratch.total)
+  for _, k in ipairs(SEC_PCT) do t[k] = total > 0 and M.hist_percentile(scratch, LAT_PCT[k]) or 0 end
+  ffi.copy(old, h, ffi.sizeof(old))
+  return obj(SEC_PCT, t)
+end
+
+-- The run loop's record of one second (the model's per_second entry):
+-- what changed between the previous call's snapshot and snap, taken t
+-- seconds after the first phase began. state is the caller's table,
+-- empty at the first call; it keeps what the next call subtracts.
+function M.second(plan, d, snap, t, state)
+  local tot = snap.total
+  if not state.t then
+    state.t, state.completed, state.bytes, state.fail = 0, 0, 0, {}
+    state.connect, state.txn = ffi.new("struct teng_hist"), ffi.new("struct teng_hist")
+    state.scratch = ffi.new("struct teng_hist")
+    state.reasons = names_of(d.reasons, plan.reason_names, C.TENG_MAX_REASONS, M.REASONS)
+  end
+  local completed = n(tot.c_completed)
+  -- The phase of this second: the one running at its middle.
+  local p, name = M.phase_at(plan, (t + state.t) / 2)
+  p = math.min(p, C.TENG_MAX_PHASES)
+  local sec = obj(PER_SECOND, {
+    t = t, phase = name, cps = completed - state.completed,
+    active = n(snap.c_active + snap.s_active),
+    client_active = d.client and n(snap.c_active) or nil,
+    server_active = d.server and n(snap.s_active) or nil,
+    completed = completed, failed = n(tot.c_failed + tot.s_failed), failures = obj({}, {}) })
+  sec.cps_asked = M.asked_at(plan, p, t)
+  -- How far behind its schedule this phase's openings fell at worst.
+  sec.lag_us = sec.cps_asked and n(snap.phase_counters[p].sched_lag_us) or nil
+  local keys = getmetatable(sec.failures).order
+  for i = 0, C.TENG_MAX_REASONS - 1 do
+    local v = n(tot.c_fail[i] + tot.s_fail[i])
+    local dv = v - (state.fail[i] or 0)
+    state.fail[i] = v
+    if dv > 0 then
+      local k = state.reasons[i + 1]
+      if not sec.failures[k] then keys[#keys + 1] = k end
+      sec.failures[k] = (sec.failures[k] or 0) + dv
+    end
+  end
+  local bytes = M.tx_bytes(snap)
+  sec.mbps = (bytes - state.bytes) * 8 / 1e6 / math.max(t - state.t, 1e-3)
+  sec.latency_us = obj({ "connect", "transaction" }, {
+    connect = since(snap.lat_connect, state.connect, state.scratch),
+    transaction = since(snap.lat_txn, state.txn, state.scratch) })
+  state.t, state.completed, state.bytes = t, completed, bytes
+  return sec
+end
+
 -- run: { started_at, run_s (phases actually run), interrupted, stopped
 -- (nil or "hook"), per_second, conns_done }; d: the compiler's description.
 -- The process's peak resident set (VmHWM), bytes; nil where there is no
@@ -300,8 +401,7 @@ function M.result(plan, d, snap, run)
   end
 
   for i, s in ipairs(run.per_second or {}) do
-    r.per_second[i] = obj({ "t", "phase", "cps", "active", "client_active", "server_active", "completed",
-      "failed" }, s)
+    r.per_second[i] = getmetatable(s) and s or obj(PER_SECOND, s)
   end
   r.port = M.port(plan, snap)
   r.plan = M.plan_info(plan, d)

@@ -291,24 +291,59 @@ function M.text(r)
   return table.concat(L, "\n") .. "\n"
 end
 
+-- The saturation mark, when the caller knows the phase's asked rate and
+-- lag (sec.cps_asked, sec.lag_us): as the final report's warning judges it.
+local function saturated(sec)
+  return sec.cps_asked and sec.lag_us and sec.cps_asked > 0 and sec.cps < 0.9 * sec.cps_asked
+    and sec.lag_us >= 10000
+end
+
+local function active_text(sec)
+  if sec.client_active and sec.server_active then
+    return ("client %d server %d"):format(sec.client_active, sec.server_active)
+  end
+  return ("%d"):format(sec.client_active or sec.server_active or sec.active)
+end
+
 -- "[  3s] steady   cps 201345  active 123  completed 603012  failed 0  12.3 Mbit/s";
 -- with both roles running, "active client 12 server 12".
 function M.live(t, phase, sec, mbit)
-  local active
-  if sec.client_active and sec.server_active then
-    active = ("client %d server %d"):format(sec.client_active, sec.server_active)
-  else
-    active = ("%d"):format(sec.client_active or sec.server_active or sec.active)
-  end
-  -- Saturation, when the caller knows the phase's asked rate and lag
-  -- (sec.cps_asked, sec.lag_us): as the final report's warning judges it.
-  local sat = ""
-  if sec.cps_asked and sec.lag_us and sec.cps_asked > 0 and sec.cps < 0.9 * sec.cps_asked
-    and sec.lag_us >= 10000 then
-    sat = ("  SATURATED: asked %d cps, lag %s"):format(sec.cps_asked, us(sec.lag_us))
-  end
+  local sat = saturated(sec) and ("  SATURATED: asked %d cps, lag %s"):format(sec.cps_asked, us(sec.lag_us)) or ""
   return ("[%3ds] %-8s cps %d  active %s  completed %d  failed %d  %.1f Mbit/s%s"):format(
-    t, phase, sec.cps, active, sec.completed, sec.failed, mbit, sat)
+    t, phase, sec.cps, active_text(sec), sec.completed, sec.failed, mbit, sat)
+end
+
+M.DISPLAY_LINES = 6
+local BAR = 30
+
+-- The terminal display (M.DISPLAY_LINES lines, each short enough for an
+-- 80-column terminal): sec is the model's per_second entry, total_s the
+-- phases' length, phases the plan's phase names in order.
+function M.display(sec, total_s, phases)
+  local idx = 0
+  for i, name in ipairs(phases) do if name == sec.phase then idx = i end end
+  local f = total_s > 0 and math.min(sec.t / total_s, 1) or 1
+  local fill = math.floor(f * BAR + 0.5)
+  local where = idx > 0 and ("%s (%d/%d)"):format(sec.phase, idx, #phases) or sec.phase
+  local L = {}
+  L[1] = ("phase    %-22s [%s%s] %5.1f / %.0f s"):format(where, ("#"):rep(fill), ("."):rep(BAR - fill),
+    math.min(sec.t, total_s), total_s)
+  L[2] = sec.cps_asked and ("cps      asked %s  achieved %s"):format(rate(sec.cps_asked), rate(sec.cps))
+    or ("cps      achieved %s"):format(rate(sec.cps))
+  L[3] = ("active   %s   completed %s"):format(active_text(sec), count(sec.completed))
+  local now, parts, keys = 0, {}, {}
+  for k, v in pairs(sec.failures or {}) do now = now + v; keys[#keys + 1] = k end
+  table.sort(keys, function(a, b) return sec.failures[a] > sec.failures[b] or sec.failures[a] == sec.failures[b] and a < b end)
+  for i = 1, math.min(#keys, 3) do parts[i] = ("%s %d"):format(keys[i], sec.failures[keys[i]]) end
+  if #keys > 3 then parts[4] = "..." end
+  L[4] = ("failed   %d this second%s, %d in all"):format(now,
+    #parts > 0 and " (" .. table.concat(parts, ", ") .. ")" or "", sec.failed)
+  local p99 = sec.latency_us and sec.latency_us.connect and sec.latency_us.connect.p99
+  L[5] = ("traffic  %.1f Mbit/s   connect p99 %s (last second)"):format(sec.mbps or 0,
+    p99 and p99 > 0 and us(p99) or "-")
+  L[6] = saturated(sec) and ("SATURATED: asked %s cps, achieved %s; openings %s behind schedule")
+    :format(rate(sec.cps_asked), rate(sec.cps), us(sec.lag_us)) or ""
+  return L
 end
 
 function M.selftest()
@@ -322,6 +357,21 @@ function M.selftest()
   l = M.live(3, "main", { cps = 19990, active = 1, completed = 15, failed = 0, cps_asked = 20000,
     lag_us = 12000 }, 1.5)
   assert(not l:match("SATURATED"), l)
+  local sec = { t = 12, phase = "steady", cps = 500000, cps_asked = 3000000, lag_us = 2000000, active = 3,
+    client_active = 2, server_active = 1, completed = 1500, failed = 7, failures = { reset = 2, refused = 5 },
+    mbps = 12.34, latency_us = { connect = { p50 = 10, p90 = 20, p99 = 1500 } } }
+  local D = M.display(sec, 30, { "ramp", "steady" })
+  assert(#D == M.DISPLAY_LINES)
+  assert(D[1]:match("^phase    steady %(2/2%) +%[############..................%]  12.0 / 30 s$"), D[1])
+  assert(D[2] == "cps      asked 3000000  achieved 500000", D[2])
+  assert(D[3]:match("active   client 2 server 1"), D[3])
+  assert(D[4] == "failed   7 this second (refused 5, reset 2), 7 in all", D[4])
+  assert(D[5]:match("^traffic  12%.3 Mbit/s   connect p99 1%.50? ms"), D[5])
+  assert(D[6]:match("^SATURATED: asked "), D[6])
+  for _, l in ipairs(D) do assert(#l <= 80, l) end
+  sec.cps, sec.failures, sec.latency_us = 3000000, {}, nil
+  D = M.display(sec, 30, { "ramp", "steady" })
+  assert(D[6] == "" and D[4] == "failed   0 this second, 7 in all" and D[5]:match("p99 %- "), D[4] .. D[5])
 end
 
 return M

@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
-# On a terminal teng prints one live line per second; with --quiet, or
+# On a dumb terminal teng prints one live line per second (a terminal that
+# can redraw gets the display: tests/integration/display.sh); with --quiet, or
 # when stdout is not a terminal, only the final report.
 set -u
 teng=$1
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-script -qec "$teng scenarios/http_like.lua cps=10000 duration=3" /dev/null >"$tmp/tty" 2>&1
+TERM=dumb script -qec "$teng scenarios/http_like.lua cps=10000 duration=3" /dev/null >"$tmp/tty" 2>&1
 rc=$?
 tr '\r' '\n' <"$tmp/tty" | sed 's/\x1b\[[0-9;]*[A-Za-z]//g' >"$tmp/lines"
 cat "$tmp/lines"
