@@ -6,7 +6,7 @@ MODE cap N     exactly N lines (the cap), each sane; records.written == N
      all       every connection has a line: per role (and per template and
                listener) the outcomes and reasons add up to the JSON's totals
      sample N  1 in N of each role's connections, per worker: between
-               ceil(total / N) and that plus one per worker more
+               ceil(total / N) and that plus one per worker beyond the first
 """
 import ipaddress
 import json
@@ -138,7 +138,7 @@ def main():
         workers = res["cores"]
         for role in ("client", "server"):
             got = sum(1 for r in recs if r["role"] == role)
-            lo = math.ceil(total[role] / n) if workers == 1 else total[role] // n
+            lo = math.ceil(total[role] / n)
             hi = math.ceil(total[role] / n) + workers - 1
             if not lo <= got <= hi:
                 fail(f"{role}: {got} records of {total[role]} connections, 1 in {n}: want {lo}..{hi}")
