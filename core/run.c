@@ -118,8 +118,8 @@ struct teng_run {
 	uint8_t dev_seen[PORT_MAX_DEVS];
 	uint8_t memif; /* some device is memif */
 	struct steer_choice steer; /* the steering mode in force */
-	/* --records: the writer (NULL: off), the workers' sides, the
-	 * count they share; rec_final once the file is closed */
+	/* --records: the writer (NULL: off; kept until teng_run_free for
+	 * teng_run_records), the workers' sides, the count they share */
 	struct rec_writer *recw;
 	struct rec_shared *rec_shared;
 	struct rec_worker *rec[TENG_MAX_CORES];
@@ -155,6 +155,9 @@ static int records_writer(struct teng_run *r, const struct teng_plan *plan, char
 		close(plan->records_fd);
 		return -1;
 	}
+	/* Lines go out in large writes: the main lcore may write tens of
+	 * thousands a second. */
+	setvbuf(r->recw->f, NULL, _IOFBF, 1 << 20);
 	r->recw->cap = plan->records_cap;
 	r->recw->sample = plan->records_sample > 1 ? plan->records_sample : 1;
 	rec_writer_names(r->recw, plan);
