@@ -1,4 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
+#include <dirent.h>
+#include <mntent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -7,13 +9,56 @@
 #include <rte_eal.h>
 #include <rte_errno.h>
 #include <rte_log.h>
+#include <rte_pdump.h>
 
 #include "cpus.h"
 #include "eal.h"
 #include "port.h"
 #include "worker.h"
 
-static int eal_up;
+static int eal_up, capture_up;
+static char prefix[32]; /* --file-prefix, when one is given */
+
+/* Removes the files in dir whose names begin with what (and dir itself
+ * when rmdir_too and it is then empty). */
+static void remove_files(const char *dir, const char *what, int rmdir_too)
+{
+	DIR *d = opendir(dir);
+	if (!d)
+		return;
+	size_t n = strlen(what);
+	for (struct dirent *e; (e = readdir(d)) != NULL;) {
+		if (strncmp(e->d_name, what, n) != 0 || strcmp(e->d_name, ".") == 0 ||
+		    strcmp(e->d_name, "..") == 0)
+			continue;
+		char path[512];
+		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+		unlink(path);
+	}
+	closedir(d);
+	if (rmdir_too)
+		rmdir(dir);
+}
+
+/* What EAL leaves after rte_eal_cleanup under our prefix: its runtime
+ * directory (config, sockets), and in multi-process mode the hugetlbfs
+ * files of segments still mapped at exit. */
+static void remove_eal_files(const char *runtime_dir)
+{
+	if (!prefix[0])
+		return;
+	if (runtime_dir[0])
+		remove_files(runtime_dir, "", 1);
+	FILE *m = setmntent("/proc/mounts", "r");
+	if (!m)
+		return;
+	char map[48];
+	snprintf(map, sizeof(map), "%smap_", prefix);
+	for (struct mntent *e; (e = getmntent(m)) != NULL;)
+		if (strcmp(e->mnt_type, "hugetlbfs") == 0)
+			remove_files(e->mnt_dir, map, 0);
+	endmntent(m);
+}
 
 /* Free 2 MB or 1 GB pages in any pool on the machine. */
 static long hugepages_free(void)
@@ -72,7 +117,21 @@ int eal_start(const struct teng_plan *plan, char *err, size_t errlen)
 	ARG("--no-telemetry");
 	if (plan->quiet_eal)
 		ARG("--log-level=*:error");
-	if (hugepages_free() >= 256) {
+	if (plan->capture) {
+		/* dpdk-dumpcap is a secondary process: it maps the primary's
+		 * memory from hugetlbfs files, so --no-huge (private memory)
+		 * and --in-memory (no files) both shut it out. */
+		if (hugepages_free() < 256) {
+			snprintf(err, errlen,
+				 "--capture needs hugepages (256 free 2 MB pages): dpdk-dumpcap maps "
+				 "teng's memory from hugetlbfs files, which --no-huge does not have "
+				 "(e.g. echo 1024 > /proc/sys/vm/nr_hugepages)");
+			cpus_release();
+			return -1;
+		}
+		snprintf(prefix, sizeof(prefix), "teng%d", (int)getpid());
+		ARG("--file-prefix=%s", prefix);
+	} else if (hugepages_free() >= 256) {
 		ARG("--in-memory");
 	} else {
 		fprintf(stderr, "teng: no hugepages; running DPDK with --no-huge\n");
@@ -82,7 +141,8 @@ int eal_start(const struct teng_plan *plan, char *err, size_t errlen)
 		 * besides what DPDK itself takes. */
 		ARG("%llu", (unsigned long long)(512 + 256 * plan->cores +
 						 (worker_plan_bytes(plan) * 3 / 2 >> 20)));
-		ARG("--file-prefix=teng%d", (int)getpid());
+		snprintf(prefix, sizeof(prefix), "teng%d", (int)getpid());
+		ARG("--file-prefix=%s", prefix);
 		ARG("--no-shconf");
 	}
 	/* Extra arguments, space separated, pass through. */
@@ -98,13 +158,32 @@ int eal_start(const struct teng_plan *plan, char *err, size_t errlen)
 		return -1;
 	}
 	eal_up = 1;
+	if (plan->capture) {
+		if (rte_pdump_init() < 0) {
+			snprintf(err, errlen, "--capture: cannot start DPDK's capture framework: %s",
+				 rte_strerror(rte_errno));
+			eal_stop();
+			return -1;
+		}
+		capture_up = 1;
+		fprintf(stderr, "teng: capture with: dpdk-dumpcap --file-prefix=teng%d -i PORT -w FILE.pcapng "
+				"(PORT: a number from dpdk-dumpcap --file-prefix=teng%d -D)\n",
+			(int)getpid(), (int)getpid());
+	}
 	return 0;
 }
 
 void eal_stop(void)
 {
-	if (eal_up)
+	if (capture_up)
+		rte_pdump_uninit();
+	capture_up = 0;
+	if (eal_up) {
+		char dir[256];
+		snprintf(dir, sizeof(dir), "%s", rte_eal_get_runtime_dir());
 		rte_eal_cleanup();
+		remove_eal_files(dir);
+	}
 	eal_up = 0;
 	cpus_release();
 }

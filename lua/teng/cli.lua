@@ -45,6 +45,8 @@ options:
                   delay=MS,jitter=MS, seed=N (over the scenario's impair)
   --sw-csum       compute and verify checksums in software even where the
                   port offers offload (the loopback, a NIC): what they cost
+  --capture       let dpdk-dumpcap capture teng's ports while it runs (DPDK
+                  runs as a multi-process primary; needs hugepages)
   --records FILE  write one JSON line per connection to FILE (opened before
                   the run): four-tuple, template or listener, the time of
                   each step, outcome and reason
@@ -68,7 +70,7 @@ M.RECORDS_CAP = 100000
 -- --steering NAME -> enum teng_steering
 M.STEERING = { auto = C.TENG_STEER_AUTO, rss = C.TENG_STEER_RSS, ["port-mask"] = C.TENG_STEER_PORT_MASK,
   ip = C.TENG_STEER_IP, software = C.TENG_STEER_SOFTWARE }
-local FLAGS = { quiet = true, check = true, help = true, version = true, ["sw-csum"] = true }
+local FLAGS = { quiet = true, check = true, help = true, version = true, ["sw-csum"] = true, capture = true }
 
 -- Returns the options, or nil and a usage error message.
 function M.parse(argv)
@@ -192,6 +194,8 @@ local function run_lua(argv)
 end
 
 local END_MARGIN_S = 0.02
+-- The scenario's text the results keep, at most (bytes).
+M.SOURCE_TEXT_MAX = 65536
 
 -- The live output on a terminal: a display redrawn in place once a
 -- second (report_text.display), or with TERM=dumb one plain line a
@@ -396,6 +400,7 @@ function M.main(argv)
       impair = o.impair })
   if not ok then io.stderr:write(tostring(plan), "\n"); return 2 end
   plan.sw_csum = o["sw-csum"] and 1 or 0
+  plan.capture = o.capture and 1 or 0
   plan.steering = M.STEERING[o.steering or "auto"]
   if o.check then io.stdout:write(report.summary(plan, d)); return 0 end
 
@@ -434,6 +439,17 @@ function M.main(argv)
     if out then out:close() end
     io.stderr:write("teng: ", run, "\n")
     return code
+  end
+  -- What was asked, for a reader of the results: the command line, the
+  -- key=value arguments in their order, and the scenario's text.
+  run.command = "teng " .. table.concat(argv, " ")
+  local keys, vals = {}, {}
+  for i, kv in ipairs(o.args or {}) do keys[i], vals[kv[1]] = kv[1], kv[2] end
+  run.args = json.object(keys, vals)
+  local sf = io.open(o.scenario, "r")
+  if sf then
+    run.source_text = sf:read(M.SOURCE_TEXT_MAX)
+    sf:close()
   end
   local r = report.result(plan, d, snap, run)
   io.stdout:write(report.text(r))
