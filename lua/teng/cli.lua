@@ -9,6 +9,7 @@ local ports = require "teng.ports"
 local C = ffi.C
 
 pcall(ffi.cdef, "int isatty(int fd);")
+pcall(ffi.cdef, "char *strerror(int errnum);")
 
 local M = {}
 -- The run API (tests of the command line put a fake in its place).
@@ -50,6 +51,13 @@ options:
                   port offers offload (the loopback, a NIC): what they cost
   --capture       let dpdk-dumpcap capture teng's ports while it runs (DPDK
                   runs as a multi-process primary; needs hugepages)
+  --records FILE  write one JSON line per connection to FILE (opened before
+                  the run): four-tuple, template or listener, the time of
+                  each step, outcome and reason
+  --records-cap N at most N records in the run (default 100000; 0: no cap)
+  --records-sample N
+                  record 1 in N connections of each role (default 1: all);
+                  the cap counts the sampled ones
   --help          this text
   --version       print the version
 
@@ -59,8 +67,10 @@ or scenario error (nothing sent), 3 environment error (DPDK, port,
 memory, writing the --json file)
 ]]
 
-local VALUED = { json = true, html = true, port = true, cores = true, eal = true, role = true, cpus = true, impair = true,
-  steering = true }
+local VALUED = { json = true, html = true, port = true, cores = true, eal = true, role = true, cpus = true,
+  impair = true, steering = true, records = true, ["records-cap"] = true, ["records-sample"] = true }
+-- --records-cap when not given (records.h REC_DEFAULT_CAP)
+M.RECORDS_CAP = 100000
 -- --steering NAME -> enum teng_steering
 M.STEERING = { auto = C.TENG_STEER_AUTO, rss = C.TENG_STEER_RSS, ["port-mask"] = C.TENG_STEER_PORT_MASK,
   ip = C.TENG_STEER_IP, software = C.TENG_STEER_SOFTWARE }
@@ -151,6 +161,20 @@ function M.parse(argv)
       im[k] = v
     end
     o.impair = im
+  end
+  for _, k in ipairs { "records-cap", "records-sample" } do
+    if o[k] ~= nil then
+      if not o.records then return nil, ("--%s needs --records FILE"):format(k) end
+      local v, lo = tonumber(o[k]), k == "records-cap" and 0 or 1
+      if not v or v % 1 ~= 0 or v < lo or v > 2 ^ 32 - 1 then
+        return nil, ("--%s: expected a whole number %d..4294967295, got '%s'"):format(k, lo, o[k])
+      end
+      o[k] = v
+    end
+  end
+  if o.records then
+    o["records-cap"] = o["records-cap"] or M.RECORDS_CAP
+    o["records-sample"] = o["records-sample"] or 1
   end
   if o.role and o.role ~= "client" and o.role ~= "server" then
     return nil, ("--role: expected client or server, got '%s'"):format(o.role)
@@ -285,9 +309,16 @@ local function run_plan(plan, d, o, each)
   api.teng_run_finish(run, plan.drain_s)
   if live then live:finish() end
   api.teng_run_snapshot(run, snap)
+  local records
+  if plan.records_on ~= 0 then
+    local rs = ffi.new("struct teng_records_stats")
+    api.teng_run_records(run, rs)
+    records = { file = o.records, written = tonumber(rs.written), dropped = tonumber(rs.dropped),
+      sample = tonumber(rs.sample), cap = tonumber(rs.cap), error = rs.error ~= 0 and rs.error or nil }
+  end
   api.teng_run_free(run)
   return snap, { started_at = started_at, run_s = run_s, interrupted = intr, per_second = per_second,
-    conns_done = done, stopped = stopped }
+    conns_done = done, stopped = stopped, records = records }
 end
 
 local HERE = debug.getinfo(1, "S").short_src
@@ -398,6 +429,19 @@ function M.main(argv)
     end
     html = f
   end
+  -- So is the records file; the run takes its descriptor over.
+  if o.records then
+    local rerr = ffi.new("char[256]")
+    local fd = M.api.teng_records_open(o.records, rerr, 256)
+    if fd < 0 then
+      if out then out:close() end
+      if html then html:close() end
+      io.stderr:write("teng: --records: cannot write the records: ", ffi.string(rerr), " (nothing was sent)\n")
+      return 2
+    end
+    plan.records_on, plan.records_fd = 1, fd
+    plan.records_cap, plan.records_sample = o["records-cap"], o["records-sample"]
+  end
 
   local each
   if d.hook then
@@ -435,6 +479,11 @@ function M.main(argv)
     local wok, werr = require("teng.report_html").write(html, o.html, { { label = o.json or o.scenario, r = r } })
     if not wok then io.stderr:write("teng: ", werr, "\n"); failed = true end
   end
+  if run.records and run.records.error then
+    io.stderr:write(("teng: writing the records to %s failed: %s\n"):format(o.records,
+      ffi.string(C.strerror(run.records.error))))
+    failed = true
+  end
   if failed then return 3 end
   return r.verdict.pass and 0 or 1
 end
@@ -457,6 +506,14 @@ function M.selftest()
   assert(M.parse { "x.lua", "--steering=port-mask" }.steering == "port-mask")
   assert(select(2, M.parse { "x.lua", "--steering", "fanout" }):match("^%-%-steering: expected auto, rss, port%-mask, ip or software, got 'fanout'"))
   assert(M.parse { "x.lua", "--cores", "2", "--port", "loopback" })
+  o = assert(M.parse { "x.lua", "--records", "r.jsonl" })
+  assert(o.records == "r.jsonl" and o["records-cap"] == M.RECORDS_CAP and o["records-sample"] == 1)
+  o = assert(M.parse { "x.lua", "--records=r.jsonl", "--records-cap", "0", "--records-sample=7" })
+  assert(o["records-cap"] == 0 and o["records-sample"] == 7)
+  assert(select(2, M.parse { "x.lua", "--records-cap", "5" }) == "--records-cap needs --records FILE")
+  assert(select(2, M.parse { "x.lua", "--records", "r", "--records-sample", "0" })
+    :match("^%-%-records%-sample: expected a whole number 1%.%.4294967295, got '0'"))
+  assert(select(2, M.parse { "x.lua", "--records", "r", "--records-cap", "1.5" }):match("^%-%-records%-cap: expected"))
   assert(done_with({ c_completed = 3, c_failed = 1 }, 0, 4) and not done_with({ c_completed = 3, c_failed = 1 }, 1, 4))
   assert(not done_with({ c_completed = 9, c_failed = 0 }, 0, 0))
   assert(select(2, M.parse { "x.lua", "--cores", "17" }):match("^%-%-cores"))

@@ -295,7 +295,7 @@ function M.result(plan, d, snap, run)
   local r = obj({ "schema_version", "scenario", "started_at", "duration_s", "cores", "steering", "workers",
     "port", "client",
     "server", "tcp", "phases", "drain", "templates", "listeners", "steps", "per_second", "warnings",
-    "verdict", "memory", "extra", "plan" }, {
+    "verdict", "memory", "records", "extra", "plan" }, {
     schema_version = M.SCHEMA_VERSION,
     scenario = ffi.string(plan.name),
     started_at = run.started_at,
@@ -327,6 +327,12 @@ function M.result(plan, d, snap, run)
   r.extra.c_active, r.extra.s_active = n(snap.c_active), n(snap.s_active)
   r.client.peak_active, r.server.peak_active = M.peak_active(snap, run.per_second)
   r.memory = obj({ "peak_rss_bytes" }, { peak_rss_bytes = M.peak_rss_bytes() })
+  -- --records: what the writer did (run.records from teng_run_records).
+  if run.records then
+    local rc = run.records
+    r.records = obj({ "file", "written", "dropped", "sample", "cap" },
+      { file = rc.file, written = rc.written, dropped = rc.dropped, sample = rc.sample, cap = rc.cap })
+  end
 
   local start = 0
   for i = 0, plan.nphases - 1 do
@@ -423,6 +429,9 @@ end
 -- Things a reader should know although no criterion looks at them.
 function M.warn(r, plan, d, run)
   local W = r.warnings
+  if r.records and r.records.dropped > 0 then
+    W[#W + 1] = ("records: %d dropped (a worker's record ring was full)"):format(r.records.dropped)
+  end
   local limited = d.conns and r.client.attempted >= d.conns
   for i, p in ipairs(r.phases) do
     local asked = p.cps_asked

@@ -49,6 +49,16 @@ local fake = {
     snap.total.c_failed = run.fail or 0
     snap.total.c_fail[C.TENG_REASON_RESET] = run.fail or 0
   end,
+  -- --records: the real open (a file descriptor), the writer's figures faked
+  teng_records_open = function(path, err, len)
+    state.rec_path = path
+    if path:match("^/nonexistent/") then ffi.copy(err, path .. ": No such file or directory"); return -1 end
+    return 99
+  end,
+  teng_run_records = function(run, rs)
+    run.rec_asked = true
+    rs.written, rs.dropped, rs.cap, rs.sample, rs.error = 40, 2, 42, 3, run.rec_error or 0
+  end,
   teng_run_finish = function(run) run.finished = true end,
   teng_run_free = function(run) run.freed = true end,
 }
@@ -190,6 +200,36 @@ if env == nil then
   os.getenv = getenv
   check(rc == 2 and err:match("the on_second hook did not return within 1 s"), "pcall spin stopped: " .. err)
 end
+
+-- --records: the plan carries the file and the options; the model gets
+-- the writer's figures (JSON records, a text line, a warning for drops).
+local plan_seen
+local cc = compile.compile_file
+compile.compile_file = function(...) plan_seen = cc(...); return plan_seen, d_now end
+rc, out, err = main({ "x.lua", "--records", "/tmp/r.jsonl", "--records-cap=42", "--records-sample", "3",
+  "--json", tmp })
+compile.compile_file = cc
+check(rc == 0 and state.rec_asked and state.rec_path == "/tmp/r.jsonl", "records run: exit " .. tostring(rc) .. err)
+check(plan_seen.records_on == 1 and plan_seen.records_fd == 99 and plan_seen.records_cap == 42
+  and plan_seen.records_sample == 3, "records options in the plan")
+check(out:match("\nrecords +40 written to /tmp/r.jsonl  dropped 2  sample 1 in 3  cap 42\n"), "records line:\n" .. out)
+check(out:match("\nwarning +records: 2 dropped"), "records drops warned")
+f = io.open(tmp)
+doc = f and f:read("*a") or ""
+if f then f:close() end
+check(doc:match('"records": {%s*"file": "/tmp/r.jsonl",%s*"written": 40,%s*"dropped": 2,%s*"sample": 3,%s*"cap": 42%s*}'),
+  "JSON records object: " .. (doc:match('"records": %b{}') or "none"))
+rc, out, err = main({ "x.lua", "--json", tmp })
+f = io.open(tmp)
+doc = f and f:read("*a") or ""
+if f then f:close() end
+check(rc == 0 and not state.rec_asked and not doc:match('"records"') and not out:match("\nrecords "),
+  "no --records: no records in the model")
+-- Unwritable: exit 2 before anything starts.
+rc, out, err = main({ "x.lua", "--records", "/nonexistent/dir/r.jsonl" })
+check(rc == 2 and not state.started, "unwritable --records: exit 2, nothing started (" .. tostring(rc) .. ")")
+check(err:match("^teng: %-%-records: cannot write the records: /nonexistent/dir/r.jsonl: No such file or directory %(nothing was sent%)"),
+  "unwritable --records message: " .. err)
 
 -- Duplicate key=value: exit 2 naming the key, before compiling.
 rc, out, err = main({ "x.lua", "cps=10", "cps=20" })
