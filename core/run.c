@@ -4,11 +4,14 @@
  * workers; hand out snapshots; drain and stop. Lua drives it through
  * api.h once a second.
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <rte_cycles.h>
 #include <rte_ethdev.h>
@@ -25,6 +28,7 @@
 #include "neigh.h"
 #include "numa_place.h"
 #include "port.h"
+#include "records.h"
 #include "steer.h"
 #include "worker.h"
 
@@ -75,6 +79,9 @@ static int check_memory(const struct teng_plan *plan, char *err, size_t errlen)
 		pool += z.pool_bytes;
 		tables += z.table_bytes;
 		tcbs += z.tcbs;
+		if (plan->records_on) /* records.h: a side table entry per TCB, a ring */
+			tables += z.tcbs * sizeof(struct rec_live) +
+				  (uint64_t)REC_RING * sizeof(struct rec_entry);
 	}
 	int huge;
 	uint64_t have = mem_available(&huge);
@@ -112,7 +119,143 @@ struct teng_run {
 	uint8_t dev_seen[PORT_MAX_DEVS];
 	uint8_t memif; /* some device is memif */
 	struct steer_choice steer; /* the steering mode in force */
+	/* --records: the writer (NULL: off; kept until teng_run_free for
+	 * teng_run_records), the workers' sides, the count they share */
+	struct rec_writer *recw;
+	struct rec_shared *rec_shared;
+	struct rec_worker *rec[TENG_MAX_CORES];
+	struct rte_ring *rec_ring[TENG_MAX_CORES];
+	struct rec_live *rec_live[TENG_MAX_CORES];
+	int rec_closed;
+	uint64_t rec_dropped; /* summed from the workers when they stopped */
 };
+
+/* --records */
+int teng_records_open(const char *path, char *err, size_t errlen)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0)
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+	return fd;
+}
+
+/* The writer first, so that the file is the run's from the start (it
+ * owns the descriptor from here on, also when the start fails). */
+static int records_writer(struct teng_run *r, const struct teng_plan *plan, char *err,
+			  size_t errlen)
+{
+	r->recw = calloc(1, sizeof(*r->recw));
+	if (r->recw == NULL) {
+		close(plan->records_fd);
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	r->recw->f = fdopen(plan->records_fd, "w");
+	if (r->recw->f == NULL) {
+		snprintf(err, errlen, "--records: %s", strerror(errno));
+		close(plan->records_fd);
+		return -1;
+	}
+	/* Lines go out in large writes: the main lcore may write tens of
+	 * thousands a second. */
+	setvbuf(r->recw->f, NULL, _IOFBF, 1 << 20);
+	r->recw->cap = plan->records_cap;
+	r->recw->sample = plan->records_sample > 1 ? plan->records_sample : 1;
+	rec_writer_names(r->recw, plan);
+	return 0;
+}
+
+/* Each worker's side table (one entry per TCB) and ring. */
+static int records_workers(struct teng_run *r, const struct teng_plan *plan, char *err,
+			   size_t errlen)
+{
+	r->rec_shared = rte_zmalloc("teng_rec", sizeof(*r->rec_shared), RTE_CACHE_LINE_SIZE);
+	if (r->rec_shared == NULL)
+		goto nomem;
+	for (uint32_t i = 0; i < r->nworkers; i++) {
+		struct worker *w = r->w[i];
+		char name[RTE_RING_NAMESIZE];
+		snprintf(name, sizeof(name), "teng_rec%u", i);
+		r->rec_ring[i] = rte_ring_create_elem(name, sizeof(struct rec_entry), REC_RING,
+						      w->socket, RING_F_SP_ENQ | RING_F_SC_DEQ);
+		r->rec_live[i] = rte_zmalloc_socket("teng_rec_live",
+						    (size_t)w->ct.size * sizeof(struct rec_live),
+						    RTE_CACHE_LINE_SIZE, w->socket);
+		r->rec[i] = rte_zmalloc_socket("teng_rec_w", sizeof(struct rec_worker),
+					       RTE_CACHE_LINE_SIZE, w->socket);
+		if (r->rec_ring[i] == NULL || r->rec_live[i] == NULL || r->rec[i] == NULL)
+			goto nomem;
+		rec_worker_setup(r->rec[i], r->rec_live[i], w->ct.size, r->rec_ring[i],
+				 r->rec_shared, plan->records_cap, plan->records_sample, (uint8_t)i);
+		w->rec = r->rec[i];
+	}
+	return 0;
+nomem:
+	snprintf(err, errlen, "out of memory for --records");
+	return -1;
+}
+
+/* Whatever the workers' rings hold, into the file (main lcore). */
+static void records_drain(struct teng_run *r)
+{
+	if (r->recw == NULL || r->rec_closed)
+		return;
+	for (uint32_t i = 0; i < r->nworkers; i++)
+		if (r->rec_ring[i] != NULL)
+			rec_drain(r->recw, r->rec_ring[i]);
+}
+
+/* The last drain (the workers have stopped), then the file is closed:
+ * a failed flush or close is the writer's error too. */
+static void records_close(struct teng_run *r)
+{
+	if (r->recw == NULL || r->rec_closed)
+		return;
+	records_drain(r);
+	for (uint32_t i = 0; i < r->nworkers; i++)
+		if (r->rec[i] != NULL)
+			r->rec_dropped += r->rec[i]->dropped;
+	if (r->recw->f != NULL) {
+		if (fflush(r->recw->f) != 0 && r->recw->error == 0)
+			r->recw->error = errno ? errno : EIO;
+		if (fclose(r->recw->f) != 0 && r->recw->error == 0)
+			r->recw->error = errno ? errno : EIO;
+		r->recw->f = NULL;
+	}
+	r->rec_closed = 1;
+}
+
+static void records_free(struct teng_run *r)
+{
+	for (uint32_t i = 0; i < TENG_MAX_CORES; i++) {
+		if (r->w[i] != NULL)
+			r->w[i]->rec = NULL;
+		rte_ring_free(r->rec_ring[i]);
+		rte_free(r->rec_live[i]);
+		rte_free(r->rec[i]);
+		r->rec_ring[i] = NULL;
+		r->rec_live[i] = NULL;
+		r->rec[i] = NULL;
+	}
+	rte_free(r->rec_shared);
+	r->rec_shared = NULL;
+}
+
+void teng_run_records(struct teng_run *r, struct teng_records_stats *out)
+{
+	memset(out, 0, sizeof(*out));
+	if (r == NULL || r->recw == NULL)
+		return;
+	out->written = r->recw->written;
+	out->cap = r->recw->cap;
+	out->sample = r->recw->sample;
+	out->error = r->recw->error;
+	out->dropped = r->rec_dropped;
+	if (!r->rec_closed)
+		for (uint32_t i = 0; i < r->nworkers; i++)
+			if (r->rec[i] != NULL)
+				out->dropped += r->rec[i]->dropped;
+}
 
 /* Keep each memif device's counters while its link is up (called from
  * the main lcore's waits, a few times a second and more while draining). */
@@ -169,6 +312,8 @@ const char *teng_version(void)
 
 static void run_teardown(struct teng_run *r)
 {
+	records_close(r);
+	records_free(r);
 	port_close(&r->ports);
 	/* Frames left in the steering rings go back to their pools (any
 	 * worker's) before any pool is freed. */
@@ -223,21 +368,27 @@ struct teng_run *teng_run_start(const struct teng_plan *plan, char *err,
 {
 	if (plan->cores < 1 || plan->cores > TENG_MAX_CORES) {
 		snprintf(err, errlen, "cores must be 1..%d", TENG_MAX_CORES);
-		return NULL;
+		goto fail_early;
 	}
 	/* The steering mode first: a mode the device cannot do is refused
 	 * before anything starts. */
 	struct steer_choice steer;
 	if (steer_resolve(plan, &steer, err, errlen) < 0)
-		return NULL;
+		goto fail_early;
 	if (check_memory(plan, err, errlen) < 0)
-		return NULL;
+		goto fail_early;
 	if (eal_start(plan, err, errlen) < 0)
-		return NULL;
+		goto fail_early;
 	live_telemetry_init();
 	struct teng_run *r = calloc(1, sizeof(*r));
 	if (r == NULL) {
 		snprintf(err, errlen, "out of memory");
+		eal_stop();
+		goto fail_early;
+	}
+	if (plan->records_on && records_writer(r, plan, err, errlen) < 0) {
+		free(r->recw);
+		free(r);
 		eal_stop();
 		return NULL;
 	}
@@ -290,6 +441,8 @@ struct teng_run *teng_run_start(const struct teng_plan *plan, char *err,
 			goto fail;
 		lcore = rte_get_next_lcore(lcore, 1, 0);
 	}
+	if (r->recw != NULL && records_workers(r, plan, err, errlen) < 0)
+		goto fail;
 	if (r->steer.mode == TENG_STEER_SOFTWARE && r->nworkers > 1 &&
 	    steer_setup(r->w, r->nworkers, err, errlen) < 0)
 		goto fail;
@@ -341,8 +494,13 @@ struct teng_run *teng_run_start(const struct teng_plan *plan, char *err,
 	return r;
 fail:
 	run_teardown(r);
+	free(r->recw);
 	free(r);
 	eal_stop();
+	return NULL;
+fail_early:
+	if (plan->records_on)
+		close(plan->records_fd);
 	return NULL;
 }
 
@@ -364,7 +522,9 @@ int teng_run_wait(struct teng_run *r, double until_s)
 		live_sleep(left); /* serves /metrics meanwhile */
 		if (r->memif)
 			dev_stats_poll(r);
+		records_drain(r);
 	}
+	records_drain(r);
 	return interrupted ? 1 : 0;
 }
 
@@ -483,9 +643,22 @@ void teng_run_finish(struct teng_run *r, double drain_s)
 		live_sleep(0.001);
 		if (r->memif)
 			dev_stats_poll(r);
+		records_drain(r);
 	}
 	r->ctl.abort = 1;
+	/* The workers reset what is still open as they stop: the records
+	 * of those go on being drained meanwhile, so their rings hold them. */
+	if (r->recw != NULL) {
+		for (uint32_t i = 0; i < r->nworkers; i++) {
+			while (rte_eal_get_lcore_state(r->w[i]->lcore) == RUNNING) {
+				struct timespec ts = { 0, 1000000 };
+				records_drain(r);
+				nanosleep(&ts, NULL);
+			}
+		}
+	}
 	rte_eal_mp_wait_lcore();
+	records_close(r);
 	snapshot(r, &r->last);
 	r->last.state = TENG_RUN_DONE;
 	r->finished = 1;
@@ -505,6 +678,7 @@ void teng_run_free(struct teng_run *r)
 		return;
 	if (!r->finished)
 		teng_run_finish(r, 0);
+	free(r->recw);
 	free(r);
 	eal_stop();
 	signal(SIGINT, SIG_DFL);

@@ -7,6 +7,7 @@
 
 #include "hist.h"
 #include "impair.h"
+#include "records.h"
 #include "seq.h"
 #include "tcp.h"
 #include "tcp_opt.h"
@@ -43,6 +44,13 @@ void tcp_rtx_start(struct worker *w, struct tcb *t)
 		t->rtx_ms = w->now_ms;
 	uint32_t due = t->rtx_ms + tcp_rto(w, t);
 	timer_arm_by(&w->tw, tcb_id(w, t), due);
+}
+
+/* Microseconds since the run's start in 64 bits (now_us is its low 32):
+ * a record's opening time. */
+static uint64_t tcp_now_us64(const struct worker *w)
+{
+	return (uint64_t)(((unsigned __int128)(w->now_tsc - w->ctl->tsc0) * w->us_mult) >> 64);
 }
 
 void tcp_progress(struct worker *w, struct tcb *t)
@@ -122,6 +130,8 @@ int tcp_connect(struct worker *w, uint32_t t0_us)
 	t->ts_ok = w->timestamps; /* offered; kept if the SYN-ACK answers */
 	t->rcv_wscale = w->wscale;
 	t->t_open_us = t0_us;
+	if (unlikely(w->rec != NULL))
+		rec_open(w->rec, id, ROLE_CLIENT, tcp_now_us64(w));
 	prog_start(w, t, tp->prog);
 	conn_tuple_set(&w->ct, t->tuple, id);
 	tcp_progress(w, t);
@@ -199,6 +209,8 @@ static struct tcb *accept_tcb(struct worker *w, const struct seg *s, uint32_t l,
 	t->snd_wl1 = irs;
 	tcp_wnd_seen(t, s->wnd);
 	t->t_open_us = w->now_us;
+	if (unlikely(w->rec != NULL))
+		rec_open(w->rec, id, ROLE_SERVER, tcp_now_us64(w));
 	return t;
 }
 
@@ -241,6 +253,8 @@ void tcp_established(struct worker *w, struct tcb *t)
 	t->state = TCP_ESTABLISHED;
 	if (unlikely(w->ka != NULL))
 		tcp_ka_start(w, t);
+	if (unlikely(w->rec != NULL))
+		rec_step(w->rec, tcb_id(w, t), REC_EST, w->now_us);
 	uint32_t lat = w->now_us - t->t_open_us;
 	if (t->role == ROLE_CLIENT) {
 		w->ctr->c_connected++;
@@ -257,6 +271,8 @@ void tcp_established(struct worker *w, struct tcb *t)
 
 void tcp_prog_done(struct worker *w, struct tcb *t)
 {
+	if (unlikely(w->rec != NULL))
+		rec_step(w->rec, tcb_id(w, t), REC_DONE, w->now_us);
 	uint32_t lat = w->now_us - t->t_open_us;
 	if (t->role == ROLE_CLIENT) {
 		hist_add(&w->st->phase_txn[w->phase], lat);
@@ -342,6 +358,8 @@ static void tcb_count(struct worker *w, struct tcb *t, int ok, uint8_t reason)
 		w->st->s_active--;
 	}
 	t->flags |= TF_COUNTED;
+	if (unlikely(w->rec != NULL))
+		rec_close(w->rec, tcb_id(w, t), t, ok, reason, w->now_us);
 }
 
 /* The one place a TCB is freed: at the end of tcp_input, tcp_timer

@@ -17,6 +17,7 @@
 #include "seq.h"
 #include "tcp.h"
 #include "reasm.h"
+#include "records.h"
 #include "tcp_opt.h"
 #include "tcp_rtx.h"
 #include "tcp_ka.h"
@@ -400,6 +401,8 @@ static int tcp_data(struct worker *w, struct tcb *t, const struct seg *s, int *f
 			w->ctr->c_bytes_rx += got;
 		else
 			w->ctr->s_bytes_rx += got;
+		if (unlikely(w->rec != NULL))
+			rec_step(w->rec, id, REC_RCVD, w->now_us);
 	}
 	return c.rc;
 }

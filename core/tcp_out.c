@@ -13,6 +13,7 @@
 #include "hdr.h"
 #include "impair.h"
 #include "reasm.h"
+#include "records.h"
 #include "seq.h"
 #include "tcp.h"
 #include "tcp_opt.h"
@@ -163,6 +164,8 @@ static void seg_send(struct worker *w, struct tcb *t, uint32_t seq,
 			w->ctr->c_bytes_tx += fresh;
 		else
 			w->ctr->s_bytes_tx += fresh;
+		if (unlikely(w->rec != NULL) && fresh)
+			rec_step(w->rec, id, REC_SENT, w->now_us);
 	}
 	if ((len || (flags & TH_FIN)) && SEQ_LT(seq, t->snd_max)) {
 		w->ctr->retransmits++;

@@ -34,6 +34,7 @@
 #define HDR_LEN (RTE_ETHER_HDR_LEN + 20 + 20)
 
 struct impair; /* impair.c: NULL unless the plan asks for impairment */
+struct rec_worker; /* records.h: NULL unless --records */
 struct sack_sb; /* tcp_rtx.h */
 struct tcp_ka; /* tcp_ka.h */
 struct neigh_entry; /* neigh.h */
@@ -147,6 +148,7 @@ struct worker {
 	struct teng_counters *ctr;   /* counters of the current phase */
 	struct impair *imp;          /* --impair: every transmit goes through it
 				      * (next to ctr: tx_push reads both) */
+	struct rec_worker *rec;      /* --records: per-connection records (records.h) */
 	uint64_t now_tsc;
 	uint64_t us_mult, ms_mult; /* tsc -> us, ms, 0.64 fixed point */
 	uint64_t isn_key;          /* secret of the ISN hash */

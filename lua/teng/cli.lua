@@ -11,6 +11,7 @@ local ports = require "teng.ports"
 local C = ffi.C
 
 pcall(ffi.cdef, "int isatty(int fd);")
+pcall(ffi.cdef, "char *strerror(int errnum);")
 
 local M = {}
 -- The run API (tests of the command line put a fake in its place).
@@ -18,11 +19,15 @@ M.api = C
 
 local USAGE = [[
 usage: teng [options] SCENARIO.lua [key=value ...]
+       teng report RESULTS.json [OTHER.json] -o REPORT.html
 
 Runs a traffic scenario; key=value pairs override the scenario's teng.args.
 
 options:
   --json FILE     write the results as JSON to FILE (opened before the run)
+  --html FILE     write the results as an HTML report to FILE (opened
+                  before the run); teng report renders one from a --json
+                  file later, or two for a comparison
   --port SPEC     port to use instead of the scenario's; repeat it for the
                   second port of a two-port scenario. SPEC is one of
                   loopback, af_packet:IFACE, af_xdp:IFACE, tap:NAME, pci:BDF,
@@ -55,6 +60,13 @@ options:
   --metrics-linger SECS
                   after the run, keep serving its final figures SECS
                   seconds (default 0), so a scraper sees the end of a run
+  --records FILE  write one JSON line per connection to FILE (opened before
+                  the run): four-tuple, template or listener, the time of
+                  each step, outcome and reason
+  --records-cap N at most N records in the run (default 100000; 0: no cap)
+  --records-sample N
+                  record 1 in N connections of each role (default 1: all);
+                  the cap counts the sampled ones
   --help          this text
   --version       print the version
 
@@ -64,8 +76,11 @@ or scenario error (nothing sent), 3 environment error (DPDK, port,
 memory, writing the --json file)
 ]]
 
-local VALUED = { json = true, port = true, cores = true, eal = true, role = true, cpus = true, impair = true,
-  steering = true, metrics = true, ["metrics-linger"] = true }
+local VALUED = { json = true, html = true, port = true, cores = true, eal = true, role = true, cpus = true,
+  impair = true, steering = true, records = true, ["records-cap"] = true, ["records-sample"] = true,
+  metrics = true, ["metrics-linger"] = true }
+-- --records-cap when not given (records.h REC_DEFAULT_CAP)
+M.RECORDS_CAP = 100000
 -- --steering NAME -> enum teng_steering
 M.STEERING = { auto = C.TENG_STEER_AUTO, rss = C.TENG_STEER_RSS, ["port-mask"] = C.TENG_STEER_PORT_MASK,
   ip = C.TENG_STEER_IP, software = C.TENG_STEER_SOFTWARE }
@@ -174,6 +189,20 @@ function M.parse(argv)
     end
     o.impair = im
   end
+  for _, k in ipairs { "records-cap", "records-sample" } do
+    if o[k] ~= nil then
+      if not o.records then return nil, ("--%s needs --records FILE"):format(k) end
+      local v, lo = tonumber(o[k]), k == "records-cap" and 0 or 1
+      if not v or v % 1 ~= 0 or v < lo or v > 2 ^ 32 - 1 then
+        return nil, ("--%s: expected a whole number %d..4294967295, got '%s'"):format(k, lo, o[k])
+      end
+      o[k] = v
+    end
+  end
+  if o.records then
+    o["records-cap"] = o["records-cap"] or M.RECORDS_CAP
+    o["records-sample"] = o["records-sample"] or 1
+  end
   if o.metrics then
     local l, lerr = M.parse_listen(o.metrics)
     if not l then return nil, lerr end
@@ -209,6 +238,8 @@ local function run_lua(argv)
 end
 
 local END_MARGIN_S = 0.02
+-- The scenario's text the results keep, at most (bytes).
+M.SOURCE_TEXT_MAX = 65536
 
 -- The live output on a terminal: a display redrawn in place once a
 -- second (report_text.display), or with TERM=dumb one plain line a
@@ -331,9 +362,16 @@ local function run_plan(plan, d, o, each, publish)
   api.teng_run_finish(run, plan.drain_s)
   if live then live:finish() end
   api.teng_run_snapshot(run, snap)
+  local records
+  if plan.records_on ~= 0 then
+    local rs = ffi.new("struct teng_records_stats")
+    api.teng_run_records(run, rs)
+    records = { file = o.records, written = tonumber(rs.written), dropped = tonumber(rs.dropped),
+      sample = tonumber(rs.sample), cap = tonumber(rs.cap), error = rs.error ~= 0 and rs.error or nil }
+  end
   api.teng_run_free(run)
   return snap, { started_at = started_at, run_s = run_s, interrupted = intr, per_second = per_second,
-    conns_done = done, stopped = stopped }
+    conns_done = done, stopped = stopped, records = records }
 end
 
 local HERE = debug.getinfo(1, "S").short_src
@@ -406,6 +444,7 @@ end
 function M.main(argv)
   argv = argv or {}
   if argv[1] == "--lua" then return run_lua(argv) end
+  if argv[1] == "report" then return require("teng.report_html").command(argv) end
   local o, err = M.parse(argv)
   if not o then return usage_error(err) end
   if o.help then io.stdout:write(USAGE); return 0 end
@@ -423,9 +462,9 @@ function M.main(argv)
   plan.steering = M.STEERING[o.steering or "auto"]
   if o.check then io.stdout:write(report.summary(plan, d)); return 0 end
 
-  -- The results file is opened before anything is sent: a path that
+  -- The results files are opened before anything is sent: a path that
   -- cannot be written is a usage error, not a lost run.
-  local out
+  local out, html
   if o.json then
     local f, ferr = io.open(o.json, "w")
     if not f then
@@ -434,7 +473,15 @@ function M.main(argv)
     end
     out = f
   end
-
+  if o.html then
+    local f, ferr = io.open(o.html, "w")
+    if not f then
+      if out then out:close() end
+      io.stderr:write("teng: --html: cannot write the report: ", tostring(ferr), " (nothing was sent)\n")
+      return 2
+    end
+    html = f
+  end
   -- The live outputs: telemetry always (DPDK's telemetry thread asks
   -- for it), /metrics with --metrics. Its server starts before the run, so
   -- a port in use is said before anything is sent.
@@ -443,6 +490,7 @@ function M.main(argv)
     local merr = ffi.new("char[256]")
     if api.teng_live_metrics_start(metrics.addr, metrics.port, merr, 256) ~= 0 then
       if out then out:close() end
+      if html then html:close() end
       io.stderr:write(("teng: --metrics %s:%d: %s (nothing was sent)\n"):format(metrics.addr, metrics.port,
         ffi.string(merr)))
       return 3
@@ -460,6 +508,19 @@ function M.main(argv)
     if metrics then api.teng_live_metrics_stop() end
     return rc
   end
+  -- So is the records file; the run takes its descriptor over.
+  if o.records then
+    local rerr = ffi.new("char[256]")
+    local fd = M.api.teng_records_open(o.records, rerr, 256)
+    if fd < 0 then
+      if out then out:close() end
+      if html then html:close() end
+      io.stderr:write("teng: --records: cannot write the records: ", ffi.string(rerr), " (nothing was sent)\n")
+      return done(2)
+    end
+    plan.records_on, plan.records_fd = 1, fd
+    plan.records_cap, plan.records_sample = o["records-cap"], o["records-sample"]
+  end
 
   -- Once a second the moment's view (report.view) goes to the live
   -- outputs, and the same view to the scenario's hook.
@@ -472,12 +533,24 @@ function M.main(argv)
   local snap, run, code = run_plan(plan, d, o, each, publish)
   if not snap then
     if out then out:close() end
+    if html then html:close() end
     io.stderr:write("teng: ", run, "\n")
     return done(code)
   end
+  -- What was asked, for a reader of the results: the command line, the
+  -- key=value arguments in their order, and the scenario's text.
+  run.command = "teng " .. table.concat(argv, " ")
+  local keys, vals = {}, {}
+  for i, kv in ipairs(o.args or {}) do keys[i], vals[kv[1]] = kv[1], kv[2] end
+  run.args = json.object(keys, vals)
+  local sf = io.open(o.scenario, "r")
+  if sf then
+    run.source_text = sf:read(M.SOURCE_TEXT_MAX)
+    sf:close()
+  end
   local r = report.result(plan, d, snap, run)
   -- The final figures, from the final snapshot: what a scrape after the
-  -- run (--metrics-linger) or a last telemetry read sees.
+  -- run (--metrics-linger) sees.
   local final = {}
   for k, v in pairs(run.per_second[#run.per_second] or {}) do final[k] = v end
   final.t, final.active = run.run_s, r.extra.c_active + r.extra.s_active
@@ -485,9 +558,19 @@ function M.main(argv)
   report_live.publish(api, report.view(plan, d, snap, final), metrics ~= nil)
   io.stdout:write(report.text(r))
   io.stdout:flush()
+  local failed
   if out then
     local wok, werr = write_json(out, o.json, r)
-    if not wok then io.stderr:write(werr, "\n"); return done(3) end
+    if not wok then io.stderr:write(werr, "\n"); failed = true end
+  end
+  if html then
+    local wok, werr = require("teng.report_html").write(html, o.html, { { label = o.json or o.scenario, r = r } })
+    if not wok then io.stderr:write("teng: ", werr, "\n"); failed = true end
+  end
+  if run.records and run.records.error then
+    io.stderr:write(("teng: writing the records to %s failed: %s\n"):format(o.records,
+      ffi.string(C.strerror(run.records.error))))
+    failed = true
   end
   local linger = o["metrics-linger"] or 0
   if metrics and linger > 0 then
@@ -495,12 +578,14 @@ function M.main(argv)
       :format(metrics.addr, metrics.port, linger))
     api.teng_live_linger(linger)
   end
+  if failed then return done(3) end
   return done(r.verdict.pass and 0 or 1)
 end
 
 function M.selftest()
   local o = assert(M.parse { "--json", "r.json", "x.lua", "cps=5", "--quiet", "--cores=2", "a=b=c" })
   assert(o.json == "r.json" and o.scenario == "x.lua" and o.quiet and o.cores == 2)
+  assert(M.parse { "--html", "r.html", "x.lua" }.html == "r.html")
   assert(M.parse { "--sw-csum", "x.lua" }["sw-csum"] and not o["sw-csum"])
   assert(o.args[1][1] == "cps" and o.args[1][2] == "5" and o.args[2][2] == "b=c")
   o = assert(M.parse { "x.lua", "--port", "af_packet:a,gateway=1.2.3.4", "--port=memif:/s:server" })
@@ -515,6 +600,14 @@ function M.selftest()
   assert(M.parse { "x.lua", "--steering=port-mask" }.steering == "port-mask")
   assert(select(2, M.parse { "x.lua", "--steering", "fanout" }):match("^%-%-steering: expected auto, rss, port%-mask, ip or software, got 'fanout'"))
   assert(M.parse { "x.lua", "--cores", "2", "--port", "loopback" })
+  o = assert(M.parse { "x.lua", "--records", "r.jsonl" })
+  assert(o.records == "r.jsonl" and o["records-cap"] == M.RECORDS_CAP and o["records-sample"] == 1)
+  o = assert(M.parse { "x.lua", "--records=r.jsonl", "--records-cap", "0", "--records-sample=7" })
+  assert(o["records-cap"] == 0 and o["records-sample"] == 7)
+  assert(select(2, M.parse { "x.lua", "--records-cap", "5" }) == "--records-cap needs --records FILE")
+  assert(select(2, M.parse { "x.lua", "--records", "r", "--records-sample", "0" })
+    :match("^%-%-records%-sample: expected a whole number 1%.%.4294967295, got '0'"))
+  assert(select(2, M.parse { "x.lua", "--records", "r", "--records-cap", "1.5" }):match("^%-%-records%-cap: expected"))
   assert(done_with({ c_completed = 3, c_failed = 1 }, 0, 4) and not done_with({ c_completed = 3, c_failed = 1 }, 1, 4))
   assert(not done_with({ c_completed = 9, c_failed = 0 }, 0, 0))
   assert(select(2, M.parse { "x.lua", "--cores", "17" }):match("^%-%-cores"))

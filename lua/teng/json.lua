@@ -1,11 +1,15 @@
--- A small JSON encoder for the results file. Objects print their keys in
--- the order given by json.object(keys, t) or else sorted; json.array marks
--- a table (possibly empty) as a list. uint64_t cdata become numbers.
+-- A small JSON encoder for the results file, and a strict decoder for
+-- reading one back (teng report). Objects print their keys in the order
+-- given by json.object(keys, t) or else sorted; json.array marks a table
+-- (possibly empty) as a list. uint64_t cdata become numbers. Decoded
+-- objects keep their key order; a null is left out of an object and is
+-- json.null in an array.
 local ffi = require "ffi"
 
 local M = {}
 
 local ARRAY = {}
+M.null = setmetatable({}, { __tostring = function() return "null" end })
 function M.array(t) return setmetatable(t or {}, ARRAY) end
 function M.object(keys, t) return setmetatable(t, { order = keys }) end
 
@@ -49,9 +53,12 @@ local function keys_of(t)
   return keys
 end
 
+-- The keys of an object in the order it prints them.
+M.keys = keys_of
+
 local function encode(v, indent, depth, out)
   local t = type(v)
-  if t == "nil" then out[#out + 1] = "null"
+  if t == "nil" or v == M.null then out[#out + 1] = "null"
   elseif t == "boolean" then out[#out + 1] = tostring(v)
   elseif t == "number" then out[#out + 1] = number(v)
   elseif t == "string" then out[#out + 1] = string_(v)
@@ -90,6 +97,147 @@ function M.encode(v, indent)
   return table.concat(out)
 end
 
+
+-- The decoder (RFC 8259, strict): no comments, no trailing commas, no
+-- leading zeros, no control characters in strings, no duplicate keys, no
+-- text after the value. Errors name the line and column.
+local MAX_DEPTH = 200
+local unescape = { ['"'] = '"', ["\\"] = "\\", ["/"] = "/", b = "\b", f = "\f", n = "\n", r = "\r", t = "\t" }
+
+local function utf8(c)
+  if c < 0x80 then return string.char(c) end
+  if c < 0x800 then return string.char(0xc0 + math.floor(c / 64), 0x80 + c % 64) end
+  if c < 0x10000 then
+    return string.char(0xe0 + math.floor(c / 4096), 0x80 + math.floor(c / 64) % 64, 0x80 + c % 64)
+  end
+  return string.char(0xf0 + math.floor(c / 262144), 0x80 + math.floor(c / 4096) % 64,
+    0x80 + math.floor(c / 64) % 64, 0x80 + c % 64)
+end
+
+local function decoder(s)
+  local pos = 1
+  local function fail(msg, at)
+    at = at or pos
+    local before = s:sub(1, at - 1)
+    local line = select(2, before:gsub("\n", "")) + 1
+    local col = at - (before:match(".*\n()") or 1) + 1
+    error({ json = ("line %d column %d: %s"):format(line, col, msg) }, 0)
+  end
+  local function skip() pos = s:find("[^ \t\r\n]", pos) or #s + 1 end
+  local value
+  local function str()
+    local out, i = {}, pos + 1
+    while true do
+      local j = s:find('["\\%c]', i)
+      if not j then fail("unterminated string", pos) end
+      out[#out + 1] = s:sub(i, j - 1)
+      local c = s:sub(j, j)
+      if c == '"' then pos = j + 1; return table.concat(out) end
+      if c ~= "\\" then fail("control character in a string", j) end
+      local e = s:sub(j + 1, j + 1)
+      if e == "u" then
+        local hex = s:match("^%x%x%x%x", j + 2)
+        if not hex then fail("bad \\u escape", j) end
+        local cp, nxt = tonumber(hex, 16), j + 6
+        if cp >= 0xd800 and cp <= 0xdbff then
+          local lo = s:match("^\\u(%x%x%x%x)", nxt)
+          lo = lo and tonumber(lo, 16)
+          if not lo or lo < 0xdc00 or lo > 0xdfff then fail("unpaired surrogate", j) end
+          cp, nxt = 0x10000 + (cp - 0xd800) * 1024 + (lo - 0xdc00), nxt + 6
+        elseif cp >= 0xdc00 and cp <= 0xdfff then
+          fail("unpaired surrogate", j)
+        end
+        out[#out + 1] = utf8(cp)
+        i = nxt
+      elseif unescape[e] then
+        out[#out + 1] = unescape[e]
+        i = j + 2
+      else
+        fail("bad escape", j)
+      end
+    end
+  end
+  local function num()
+    local m = s:match("^-?%d+%.?%d*[eE]?[-+]?%d*", pos)
+    if not m or not (m:match("^-?0$") or m:match("^-?0[.eE]") or m:match("^-?[1-9]"))
+      or not (m:match("^-?%d+$") or m:match("^-?%d+%.%d+$") or m:match("^-?%d+%.%d+[eE][-+]?%d+$")
+        or m:match("^-?%d+[eE][-+]?%d+$")) then
+      fail("bad number")
+    end
+    pos = pos + #m
+    return tonumber(m)
+  end
+  local function list(depth)
+    local t, i = M.array(), 0
+    pos = pos + 1
+    skip()
+    if s:sub(pos, pos) == "]" then pos = pos + 1; return t end
+    while true do
+      local v = value(depth)
+      i = i + 1
+      t[i] = v == nil and M.null or v
+      skip()
+      local c = s:sub(pos, pos)
+      pos = pos + 1
+      if c == "]" then return t end
+      if c ~= "," then fail("expected ',' or ']'", pos - 1) end
+    end
+  end
+  local function object(depth)
+    local keys, t, seen = {}, {}, {}
+    pos = pos + 1
+    skip()
+    if s:sub(pos, pos) == "}" then pos = pos + 1; return M.object(keys, t) end
+    while true do
+      skip()
+      if s:sub(pos, pos) ~= '"' then fail("expected a key in double quotes") end
+      local at = pos
+      local k = str()
+      if seen[k] then fail(("duplicate key '%s'"):format(k), at) end
+      seen[k] = true
+      skip()
+      if s:sub(pos, pos) ~= ":" then fail("expected ':'") end
+      pos = pos + 1
+      local v = value(depth)
+      if v ~= nil then keys[#keys + 1] = k; t[k] = v end
+      skip()
+      local c = s:sub(pos, pos)
+      pos = pos + 1
+      if c == "}" then return M.object(keys, t) end
+      if c ~= "," then fail("expected ',' or '}'", pos - 1) end
+    end
+  end
+  local WORDS = { t = { "true", true }, f = { "false", false }, n = { "null", nil } }
+  function value(depth)
+    if depth > MAX_DEPTH then fail("nested too deeply") end
+    skip()
+    local c = s:sub(pos, pos)
+    if c == "{" then return object(depth + 1) end
+    if c == "[" then return list(depth + 1) end
+    if c == '"' then return str() end
+    if c == "-" or c:match("%d") then return num() end
+    local w = WORDS[c]
+    if w and s:sub(pos, pos + #w[1] - 1) == w[1] then pos = pos + #w[1]; return w[2] end
+    if c == "" then fail("unexpected end of input") end
+    fail("unexpected character '" .. c .. "'")
+  end
+  return function()
+    local v = value(0)
+    skip()
+    if pos <= #s then fail("text after the value") end
+    return v
+  end
+end
+
+-- The value of the JSON text s; or nil and "line L column C: message".
+function M.decode(s)
+  if type(s) ~= "string" then return nil, "expected a string" end
+  local ok, v = pcall(decoder(s))
+  if ok then return v end
+  if type(v) == "table" and v.json then return nil, v.json end
+  error(v, 0)
+end
+
 function M.selftest()
   assert(M.encode { a = 1, b = { 1, 2.5, "x" } } == '{"a":1,"b":[1,2.5,"x"]}')
   assert(M.encode(M.object({ "z", "a" }, { a = true, z = false, m = 0 })) == '{"z":false,"a":true,"m":0}')
@@ -98,6 +246,32 @@ function M.selftest()
   assert(M.encode(ffi.new("uint64_t", 12345678901)) == "12345678901")
   assert(M.encode(0 / 0) == "null" and M.encode(1e300) == "1e+300" and M.encode(9.9) == "9.9")
   assert(M.encode({ 1, { a = 2 } }, "  ") == '[\n  1,\n  {\n    "a": 2\n  }\n]')
+  -- Decoding: what the encoder writes comes back the same, key order kept.
+  local doc = '{"z":1,"a":[true,false,null,-0.5,1e3,"x\\u00e9\\ud83d\\ude00\\n"],"e":[],"o":{},"n":null}'
+  local v = assert(M.decode(doc))
+  assert(v.z == 1 and v.a[1] == true and v.a[2] == false and v.a[3] == M.null and v.a[4] == -0.5)
+  assert(v.a[5] == 1000 and v.a[6] == "x\195\169\240\159\152\128\n" and v.n == nil and #v.e == 0)
+  assert(M.encode(v) == '{"z":1,"a":[true,false,null,-0.5,1000,"x\195\169\240\159\152\128\\n"],"e":[],"o":{}}')
+  assert(M.decode(" 42 ") == 42 and M.decode('"\\/"') == "/" and M.decode("[0]")[1] == 0)
+  local bad = {
+    ["{\"a\":1,}"] = "line 1 column 8: expected a key in double quotes",
+    ["[1,2"] = "line 1 column 5: expected ',' or ']'",
+    ["{\"a\":1}x"] = "line 1 column 8: text after the value",
+    ["{\n \"a\":01}"] = "line 2 column 6: bad number",
+    ["{\"a\":1,\"a\":2}"] = "line 1 column 8: duplicate key 'a'",
+    ['"a\tb"'] = "control character",
+    ['"\\x"'] = "bad escape",
+    ['"\\ud800"'] = "unpaired surrogate",
+    ["nul"] = "unexpected character 'n'",
+    [""] = "unexpected end of input",
+    ["-"] = "bad number", ["1."] = "bad number", [".5"] = "unexpected character '.'",
+    ["'a'"] = "unexpected character",
+    [("["):rep(300)] = "nested too deeply",
+  }
+  for text, want in pairs(bad) do
+    local r, err = M.decode(text)
+    assert(r == nil and err and err:find(want, 1, true), text .. " -> " .. tostring(err))
+  end
 end
 
 return M

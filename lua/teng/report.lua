@@ -14,7 +14,9 @@ local M = {}
 local obj, arr = json.object, json.array
 local n = tonumber
 
-M.SCHEMA_VERSION = 2
+-- 3: per_second's phase/asked/failures/mbps/latency, command, args and
+-- source_text (docs/results.md).
+M.SCHEMA_VERSION = 3
 -- A phase whose openings fell this far behind the schedule while it
 -- opened fewer than 90% of what it asked saturated the generator.
 M.SATURATION_LAG_US = 10000
@@ -117,19 +119,15 @@ function M.phase_kind(kind)
     [C.TENG_RATE_CONCURRENCY] = "concurrency" })[n(kind)] or "?"
 end
 
--- The rate phase i asked for over its first `ran` seconds, all cores
--- together; nil when it asked for no rate (max, concurrency).
-function M.cps_asked(plan, i, ran)
-  local ph = plan.phases[i]
-  local k = n(ph.kind)
-  if k ~= C.TENG_RATE_CPS and k ~= C.TENG_RATE_RAMP then return nil end
-  local from, to = 0, 0
-  for c = 0, plan.cores - 1 do
-    local s = plan.core[c].sched[i]
-    from, to = from + s.cps_from, to + s.cps_to
-  end
+-- The rate phase i (0-based) asked for over its first `ran` seconds,
+-- all cores together (the compiler's d.phases, before the per-core
+-- split); nil when it asked for no rate (max, concurrency).
+function M.cps_asked(plan, d, i, ran)
+  local k, p = n(plan.phases[i].kind), d.phases and d.phases[i + 1]
+  if not p or k ~= C.TENG_RATE_CPS and k ~= C.TENG_RATE_RAMP then return nil end
+  local from, to = p.from or 0, p.to or p.from or 0
   if k == C.TENG_RATE_CPS then return from end
-  local dur = ph.duration_s
+  local dur = plan.phases[i].duration_s
   local f = dur > 0 and math.min(ran, dur) / dur or 1
   return from + (to - from) * f / 2
 end
@@ -176,18 +174,15 @@ end
 
 -- The rate the schedule asks for at time t in phase p (0-based), all
 -- cores; nil for a phase with no rate (max, concurrency) and the drain.
-function M.asked_at(plan, p, t)
+function M.asked_at(plan, d, p, t)
   if p >= plan.nphases then return nil end
-  local ph = plan.phases[p]
+  local ph, dp = plan.phases[p], d.phases and d.phases[p + 1]
   local k = n(ph.kind)
-  if k ~= C.TENG_RATE_CPS and k ~= C.TENG_RATE_RAMP then return nil end
+  if not dp or k ~= C.TENG_RATE_CPS and k ~= C.TENG_RATE_RAMP then return nil end
+  local from, to = dp.from or 0, dp.to or dp.from or 0
+  if k == C.TENG_RATE_CPS then return from end
   local f = ph.duration_s > 0 and math.min(math.max((t - M.phase_start(plan, p)) / ph.duration_s, 0), 1) or 1
-  local sum = 0
-  for c = 0, plan.cores - 1 do
-    local s = plan.core[c].sched[p]
-    sum = sum + s.cps_from + (k == C.TENG_RATE_RAMP and (s.cps_to - s.cps_from) * f or 0)
-  end
-  return sum
+  return from + (to - from) * f
 end
 
 -- Bytes on the wire if the port counts them (ring ports do not), else
@@ -236,7 +231,7 @@ function M.second(plan, d, snap, t, state)
     client_active = d.client and n(snap.c_active) or nil,
     server_active = d.server and n(snap.s_active) or nil,
     completed = completed, failed = n(tot.c_failed + tot.s_failed), failures = obj({}, {}) })
-  sec.cps_asked = M.asked_at(plan, p, t)
+  sec.cps_asked = M.asked_at(plan, d, p, t)
   -- How far behind its schedule this phase's openings fell at worst.
   sec.lag_us = sec.cps_asked and n(snap.phase_counters[p].sched_lag_us) or nil
   local keys = getmetatable(sec.failures).order
@@ -322,7 +317,7 @@ function M.result(plan, d, snap, run)
   local r = obj({ "schema_version", "scenario", "started_at", "duration_s", "cores", "steering", "workers",
     "port", "client",
     "server", "tcp", "phases", "drain", "templates", "listeners", "steps", "per_second", "warnings",
-    "verdict", "memory", "extra", "plan" }, {
+    "verdict", "memory", "records", "extra", "plan" }, {
     schema_version = M.SCHEMA_VERSION,
     scenario = ffi.string(plan.name),
     started_at = run.started_at,
@@ -331,6 +326,7 @@ function M.result(plan, d, snap, run)
     interrupted = run.interrupted or false,
     stopped = run.stopped,
     source = ffi.string(plan.source),
+    command = run.command, args = run.args, source_text = run.source_text,
     cores = n(plan.cores),
     steering = M.steering(snap),
     workers = M.workers(snap),
@@ -348,6 +344,12 @@ function M.result(plan, d, snap, run)
     { connect = lat(snap.lat_connect), transaction = lat(snap.lat_txn) })
   r.client.peak_active, r.server.peak_active = M.peak_active(snap, run.per_second)
   r.memory = obj({ "peak_rss_bytes" }, { peak_rss_bytes = M.peak_rss_bytes() })
+  -- --records: what the writer did (run.records from teng_run_records).
+  if run.records then
+    local rc = run.records
+    r.records = obj({ "file", "written", "dropped", "sample", "cap" },
+      { file = rc.file, written = rc.written, dropped = rc.dropped, sample = rc.sample, cap = rc.cap })
+  end
 
   local start = 0
   for i = 0, plan.nphases - 1 do
@@ -357,7 +359,7 @@ function M.result(plan, d, snap, run)
     local p = obj({ "name", "duration_s", "kind", "cps_asked", "cps", "lag_us", "client", "server",
       "failures", "latency_us" }, {
       name = ffi.string(ph.name), duration_s = ran, kind = M.phase_kind(ph.kind),
-      cps_asked = M.cps_asked(plan, i, ran), lag_us = n(pc.sched_lag_us),
+      cps_asked = M.cps_asked(plan, d, i, ran), lag_us = n(pc.sched_lag_us),
       client = client(pc, reasons), server = server(pc, reasons),
       latency_us = obj({ "connect", "transaction" },
         { connect = lat(snap.phase_connect[i]), transaction = lat(snap.phase_txn[i]) }) })
@@ -444,15 +446,18 @@ end
 -- Things a reader should know although no criterion looks at them.
 function M.warn(r, plan, d, run)
   local W = r.warnings
+  if r.records and r.records.dropped > 0 then
+    W[#W + 1] = ("records: %d dropped (a worker's record ring was full)"):format(r.records.dropped)
+  end
   local limited = d.conns and r.client.attempted >= d.conns
   for i, p in ipairs(r.phases) do
     local asked = p.cps_asked
     if d.client and asked and asked > 0 and p.duration_s > 0 and not limited then
       local opened = p.client.attempted / p.duration_s
       if opened < 0.9 * asked and p.lag_us >= M.SATURATION_LAG_US then
-        local cap = 0
-        for c = 0, plan.cores - 1 do cap = cap + plan.core[c].sched[i - 1].conc_to end
-        if cap >= plan.max_open * plan.cores then cap = 0 end -- max_open: every phase has it
+        -- A cap the phase set itself (max_open: every phase has it).
+        local dp = d.phases and d.phases[i] or {}
+        local cap = dp.open and (not d.max_open or dp.open < d.max_open) and dp.open or 0
         -- Back-pressure (the transmit path, the packet buffers) held
         -- openings back: the generator, not the network, was the limit.
         local held = r.extra.open_deferred or 0

@@ -270,6 +270,11 @@ function M.text(r)
       line, label = {}, ""
     end
   end
+  if r.records then
+    local rc = r.records
+    add("records", "%s written to %s  dropped %s  sample 1 in %d  cap %s", count(rc.written), rc.file,
+      count(rc.dropped), rc.sample, rc.cap > 0 and count(rc.cap) or "none")
+  end
   for _, w in ipairs(r.warnings or {}) do add("warning", "%s", w) end
   -- The verdict last: each missed criterion on its own line.
   local v = r.verdict or { pass = true, criteria = {} }

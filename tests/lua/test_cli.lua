@@ -1,6 +1,7 @@
 -- The command line around a run, with a fake run API (cli.api) and a
 -- fake compiler, so it needs no DPDK: --json opened before the run
--- (unwritable: 2, nothing started), a failed write (/dev/full: 3), the
+-- (unwritable: 2, nothing started), a failed write (/dev/full: 3), --html
+-- (the same: and the page is the one teng report renders from the JSON), the
 -- per-second hook (stop, error naming the script line), the exit code
 -- from the verdict, a duplicate key=value.
 --   teng --lua tests/lua/test_cli.lua
@@ -50,6 +51,16 @@ local fake = {
     snap.nworkers, snap.worker[0].c_completed = 1, done
     snap.state = run.finished and C.TENG_RUN_DONE or C.TENG_RUN_RUNNING
     run.completed = done
+  end,
+  -- --records: the real open (a file descriptor), the writer's figures faked
+  teng_records_open = function(path, err, len)
+    state.rec_path = path
+    if path:match("^/nonexistent/") then ffi.copy(err, path .. ": No such file or directory"); return -1 end
+    return 99
+  end,
+  teng_run_records = function(run, rs)
+    run.rec_asked = true
+    rs.written, rs.dropped, rs.cap, rs.sample, rs.error = 40, 2, 42, 3, run.rec_error or 0
   end,
   teng_run_finish = function(run) run.finished = true end,
   teng_run_free = function(run) run.freed = true end,
@@ -126,6 +137,35 @@ check(rc == 3, "--json /dev/full: exit " .. tostring(rc))
 check(err:match("writing the results to /dev/full failed: No space left on device"), "/dev/full message: " .. err)
 check(out:match("\nresult "), "the report is printed anyway")
 
+-- --html: opened before the run like --json (unwritable: 2, nothing
+-- started), written from the same model (teng report on the JSON writes
+-- the same page), a failed write is 3 and the JSON is still written.
+local function slurp(path)
+  local h = io.open(path)
+  local s = h and h:read("*a") or ""
+  if h then h:close() end
+  return s
+end
+rc, out, err = main({ "x.lua", "--json", tmp, "--html", "/nonexistent/dir/x.html" })
+check(rc == 2 and not state.started, "unwritable --html: exit 2, nothing started (" .. tostring(rc) .. ")")
+check(err:match("^teng: %-%-html: cannot write the report: /nonexistent/dir/x.html: No such file or directory"),
+  "unwritable --html message: " .. err)
+local page_run, page_cmd = os.tmpname(), os.tmpname()
+rc, out, err = main({ "x.lua", "--json", tmp, "--html", page_run })
+check(rc == 0, "--html: exit " .. tostring(rc) .. " " .. err)
+local page = slurp(page_run)
+check(page:match('^<!DOCTYPE html>') and page:find('data-key="cps" data-points="3"', 1, true),
+  "--html page with 3 per-second points")
+check(page:find('id="verdict-0" data-run="0" data-pass="true"', 1, true), "--html page shows PASS")
+rc, out, err = main({ "report", tmp, "-o", page_cmd })
+check(rc == 0 and slurp(page_cmd) == page, "teng report on the JSON writes the --html page (" .. tostring(rc) .. err .. ")")
+rc, out, err = main({ "x.lua", "--json", tmp, "--html", "/dev/full" })
+check(rc == 3 and err:match("teng: writing the HTML report to /dev/full failed: No space left on device"),
+  "--html /dev/full: exit " .. tostring(rc) .. " " .. err)
+check(slurp(tmp):match('"verdict"'), "--html /dev/full: the JSON is written all the same")
+os.remove(page_run)
+os.remove(page_cmd)
+
 -- The hook: sees a plain snapshot once a second; "stop" ends the run.
 local seen = {}
 local d = make_d { hook = function(s)
@@ -181,6 +221,36 @@ if env == nil then
   os.getenv = getenv
   check(rc == 2 and err:match("the on_second hook did not return within 1 s"), "pcall spin stopped: " .. err)
 end
+
+-- --records: the plan carries the file and the options; the model gets
+-- the writer's figures (JSON records, a text line, a warning for drops).
+local plan_seen
+local cc = compile.compile_file
+compile.compile_file = function(...) plan_seen = cc(...); return plan_seen, d_now end
+rc, out, err = main({ "x.lua", "--records", "/tmp/r.jsonl", "--records-cap=42", "--records-sample", "3",
+  "--json", tmp })
+compile.compile_file = cc
+check(rc == 0 and state.rec_asked and state.rec_path == "/tmp/r.jsonl", "records run: exit " .. tostring(rc) .. err)
+check(plan_seen.records_on == 1 and plan_seen.records_fd == 99 and plan_seen.records_cap == 42
+  and plan_seen.records_sample == 3, "records options in the plan")
+check(out:match("\nrecords +40 written to /tmp/r.jsonl  dropped 2  sample 1 in 3  cap 42\n"), "records line:\n" .. out)
+check(out:match("\nwarning +records: 2 dropped"), "records drops warned")
+f = io.open(tmp)
+doc = f and f:read("*a") or ""
+if f then f:close() end
+check(doc:match('"records": {%s*"file": "/tmp/r.jsonl",%s*"written": 40,%s*"dropped": 2,%s*"sample": 3,%s*"cap": 42%s*}'),
+  "JSON records object: " .. (doc:match('"records": %b{}') or "none"))
+rc, out, err = main({ "x.lua", "--json", tmp })
+f = io.open(tmp)
+doc = f and f:read("*a") or ""
+if f then f:close() end
+check(rc == 0 and not state.rec_asked and not doc:match('"records"') and not out:match("\nrecords "),
+  "no --records: no records in the model")
+-- Unwritable: exit 2 before anything starts.
+rc, out, err = main({ "x.lua", "--records", "/nonexistent/dir/r.jsonl" })
+check(rc == 2 and not state.started, "unwritable --records: exit 2, nothing started (" .. tostring(rc) .. ")")
+check(err:match("^teng: %-%-records: cannot write the records: /nonexistent/dir/r.jsonl: No such file or directory %(nothing was sent%)"),
+  "unwritable --records message: " .. err)
 
 -- The live outputs: telemetry every second and at the end; /metrics only
 -- with --metrics, its server started before the run, stopped after.

@@ -48,7 +48,9 @@ local function make_d(criteria)
     listeners = { { name = "web", ip = "198.18.1.1:80" } }, steps = { "login" },
     tx_per_conn = { client = 10, server = 20 },
     programs = { client = { { name = "send 10 B" } }, server = { { name = "recv 10 B" } } },
-    ports = { assert(ports.parse("loopback")) }, criteria = criteria }
+    ports = { assert(ports.parse("loopback")) }, criteria = criteria,
+    phases = { { name = "ramp", kind = C.TENG_RATE_RAMP, from = 0, to = 1000 },
+      { name = "steady", kind = C.TENG_RATE_CPS, from = 1000, to = 1000 } } }
 end
 
 local function fill(snap)
@@ -100,7 +102,7 @@ local per_second = { { t = 1, phase = "ramp", cps = 250, active = 4, client_acti
 local r = report.result(plan, d, snap, { started_at = "2026-12-01T10:00:00Z", run_s = 12, per_second = per_second })
 
 -- The model ----------------------------------------------------------------
-check(r.schema_version == 2 and r.scenario == "synthetic" and r.duration_s == 12, "header")
+check(r.schema_version == 3 and r.scenario == "synthetic" and r.duration_s == 12, "header")
 check(r.client.completed == 5990 and r.client.requests == 5990 and r.server.requests == 5990, "counts, requests")
 check(near(r.client.cps, 5990 / 12, 1e-9), "client.cps")
 check(r.client.failures.mismatch == 2 and r.client.failures.bad_key == 1, "client.failures by name")

@@ -33,6 +33,13 @@ void teng_run_snapshot(struct teng_run *run, struct teng_snapshot *out);
 void teng_run_finish(struct teng_run *run, double drain_s);
 void teng_run_free(struct teng_run *run);
 
+/* --records FILE: open FILE for writing (created or truncated) before
+ * the run starts; the descriptor for plan.records_fd, or -1 with the
+ * reason in err. */
+int teng_records_open(const char *path, char *err, size_t errlen);
+/* What the records writer did so far (after teng_run_finish: all). */
+void teng_run_records(struct teng_run *run, struct teng_records_stats *out);
+
 /* Percentile p in [0, 100] of a latency histogram, in microseconds:
  * the midpoint of the bucket holding that rank, never above the max. */
 double teng_hist_percentile(const struct teng_hist *h, double p);

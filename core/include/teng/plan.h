@@ -384,6 +384,15 @@ struct teng_plan {
 	uint32_t quiet_eal; /* keep DPDK's log quiet */
 	uint32_t sw_csum; /* force software checksums (measure their cost) */
 	uint32_t capture; /* a multi-process primary dpdk-dumpcap can attach to */
+	/* --records FILE: one JSON line per connection (core/records.h).
+	 * records_fd is the file teng_records_open opened (the run takes it
+	 * over); at most records_cap records in the run (0: no cap), of 1
+	 * in records_sample connections of each role (0 or 1: every one). */
+	uint32_t records_on;
+	int32_t records_fd;
+	uint64_t records_cap;
+	uint32_t records_sample;
+	uint32_t pad5;
 };
 
 #endif

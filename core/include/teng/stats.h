@@ -174,6 +174,17 @@ struct teng_snapshot {
 	struct teng_worker_counts worker[TENG_MAX_CORES];
 };
 
+/* What the --records writer did (teng_run_records; final once the run
+ * finished). Records taken = written + dropped (+ lines lost with a
+ * failed write: error). */
+struct teng_records_stats {
+	uint64_t written;  /* JSON lines written */
+	uint64_t dropped;  /* records a worker's full ring refused, all workers */
+	uint64_t cap;      /* the cap asked (0: none) */
+	uint32_t sample;   /* 1 in sample connections of each role */
+	int32_t error;     /* errno of the first failed write, 0: none */
+};
+
 enum teng_run_state {
 	TENG_RUN_RUNNING = 0,
 	TENG_RUN_DRAINING,
