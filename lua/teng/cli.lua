@@ -583,6 +583,12 @@ function M.main(argv)
 end
 
 function M.selftest()
+  local l = assert(M.parse_listen("9100"))
+  assert(l.addr == "127.0.0.1" and l.port == 9100 and l.loopback)
+  l = assert(M.parse_listen("0.0.0.0:80"))
+  assert(l.addr == "0.0.0.0" and l.port == 80 and not l.loopback)
+  assert(M.parse_listen("localhost:1").addr == "127.0.0.1" and not M.parse_listen("[::1]:80"))
+  assert(M.parse { "x.lua", "--metrics", "9100", "--metrics-linger=1.5" }["metrics-linger"] == 1.5)
   local o = assert(M.parse { "--json", "r.json", "x.lua", "cps=5", "--quiet", "--cores=2", "a=b=c" })
   assert(o.json == "r.json" and o.scenario == "x.lua" and o.quiet and o.cores == 2)
   assert(M.parse { "--html", "r.html", "x.lua" }.html == "r.html")
