@@ -546,7 +546,7 @@ function M.view(plan, d, snap, sec)
     scenario = ffi.string(plan.name), state = state, phase_index = idx, cps_asked = sec.cps_asked,
     tcp = plain(M.tcp(tot)), extra = M.extra(snap), packets_tx = n(tot.pkts_tx), packets_rx = n(tot.pkts_rx),
     steering = plain(M.steering(snap)), workers = plain(M.workers(snap)), port = plain(M.port(plan, snap)),
-    latency_bounds_us = M.LIVE_BOUNDS_US, phases = {}, second = plain(sec) }
+    latency_bounds_us = plain(M.LIVE_BOUNDS_US), phases = {}, second = plain(sec) }
   for i = 0, plan.nphases - 1 do v.phases[i + 1] = ffi.string(plan.phases[i].name) end
   if state == "done" then
     v.phase, v.phase_index = "done", n(plan.nphases)
