@@ -12,7 +12,7 @@ pkgs=(cmake make gcc pkg-config libdpdk-dev libluajit-5.1-dev luajit
       # the results' outputs: the Prometheus endpoint (libmicrohttpd), its
       # parser, DPDK's telemetry client and dumpcap, the HTML report's
       # browser test, the terminal display's test
-      libmicrohttpd-dev python3-prometheus-client dpdk chromium chromium-driver
+      libmicrohttpd-dev python3-prometheus-client dpdk dpdk-dev chromium chromium-driver
       python3-selenium tmux)
 missing=()
 for p in "${pkgs[@]}"; do
