@@ -14,9 +14,17 @@ void hist_merge(struct teng_hist *into, const struct teng_hist *h)
 {
 	if (h->total == 0)
 		return;
-	for (uint32_t i = 0; i < TENG_HIST_BUCKETS; i++)
+	/* The total is the buckets' sum, not h->total: a worker writing h
+	 * while the main lcore copies it may have bumped one and not yet
+	 * the other, and a snapshot whose buckets add up to more than its
+	 * total is not a histogram (a strict OpenMetrics parser refuses
+	 * it). */
+	uint64_t total = 0;
+	for (uint32_t i = 0; i < TENG_HIST_BUCKETS; i++) {
 		into->count[i] += h->count[i];
-	into->total += h->total;
+		total += h->count[i];
+	}
+	into->total += total;
 	into->sum += h->sum;
 	if (h->max > into->max)
 		into->max = h->max;
