@@ -132,7 +132,9 @@ int teng_live_metrics_start(const char *addr, uint16_t port, char *err, size_t e
 		close(fd);
 		return -1;
 	}
-	live.mhd = MHD_start_daemon(MHD_USE_ERROR_LOG, 0, NULL, NULL, on_request, NULL,
+	/* epoll, not select: with hugepages DPDK holds an fd per segment,
+	 * and select cannot take a socket numbered past FD_SETSIZE. */
+	live.mhd = MHD_start_daemon(MHD_USE_ERROR_LOG | MHD_USE_EPOLL, 0, NULL, NULL, on_request, NULL,
 				    MHD_OPTION_LISTEN_SOCKET, fd,
 				    MHD_OPTION_CONNECTION_LIMIT, (unsigned)16,
 				    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)10,
