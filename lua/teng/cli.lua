@@ -545,7 +545,11 @@ function M.main(argv)
   run.args = json.object(keys, vals)
   local sf = io.open(o.scenario, "r")
   if sf then
-    run.source_text = sf:read(M.SOURCE_TEXT_MAX)
+    local text = sf:read(M.SOURCE_TEXT_MAX + 1)
+    if text and #text > M.SOURCE_TEXT_MAX then
+      text, run.source_truncated = text:sub(1, M.SOURCE_TEXT_MAX), true
+    end
+    run.source_text = text
     sf:close()
   end
   local r = report.result(plan, d, snap, run)

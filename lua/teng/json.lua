@@ -15,7 +15,44 @@ function M.object(keys, t) return setmetatable(t, { order = keys }) end
 
 local escapes = { ['"'] = '\\"', ["\\"] = "\\\\", ["\b"] = "\\b", ["\f"] = "\\f",
   ["\n"] = "\\n", ["\r"] = "\\r", ["\t"] = "\\t" }
+-- s with every byte that is not part of a well-formed UTF-8 sequence
+-- (RFC 3629: no overlongs, surrogates or code points past U+10FFFF)
+-- replaced by U+FFFD, so that what teng writes is always JSON (RFC 8259
+-- 8.1): a scenario's text, a name or an argument may be any bytes.
+function M.utf8_clean(s)
+  if not s:find("[\128-\255]") then return s end
+  local out, i, n = {}, 1, #s
+  while i <= n do
+    local c = s:byte(i)
+    local len, lo, hi = 0, 0x80, 0xbf
+    if c < 0x80 then len = 1
+    elseif c >= 0xc2 and c <= 0xdf then len = 2
+    elseif c >= 0xe0 and c <= 0xef then
+      len = 3
+      if c == 0xe0 then lo = 0xa0 elseif c == 0xed then hi = 0x9f end
+    elseif c >= 0xf0 and c <= 0xf4 then
+      len = 4
+      if c == 0xf0 then lo = 0x90 elseif c == 0xf4 then hi = 0x8f end
+    end
+    local ok = len > 0 and i + len - 1 <= n
+    for k = 1, len - 1 do
+      if not ok then break end
+      local b = s:byte(i + k)
+      if k == 1 then ok = b >= lo and b <= hi else ok = b >= 0x80 and b <= 0xbf end
+    end
+    if ok then
+      out[#out + 1] = s:sub(i, i + len - 1)
+      i = i + len
+    else
+      out[#out + 1] = "\239\191\189"
+      i = i + 1
+    end
+  end
+  return table.concat(out)
+end
+
 local function string_(s)
+  s = M.utf8_clean(s)
   return '"' .. s:gsub('[%c"\\]', function(c)
     return escapes[c] or ("\\u%04x"):format(c:byte())
   end) .. '"'
@@ -128,11 +165,16 @@ local function decoder(s)
   local function str()
     local out, i = {}, pos + 1
     while true do
-      local j = s:find('["\\%c]', i)
+      local j = s:find('["\\%z\1-\31]', i) -- DEL (0x7f) may stand as it is
       if not j then fail("unterminated string", pos) end
       out[#out + 1] = s:sub(i, j - 1)
       local c = s:sub(j, j)
-      if c == '"' then pos = j + 1; return table.concat(out) end
+      if c == '"' then
+        local v = table.concat(out)
+        if M.utf8_clean(v) ~= v then fail("invalid UTF-8 in a string", pos) end
+        pos = j + 1
+        return v
+      end
       if c ~= "\\" then fail("control character in a string", j) end
       local e = s:sub(j + 1, j + 1)
       if e == "u" then
@@ -253,6 +295,12 @@ function M.selftest()
   assert(v.a[5] == 1000 and v.a[6] == "x\195\169\240\159\152\128\n" and v.n == nil and #v.e == 0)
   assert(M.encode(v) == '{"z":1,"a":[true,false,null,-0.5,1000,"x\195\169\240\159\152\128\\n"],"e":[],"o":{}}')
   assert(M.decode(" 42 ") == 42 and M.decode('"\\/"') == "/" and M.decode("[0]")[1] == 0)
+  -- Bytes that are not UTF-8 are written as U+FFFD; a cut sequence too.
+  assert(M.encode("a\255b\195") == '"a\239\191\189b\239\191\189"')
+  assert(M.encode("\237\160\128") == '"' .. ("\239\191\189"):rep(3) .. '"', "a surrogate")
+  assert(M.encode("\195\169\240\159\152\128") == '"\195\169\240\159\152\128"', "good UTF-8 kept")
+  assert(M.decode('"a\127"') == "a\127", "DEL is not a control character in JSON")
+  assert(select(2, M.decode('"\255"')):match("invalid UTF%-8"), "invalid UTF-8 refused")
   local bad = {
     ["{\"a\":1,}"] = "line 1 column 8: expected a key in double quotes",
     ["[1,2"] = "line 1 column 5: expected ',' or ']'",

@@ -194,8 +194,17 @@ function M.tx_bytes(snap)
   return n(snap.total.c_bytes_tx + snap.total.s_bytes_tx)
 end
 
-local PER_SECOND = { "t", "phase", "cps_asked", "cps", "lag_us", "active", "client_active", "server_active",
-  "completed", "failed", "failures", "mbps", "latency_us" }
+local PER_SECOND = { "t", "phase", "cps_asked", "opened", "cps", "lag_us", "saturated", "active",
+  "client_active", "server_active", "completed", "failed", "failures", "mbps", "latency_us" }
+
+-- The generator fell behind: over a span in which the schedule asked
+-- for `asked` openings a second, it opened fewer than 90% of them while
+-- its openings lagged the schedule by SATURATION_LAG_US or more. The one
+-- rule of the final warning, the per-second record and the display.
+function M.saturated(asked, opened, lag_us)
+  return asked ~= nil and asked > 0 and lag_us ~= nil and opened < 0.9 * asked
+    and lag_us >= M.SATURATION_LAG_US
+end
 local SEC_PCT = { "p50", "p90", "p99" }
 
 -- The percentiles of what histogram h gained since its copy `old`, which
@@ -216,7 +225,7 @@ end
 function M.second(plan, d, snap, t, state)
   local tot = snap.total
   if not state.t then
-    state.t, state.completed, state.bytes, state.fail = 0, 0, 0, {}
+    state.t, state.completed, state.opened, state.bytes, state.fail = 0, 0, 0, 0, {}
     state.connect, state.txn = ffi.new("struct teng_hist"), ffi.new("struct teng_hist")
     state.scratch = ffi.new("struct teng_hist")
     state.reasons = names_of(d.reasons, plan.reason_names, C.TENG_MAX_REASONS, M.REASONS)
@@ -232,8 +241,16 @@ function M.second(plan, d, snap, t, state)
     server_active = d.server and n(snap.s_active) or nil,
     completed = completed, failed = n(tot.c_failed + tot.s_failed), failures = obj({}, {}) })
   sec.cps_asked = M.asked_at(plan, d, p, t)
+  local opened = n(tot.c_attempted)
+  sec.opened = d.client and opened - state.opened or nil
   -- How far behind its schedule this phase's openings fell at worst.
   sec.lag_us = sec.cps_asked and n(snap.phase_counters[p].sched_lag_us) or nil
+  -- Judged against what the schedule asked over the second (its middle,
+  -- for a ramp), per second of the span.
+  if sec.cps_asked and sec.opened then
+    local span = math.max(t - state.t, 1e-3)
+    sec.saturated = M.saturated(M.asked_at(plan, d, p, (t + state.t) / 2), sec.opened / span, sec.lag_us)
+  end
   local keys = getmetatable(sec.failures).order
   for i = 0, C.TENG_MAX_REASONS - 1 do
     local v = n(tot.c_fail[i] + tot.s_fail[i])
@@ -250,7 +267,7 @@ function M.second(plan, d, snap, t, state)
   sec.latency_us = obj({ "connect", "transaction" }, {
     connect = since(snap.lat_connect, state.connect, state.scratch),
     transaction = since(snap.lat_txn, state.txn, state.scratch) })
-  state.t, state.completed, state.bytes = t, completed, bytes
+  state.t, state.completed, state.opened, state.bytes = t, completed, opened, bytes
   return sec
 end
 
@@ -327,6 +344,7 @@ function M.result(plan, d, snap, run)
     stopped = run.stopped,
     source = ffi.string(plan.source),
     command = run.command, args = run.args, source_text = run.source_text,
+    source_truncated = run.source_truncated,
     cores = n(plan.cores),
     steering = M.steering(snap),
     workers = M.workers(snap),
@@ -454,7 +472,7 @@ function M.warn(r, plan, d, run)
     local asked = p.cps_asked
     if d.client and asked and asked > 0 and p.duration_s > 0 and not limited then
       local opened = p.client.attempted / p.duration_s
-      if opened < 0.9 * asked and p.lag_us >= M.SATURATION_LAG_US then
+      if M.saturated(asked, opened, p.lag_us) then
         -- A cap the phase set itself (max_open: every phase has it).
         local dp = d.phases and d.phases[i] or {}
         local cap = dp.open and (not d.max_open or dp.open < d.max_open) and dp.open or 0

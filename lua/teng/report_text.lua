@@ -291,12 +291,9 @@ function M.text(r)
   return table.concat(L, "\n") .. "\n"
 end
 
--- The saturation mark, when the caller knows the phase's asked rate and
--- lag (sec.cps_asked, sec.lag_us): as the final report's warning judges it.
-local function saturated(sec)
-  return sec.cps_asked and sec.lag_us and sec.cps_asked > 0 and sec.cps < 0.9 * sec.cps_asked
-    and sec.lag_us >= 10000
-end
+-- The saturation mark: the model's judgement of the second
+-- (report.saturated, the final warning's rule).
+local function saturated(sec) return sec.saturated == true end
 
 local function active_text(sec)
   if sec.client_active and sec.server_active then
@@ -341,8 +338,8 @@ function M.display(sec, total_s, phases)
   local p99 = sec.latency_us and sec.latency_us.connect and sec.latency_us.connect.p99
   L[5] = ("traffic  %.1f Mbit/s   connect p99 %s (last second)"):format(sec.mbps or 0,
     p99 and p99 > 0 and us(p99) or "-")
-  L[6] = saturated(sec) and ("SATURATED: asked %s cps, achieved %s; openings %s behind schedule")
-    :format(rate(sec.cps_asked), rate(sec.cps), us(sec.lag_us)) or ""
+  L[6] = saturated(sec) and ("SATURATED: asked %s cps, opened %s; openings %s behind schedule")
+    :format(rate(sec.cps_asked), rate(sec.opened or sec.cps), us(sec.lag_us)) or ""
   return L
 end
 
@@ -352,12 +349,12 @@ function M.selftest()
   l = M.live(3, "steady", { cps = 5, client_active = 1, server_active = 2, completed = 15, failed = 0 }, 1.5)
   assert(l:match("active client 1 server 2  completed"), l)
   l = M.live(3, "main", { cps = 500000, active = 1, completed = 15, failed = 0, cps_asked = 3000000,
-    lag_us = 2000000 }, 1.5)
+    lag_us = 2000000, saturated = true }, 1.5)
   assert(l:match("SATURATED: asked 3000000 cps, lag "), l)
   l = M.live(3, "main", { cps = 19990, active = 1, completed = 15, failed = 0, cps_asked = 20000,
     lag_us = 12000 }, 1.5)
   assert(not l:match("SATURATED"), l)
-  local sec = { t = 12, phase = "steady", cps = 500000, cps_asked = 3000000, lag_us = 2000000, active = 3,
+  local sec = { t = 12, phase = "steady", cps = 500000, cps_asked = 3000000, lag_us = 2000000, saturated = true, active = 3,
     client_active = 2, server_active = 1, completed = 1500, failed = 7, failures = { reset = 2, refused = 5 },
     mbps = 12.34, latency_us = { connect = { p50 = 10, p90 = 20, p99 = 1500 } } }
   local D = M.display(sec, 30, { "ramp", "steady" })
@@ -369,7 +366,7 @@ function M.selftest()
   assert(D[5]:match("^traffic  12%.3 Mbit/s   connect p99 1%.50? ms"), D[5])
   assert(D[6]:match("^SATURATED: asked "), D[6])
   for _, l in ipairs(D) do assert(#l <= 80, l) end
-  sec.cps, sec.failures, sec.latency_us = 3000000, {}, nil
+  sec.cps, sec.failures, sec.latency_us, sec.saturated = 3000000, {}, nil, nil
   D = M.display(sec, 30, { "ramp", "steady" })
   assert(D[6] == "" and D[4] == "failed   0 this second, 7 in all" and D[5]:match("p99 %- "), D[4] .. D[5])
 end
