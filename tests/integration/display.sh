@@ -15,9 +15,15 @@ fail() { echo "FAIL: $*"; echo "--- pane:"; cat "$tmp/pane" 2>/dev/null; exit 1;
 tmux -S "$sock" new-session -d -x 100 -y 50 -s t \
   "TERM=xterm $teng scenarios/concurrent.lua conns=2500 cps=500 hold=2 duration=6 --json $tmp/r.json; echo EXIT=\$?; sleep 60"
 capture() { tmux -S "$sock" capture-pane -p -S - -t t >"$tmp/pane"; }
-# Two looks a second and a half apart, while the run is on.
-sleep 3.2
-capture
+# Two looks a second and a half apart, while the run is on: the first
+# once the display shows 2 s or more (connections are open by then),
+# however long DPDK and the port took to come up.
+for _ in $(seq 300); do
+  capture
+  grep -qE '^phase    open .* ([2-9]|[1-9][0-9])\.[0-9] / 6 s$' "$tmp/pane" && break
+  grep -q '^EXIT=' "$tmp/pane" && break
+  sleep 0.1
+done
 cp "$tmp/pane" "$tmp/first"
 sleep 1.5
 capture

@@ -41,9 +41,9 @@ if ! grep -q ' hugetlbfs ' /proc/mounts; then
   HP_MOUNTED=$T/huge
 fi
 
-# 2,000 connections a second for 6 s; capture 2,800 frames (400
-# connections of 7 frames) from the second second on.
-net_bg teng - timeout -k 5 40 "$TENG" scenarios/crr.lua cps=2000 duration=6 --capture --sw-csum \
+# 2,000 connections a second for 12 s; capture 2,800 frames (400
+# connections of 7 frames, a fifth of a second) once dumpcap is in.
+net_bg teng - timeout -k 5 60 "$TENG" scenarios/crr.lua cps=2000 duration=12 --capture --sw-csum \
   --quiet --json "$T/r.json"
 TPID=$NET_LAST_PID
 prefix=""
@@ -61,9 +61,9 @@ port=$(awk '/net_ring_loop_a/ { sub(/\./, "", $1); print $1 }' "$T/list.out")
 timeout 20 dpdk-dumpcap --file-prefix="$prefix" -i "${port:-0}" -c 2800 -q -w "$T/cap.pcapng" \
   >"$T/dumpcap.out" 2>"$T/dumpcap.err"
 net_expect_eq "dpdk-dumpcap's exit code" "$?" 0
-net_wait_exit "$TPID" 40
+net_wait_exit "$TPID" 60
 net_expect_eq "teng's exit code (capture attached)" "$NET_RC" 0
-net_expect_eq "client completed" "$(net_json "$T/r.json" client.completed)" 12000
+net_expect_eq "client completed" "$(net_json "$T/r.json" client.completed)" 24000
 net_expect_eq "client failed" "$(net_json "$T/r.json" client.failed)" 0
 
 tshark -r "$T/cap.pcapng" -o tcp.check_checksum:TRUE -o ip.check_checksum:TRUE \
