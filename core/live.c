@@ -32,7 +32,9 @@
 #include "live.h"
 
 #define OPENMETRICS_TYPE "application/openmetrics-text; version=1.0.0; charset=utf-8"
-/* A dict of rte_tel_data holds at most RTE_TEL_MAX_DICT_ENTRIES. */
+/* Items one command may publish, at most (a publish with more is
+ * refused). They nest into several dicts ("a/b" keys), each of which
+ * rte_tel_data caps at RTE_TEL_MAX_DICT_ENTRIES (256 in 22.11). */
 #define LIVE_MAX_ITEMS 512
 
 static const char *const live_cmd_name[TENG_LIVE_NCMDS] = {

@@ -369,11 +369,9 @@ function M.result(plan, d, snap, run)
       { file = rc.file, written = rc.written, dropped = rc.dropped, sample = rc.sample, cap = rc.cap })
   end
 
-  local start = 0
   for i = 0, plan.nphases - 1 do
     local ph, pc = plan.phases[i], snap.phase_counters[i]
-    local ran = math.max(0, math.min(ph.duration_s, run.run_s - start))
-    start = start + ph.duration_s
+    local ran = math.max(0, math.min(ph.duration_s, run.run_s - M.phase_start(plan, i)))
     local p = obj({ "name", "duration_s", "kind", "cps_asked", "cps", "lag_us", "client", "server",
       "failures", "latency_us" }, {
       name = ffi.string(ph.name), duration_s = ran, kind = M.phase_kind(ph.kind),

@@ -295,7 +295,11 @@ function M.publish(api, v, metrics)
         e.num = tonumber(it.value) or 0
       end
     end
-    api.teng_live_publish_telemetry(cmd, a, #items)
+    if api.teng_live_publish_telemetry(cmd, a, #items) ~= 0 and not M.refused then
+      M.refused = true
+      io.stderr:write(("teng: telemetry: %d items are more than command %d takes; it keeps older figures\n")
+        :format(#items, cmd))
+    end
   end
 end
 
