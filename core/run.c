@@ -515,8 +515,12 @@ int teng_run_wait(struct teng_run *r, double until_s)
 		double left = until_s - elapsed(r);
 		if (left <= 0)
 			break;
-		/* memif's counters are kept while the link is up: look often */
-		double step = r->memif ? 0.005 : 0.05;
+		/* Records: a worker's ring (16384) drained every 5 ms takes
+		 * 3 M connections a second. memif's error counters (its
+		 * packets and bytes come from the bursts) need only 50 ms: on
+		 * a machine where this lcore shares a CPU with the peer's
+		 * worker, every wake-up costs the peer. */
+		double step = r->recw != NULL ? 0.005 : 0.05;
 		if (left > step)
 			left = step;
 		live_sleep(left); /* serves /metrics meanwhile */
