@@ -194,7 +194,7 @@ function M.tx_bytes(snap)
   return n(snap.total.c_bytes_tx + snap.total.s_bytes_tx)
 end
 
-local PER_SECOND = { "t", "phase", "cps_asked", "opened", "cps", "lag_us", "saturated", "active",
+local PER_SECOND = { "t", "phase", "phase_index", "cps_asked", "opened", "cps", "lag_us", "saturated", "active",
   "client_active", "server_active", "completed", "failed", "failures", "mbps", "latency_us" }
 
 -- The generator fell behind: over a span in which the schedule asked
@@ -235,7 +235,7 @@ function M.second(plan, d, snap, t, state)
   local p, name = M.phase_at(plan, (t + state.t) / 2)
   p = math.min(p, C.TENG_MAX_PHASES)
   local sec = obj(PER_SECOND, {
-    t = t, phase = name, cps = completed - state.completed,
+    t = t, phase = name, phase_index = p, cps = completed - state.completed,
     active = n(snap.c_active + snap.s_active),
     client_active = d.client and n(snap.c_active) or nil,
     server_active = d.server and n(snap.s_active) or nil,

@@ -317,8 +317,8 @@ local BAR = 30
 -- 80-column terminal): sec is the model's per_second entry, total_s the
 -- phases' length, phases the plan's phase names in order.
 function M.display(sec, total_s, phases)
-  local idx = 0
-  for i, name in ipairs(phases) do if name == sec.phase then idx = i end end
+  -- The model's index (from 0; the drain's is the number of phases).
+  local idx = sec.phase_index and sec.phase_index < #phases and sec.phase_index + 1 or 0
   local f = total_s > 0 and math.min(sec.t / total_s, 1) or 1
   local fill = math.floor(f * BAR + 0.5)
   local where = idx > 0 and ("%s (%d/%d)"):format(sec.phase, idx, #phases) or sec.phase
@@ -354,7 +354,7 @@ function M.selftest()
   l = M.live(3, "main", { cps = 19990, active = 1, completed = 15, failed = 0, cps_asked = 20000,
     lag_us = 12000 }, 1.5)
   assert(not l:match("SATURATED"), l)
-  local sec = { t = 12, phase = "steady", cps = 500000, cps_asked = 3000000, lag_us = 2000000, saturated = true, active = 3,
+  local sec = { t = 12, phase = "steady", phase_index = 1, cps = 500000, cps_asked = 3000000, lag_us = 2000000, saturated = true, active = 3,
     client_active = 2, server_active = 1, completed = 1500, failed = 7, failures = { reset = 2, refused = 5 },
     mbps = 12.34, latency_us = { connect = { p50 = 10, p90 = 20, p99 = 1500 } } }
   local D = M.display(sec, 30, { "ramp", "steady" })
