@@ -29,6 +29,7 @@
 #include "numa_place.h"
 #include "port.h"
 #include "records.h"
+#include "run.h"
 #include "steer.h"
 #include "worker.h"
 
@@ -363,6 +364,39 @@ static int neigh_start(struct teng_run *r, const struct teng_plan *plan, char *e
 	return 0;
 }
 
+int run_worker_place(const struct teng_plan *plan, uint32_t i, unsigned lcore,
+		     const uint16_t *devs, const char *const *names, uint32_t ndevs,
+		     struct worker_ctl *ctl, const struct tuple_mode *mode,
+		     struct rte_mempool **pool, struct worker **w, char *err, size_t errlen)
+{
+	char warn[256];
+	int sock = numa_worker_socket(i, rte_lcore_to_cpu_id((int)lcore), devs, names, ndevs,
+				      warn, sizeof(warn));
+	if (sock < 0) /* no NUMA answer: the lcore's, as DPDK sees it */
+		sock = (int)rte_lcore_to_socket_id(lcore);
+	if (warn[0])
+		fprintf(stderr, "teng: %s\n", warn);
+	struct worker_sizes z;
+	if (worker_sizes(plan, i, &z, err, errlen) < 0)
+		return -1;
+	char name[RTE_MEMPOOL_NAMESIZE];
+	snprintf(name, sizeof(name), "teng_pool%u", i);
+	/* Sized from the plan (worker_sizes): what can be in flight for
+	 * its open connections, both roles, and the rings. */
+	*pool = numa_ops.pool_create(name, (unsigned)z.mbufs, sock);
+	if (*pool == NULL) {
+		snprintf(err, errlen, "cannot allocate %llu packet buffers (%.1f GB) for worker %u",
+			 (unsigned long long)z.mbufs, z.pool_bytes / 1e9, i);
+		return -1;
+	}
+	*w = numa_zalloc("teng_worker", sizeof(struct worker), sock);
+	if (*w == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	return worker_init_mode(*w, plan, i, lcore, sock, ctl, mode, err, errlen);
+}
+
 struct teng_run *teng_run_start(const struct teng_plan *plan, char *err,
 				size_t errlen)
 {
@@ -411,33 +445,8 @@ struct teng_run *teng_run_start(const struct teng_plan *plan, char *err,
 			goto fail;
 		}
 		lcores[i] = lcore;
-		char warn[256];
-		int sock = numa_worker_socket(i, rte_lcore_to_cpu_id((int)lcore), devs, names,
-					      (uint32_t)ndevs, warn, sizeof(warn));
-		if (sock < 0) /* no NUMA answer: the lcore's, as DPDK sees it */
-			sock = (int)rte_lcore_to_socket_id(lcore);
-		if (warn[0])
-			fprintf(stderr, "teng: %s\n", warn);
-		struct worker_sizes z;
-		if (worker_sizes(plan, i, &z, err, errlen) < 0)
-			goto fail;
-		char name[RTE_MEMPOOL_NAMESIZE];
-		snprintf(name, sizeof(name), "teng_pool%u", i);
-		/* Sized from the plan (worker_sizes): what can be in flight
-		 * for its open connections, both roles, and the rings. */
-		r->pool[i] = numa_ops.pool_create(name, (unsigned)z.mbufs, sock);
-		if (r->pool[i] == NULL) {
-			snprintf(err, errlen, "cannot allocate %llu packet buffers (%.1f GB) for worker %u",
-				 (unsigned long long)z.mbufs, z.pool_bytes / 1e9, i);
-			goto fail;
-		}
-		r->w[i] = numa_zalloc("teng_worker", sizeof(struct worker), sock);
-		if (r->w[i] == NULL) {
-			snprintf(err, errlen, "out of memory");
-			goto fail;
-		}
-		if (worker_init_mode(r->w[i], plan, i, lcore, sock, &r->ctl, &r->steer.tuples, err,
-				     errlen) < 0)
+		if (run_worker_place(plan, i, lcore, devs, names, (uint32_t)ndevs, &r->ctl,
+				     &r->steer.tuples, &r->pool[i], &r->w[i], err, errlen) < 0)
 			goto fail;
 		lcore = rte_get_next_lcore(lcore, 1, 0);
 	}

@@ -5,11 +5,15 @@
  * on the other socket is warned about, and every allocation worker_init
  * makes for a worker (stats, transmit rings, connection and tuple
  * tables, side tables, TIME_WAIT, reassembly, program state, impairment)
- * asks for that socket. The allocations are recorded through
- * numa_ops.zalloc and served from any socket (this machine has one).
+ * asks for that socket; and run.c's placement of a worker gives its mbuf
+ * pool, its struct worker and its tables the port's socket, with the
+ * CPU on the other socket said. The allocations are recorded through
+ * numa_ops.zalloc and numa_ops.pool_create and served from any socket
+ * (this machine has one).
  */
 #include "prog_vm_util.h"
 #include "numa_place.h"
+#include "run.h"
 
 /* the faked layout: devices 0 and 1 on socket 1, device 7 on none (a
  * vdev); CPUs 0-3 on socket 0, 4-7 on socket 1 */
@@ -109,6 +113,14 @@ static void worker_on(int socket, int sack, int keepalive, int impair)
 		fail_msg("worker_init_mode: %s", err);
 }
 
+/* The worker worker_on made goes; the plan P stays. */
+static void vm_down_worker_only(void)
+{
+	worker_fini(W);
+	rte_free(W);
+	W = NULL;
+}
+
 static void test_tables_on_port_socket(void **state)
 {
 	(void)state;
@@ -137,11 +149,58 @@ static void test_tables_on_port_socket(void **state)
 	vm_down();
 }
 
+/* pool_create faked: the socket asked for is recorded, the pool made
+ * on any socket */
+static int pool_socket = -2;
+static struct rte_mempool *rec_pool(const char *name, unsigned n, int socket)
+{
+	pool_socket = socket;
+	return rte_pktmbuf_pool_create(name, n, 256, 0, RTE_MBUF_DEFAULT_BUF_SIZE, SOCKET_ID_ANY);
+}
+
+static void test_run_places_pool_and_worker(void **state)
+{
+	(void)state;
+	worker_on(-1, 0, 0, 0); /* a plan P (and a worker we do not use) */
+	vm_down_worker_only();
+	struct numa_ops saved = numa_ops;
+	numa_ops.dev_socket = fake_dev_socket;
+	numa_ops.cpu_socket = fake_cpu_socket;
+	numa_ops.pool_create = rec_pool;
+	real_zalloc = saved.zalloc;
+	numa_ops.zalloc = rec_zalloc;
+	nrec = 0;
+	uint16_t devs[2] = { 0, 1 };
+	const char *names[2] = { "pci:0000:81:00.0", "pci:0000:81:00.1" };
+	struct rte_mempool *pool = NULL;
+	char err[160];
+	memset(&CTL, 0, sizeof(CTL));
+	CTL.hz = rte_get_tsc_hz();
+	/* this lcore's CPU (0 or 1 here) is on socket 0, the ports on 1 */
+	int rc = run_worker_place(P, 0, rte_lcore_id(), devs, names, 2, &CTL, NULL, &pool, &W, err,
+				  sizeof(err));
+	numa_ops = saved;
+	if (rc < 0)
+		fail_msg("run_worker_place: %s", err);
+	assert_non_null(pool);
+	assert_int_equal(pool_socket, 1);
+	assert_int_equal(W->socket, 1);
+	assert_true(nrec >= 5 && nrec <= NREC);
+	assert_string_equal(rec_what[0], "teng_worker");
+	for (int i = 0; i < nrec; i++)
+		if (rec_socket[i] != 1)
+			fail_msg("allocation %d (%s) asked for socket %d, want 1", i, rec_what[i],
+				 rec_socket[i]);
+	vm_down();
+	rte_mempool_free(pool);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_worker_socket),
 		cmocka_unit_test(test_tables_on_port_socket),
+		cmocka_unit_test(test_run_places_pool_and_worker),
 	};
 	VM_MAIN(tests);
 }
