@@ -433,12 +433,8 @@ end
 -- Writes the results document; false and a message when any write, the
 -- flush or the close fails (a full disk, /dev/full).
 local function write_json(f, path, r)
-  local ok, err = f:write(json.encode(r, "  "), "\n")
-  if ok then ok, err = f:flush() end
-  local cok, cerr = f:close()
-  if ok and not cok then ok, err = cok, cerr end
-  if not ok then return false, ("teng: writing the results to %s failed: %s"):format(path, tostring(err)) end
-  return true
+  local ok, err = json.save(f, path, json.encode(r, "  ") .. "\n", "the results")
+  return ok, err and "teng: " .. err
 end
 
 function M.main(argv)
@@ -465,6 +461,11 @@ function M.main(argv)
   -- The results files are opened before anything is sent: a path that
   -- cannot be written is a usage error, not a lost run.
   local out, html
+  -- On a way out before the results are written.
+  local function close_files()
+    if out then out:close() end
+    if html then html:close() end
+  end
   if o.json then
     local f, ferr = io.open(o.json, "w")
     if not f then
@@ -476,7 +477,7 @@ function M.main(argv)
   if o.html then
     local f, ferr = io.open(o.html, "w")
     if not f then
-      if out then out:close() end
+      close_files()
       io.stderr:write("teng: --html: cannot write the report: ", tostring(ferr), " (nothing was sent)\n")
       return 2
     end
@@ -489,8 +490,7 @@ function M.main(argv)
   if metrics then
     local merr = ffi.new("char[256]")
     if api.teng_live_metrics_start(metrics.addr, metrics.port, merr, 256) ~= 0 then
-      if out then out:close() end
-      if html then html:close() end
+      close_files()
       io.stderr:write(("teng: --metrics %s:%d: %s (nothing was sent)\n"):format(metrics.addr, metrics.port,
         ffi.string(merr)))
       return 3
@@ -513,8 +513,7 @@ function M.main(argv)
     local rerr = ffi.new("char[256]")
     local fd = M.api.teng_records_open(o.records, rerr, 256)
     if fd < 0 then
-      if out then out:close() end
-      if html then html:close() end
+      close_files()
       io.stderr:write("teng: --records: cannot write the records: ", ffi.string(rerr), " (nothing was sent)\n")
       return done(2)
     end
@@ -532,8 +531,7 @@ function M.main(argv)
   local each = d.hook and function() return M.call_hook(d.hook, view) end
   local snap, run, code = run_plan(plan, d, o, each, publish)
   if not snap then
-    if out then out:close() end
-    if html then html:close() end
+    close_files()
     io.stderr:write("teng: ", run, "\n")
     return done(code)
   end
@@ -555,11 +553,7 @@ function M.main(argv)
   local r = report.result(plan, d, snap, run)
   -- The final figures, from the final snapshot: what a scrape after the
   -- run (--metrics-linger) sees.
-  local final = {}
-  for k, v in pairs(run.per_second[#run.per_second] or {}) do final[k] = v end
-  final.t, final.active = run.run_s, r.extra.c_active + r.extra.s_active
-  final.completed, final.failed = r.client.completed, r.client.failed + r.server.failed
-  report_live.publish(api, report.view(plan, d, snap, final), metrics ~= nil)
+  report_live.publish(api, report.view(plan, d, snap, report.final_second(r)), metrics ~= nil)
   io.stdout:write(report.text(r))
   io.stdout:flush()
   local failed

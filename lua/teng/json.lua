@@ -58,11 +58,18 @@ local function string_(s)
   end) .. '"'
 end
 
-local function number(x)
-  if x ~= x or x == math.huge or x == -math.huge then return "null" end
+-- A finite number as the shortest text that reads back exact: an
+-- integer without a point, else 15 significant digits when they are
+-- enough, else 17. (report_live's OpenMetrics numbers use it too.)
+function M.number_text(x)
   if x % 1 == 0 and math.abs(x) < 2 ^ 53 then return ("%d"):format(x) end
   local s = ("%.15g"):format(x)
   return tonumber(s) == x and s or ("%.17g"):format(x)
+end
+
+local function number(x)
+  if x ~= x or x == math.huge or x == -math.huge then return "null" end
+  return M.number_text(x)
 end
 
 local function is_array(t)
@@ -128,6 +135,19 @@ local function encode(v, indent, depth, out)
 end
 
 -- indent: nil for compact output, or a string such as "  ".
+-- Writes text to the open file f and closes it: true, or false and
+-- "writing WHAT to PATH failed: ..." when the write, the flush or the
+-- close fails (a full disk, /dev/full). The results' writers (the JSON,
+-- the HTML report) share it.
+function M.save(f, path, text, what)
+  local ok, err = f:write(text)
+  if ok then ok, err = f:flush() end
+  local cok, cerr = f:close()
+  if ok and not cok then ok, err = cok, cerr end
+  if not ok then return false, ("writing %s to %s failed: %s"):format(what, path, tostring(err)) end
+  return true
+end
+
 function M.encode(v, indent)
   local out = {}
   encode(v, indent, 0, out)

@@ -123,13 +123,11 @@ end
 -- all cores together (the compiler's d.phases, before the per-core
 -- split); nil when it asked for no rate (max, concurrency).
 function M.cps_asked(plan, d, i, ran)
-  local k, p = n(plan.phases[i].kind), d.phases and d.phases[i + 1]
-  if not p or k ~= C.TENG_RATE_CPS and k ~= C.TENG_RATE_RAMP then return nil end
-  local from, to = p.from or 0, p.to or p.from or 0
-  if k == C.TENG_RATE_CPS then return from end
-  local dur = plan.phases[i].duration_s
-  local f = dur > 0 and math.min(ran, dur) / dur or 1
-  return from + (to - from) * f / 2
+  local start = M.phase_start(plan, i)
+  local from = M.asked_at(plan, d, i, start)
+  if from == nil then return nil end
+  -- A ramp's rate is linear in time: its mean is the mean of the ends.
+  return (from + M.asked_at(plan, d, i, start + math.min(ran, plan.phases[i].duration_s))) / 2
 end
 
 -- The built-in reason names (enum teng_reason), for a d without reasons.
@@ -228,9 +226,10 @@ function M.second(plan, d, snap, t, state)
     state.t, state.completed, state.opened, state.bytes, state.fail = 0, 0, 0, 0, {}
     state.connect, state.txn = ffi.new("struct teng_hist"), ffi.new("struct teng_hist")
     state.scratch = ffi.new("struct teng_hist")
-    state.reasons = names_of(d.reasons, plan.reason_names, C.TENG_MAX_REASONS, M.REASONS)
+    state.reasons = M.reason_names(plan, d)
   end
   local completed = n(tot.c_completed)
+  local span = math.max(t - state.t, 1e-3)
   -- The phase of this second: the one running at its middle.
   local p, name = M.phase_at(plan, (t + state.t) / 2)
   p = math.min(p, C.TENG_MAX_PHASES)
@@ -248,7 +247,6 @@ function M.second(plan, d, snap, t, state)
   -- Judged against what the schedule asked over the second (its middle,
   -- for a ramp), per second of the span.
   if sec.cps_asked and sec.opened then
-    local span = math.max(t - state.t, 1e-3)
     sec.saturated = M.saturated(M.asked_at(plan, d, p, (t + state.t) / 2), sec.opened / span, sec.lag_us)
   end
   local keys = getmetatable(sec.failures).order
@@ -263,12 +261,22 @@ function M.second(plan, d, snap, t, state)
     end
   end
   local bytes = M.tx_bytes(snap)
-  sec.mbps = (bytes - state.bytes) * 8 / 1e6 / math.max(t - state.t, 1e-3)
+  sec.mbps = (bytes - state.bytes) * 8 / 1e6 / span
   sec.latency_us = obj({ "connect", "transaction" }, {
     connect = since(snap.lat_connect, state.connect, state.scratch),
     transaction = since(snap.lat_txn, state.txn, state.scratch) })
   state.t, state.completed, state.opened, state.bytes = t, completed, opened, bytes
   return sec
+end
+
+-- The last second's record with the run's final totals, from the model
+-- r: what the final live view (a scrape after the run) shows.
+function M.final_second(r)
+  local last = {}
+  for k, v in pairs(r.per_second[#r.per_second] or {}) do last[k] = v end
+  last.t, last.active = r.duration_s, r.extra.c_active + r.extra.s_active
+  last.completed, last.failed = r.client.completed, r.client.failed + r.server.failed
+  return last
 end
 
 -- run: { started_at, run_s (phases actually run), interrupted, stopped

@@ -500,12 +500,7 @@ end
 
 -- Writes the page to path; false and a message when a write fails.
 function M.write(f, path, runs)
-  local ok, err = f:write(M.render(runs))
-  if ok then ok, err = f:flush() end
-  local cok, cerr = f:close()
-  if ok and not cok then ok, err = cok, cerr end
-  if not ok then return false, ("writing the HTML report to %s failed: %s"):format(path, tostring(err)) end
-  return true
+  return json.save(f, path, M.render(runs), "the HTML report")
 end
 
 M.USAGE = [[

@@ -5,6 +5,7 @@
 -- (core/live.c), which keeps the latest copy for the HTTP server and the
 -- telemetry thread.
 local ffi = require "ffi"
+local json = require "teng.json"
 local C = ffi.C
 
 local M = {}
@@ -15,9 +16,7 @@ local function number(v)
   if v ~= v then return "NaN" end
   if v == math.huge then return "+Inf" end
   if v == -math.huge then return "-Inf" end
-  if v % 1 == 0 and math.abs(v) < 2 ^ 53 then return ("%d"):format(v) end
-  local s = ("%.15g"):format(v)
-  return tonumber(s) == v and s or ("%.17g"):format(v)
+  return json.number_text(v)
 end
 M.number = number
 
