@@ -45,8 +45,6 @@ static void remove_files(const char *dir, const char *what, int rmdir_too)
  * files of segments still mapped at exit. */
 static void remove_eal_files(const char *runtime_dir)
 {
-	if (!prefix[0])
-		return;
 	if (runtime_dir[0])
 		remove_files(runtime_dir, "", 1);
 	FILE *m = setmntent("/proc/mounts", "r");
@@ -168,9 +166,9 @@ int eal_start(const struct teng_plan *plan, char *err, size_t errlen)
 			return -1;
 		}
 		capture_up = 1;
-		fprintf(stderr, "teng: capture with: dpdk-dumpcap --file-prefix=teng%d -i PORT -w FILE.pcapng "
-				"(PORT: a number from dpdk-dumpcap --file-prefix=teng%d -D)\n",
-			(int)getpid(), (int)getpid());
+		fprintf(stderr, "teng: capture with: dpdk-dumpcap --file-prefix=%s -i PORT -w FILE.pcapng "
+				"(PORT: a number from dpdk-dumpcap --file-prefix=%s -D)\n",
+			prefix, prefix);
 	}
 	return 0;
 }

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* Per-connection records: the worker's hand-off and the main lcore's writer (records.h). */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <string.h>
 
@@ -136,10 +137,9 @@ static void put_u64(struct out *o, uint64_t v)
 
 static void put_addr(struct out *o, uint32_t ip_be, uint16_t port_be)
 {
-	char b[32];
-	uint32_t ip = rte_be_to_cpu_32(ip_be);
-	int k = snprintf(b, sizeof(b), "\"%u.%u.%u.%u:%u\"", ip >> 24, (ip >> 16) & 0xff,
-			 (ip >> 8) & 0xff, ip & 0xff, rte_be_to_cpu_16(port_be));
+	char ip[INET_ADDRSTRLEN], b[32];
+	inet_ntop(AF_INET, &ip_be, ip, sizeof(ip));
+	int k = snprintf(b, sizeof(b), "\"%s:%u\"", ip, rte_be_to_cpu_16(port_be));
 	put(o, b, (size_t)k);
 }
 

@@ -206,6 +206,16 @@ static void records_drain(struct teng_run *r)
 			rec_drain(r->recw, r->rec_ring[i]);
 }
 
+/* Records the workers' rings had no room for, so far. */
+static uint64_t records_dropped(const struct teng_run *r)
+{
+	uint64_t n = 0;
+	for (uint32_t i = 0; i < r->nworkers; i++)
+		if (r->rec[i] != NULL)
+			n += r->rec[i]->dropped;
+	return n;
+}
+
 /* The last drain (the workers have stopped), then the file is closed:
  * a failed flush or close is the writer's error too. */
 static void records_close(struct teng_run *r)
@@ -213,9 +223,7 @@ static void records_close(struct teng_run *r)
 	if (r->recw == NULL || r->rec_closed)
 		return;
 	records_drain(r);
-	for (uint32_t i = 0; i < r->nworkers; i++)
-		if (r->rec[i] != NULL)
-			r->rec_dropped += r->rec[i]->dropped;
+	r->rec_dropped = records_dropped(r);
 	if (r->recw->f != NULL) {
 		if (fflush(r->recw->f) != 0 && r->recw->error == 0)
 			r->recw->error = errno ? errno : EIO;
@@ -251,11 +259,7 @@ void teng_run_records(struct teng_run *r, struct teng_records_stats *out)
 	out->cap = r->recw->cap;
 	out->sample = r->recw->sample;
 	out->error = r->recw->error;
-	out->dropped = r->rec_dropped;
-	if (!r->rec_closed)
-		for (uint32_t i = 0; i < r->nworkers; i++)
-			if (r->rec[i] != NULL)
-				out->dropped += r->rec[i]->dropped;
+	out->dropped = r->rec_closed ? r->rec_dropped : records_dropped(r);
 }
 
 /* Keep each memif device's counters while its link is up (called from
