@@ -652,10 +652,16 @@ void teng_run_finish(struct teng_run *r, double drain_s)
 	r->ctl.draining = 1;
 	double until = elapsed(r) + drain_s;
 	while (elapsed(r) < until) {
+		/* An open count of 0 means nothing until every worker has seen
+		 * the drain: one still inside its last opening has a SYN out
+		 * that its c_active does not show yet. */
+		int seen = 1;
+		for (uint32_t i = 0; i < r->nworkers; i++)
+			seen &= __atomic_load_n(&r->w[i]->drain_seen, __ATOMIC_ACQUIRE);
 		uint64_t open = 0;
 		for (uint32_t i = 0; i < r->nworkers; i++)
 			open += r->w[i]->st->c_active + r->w[i]->st->s_active;
-		if (open == 0)
+		if (seen && open == 0)
 			break;
 		live_sleep(0.001);
 		if (r->memif)

@@ -931,8 +931,12 @@ static void schedule(struct worker *w)
 		open_phase_rest(w);
 		set_phase(w, w->phase + 1);
 	}
-	if (w->ctl->draining && w->phase < w->nphases)
-		set_phase(w, w->nphases);
+	if (unlikely(w->ctl->draining)) {
+		if (w->phase < w->nphases)
+			set_phase(w, w->nphases);
+		if (!w->drain_seen)
+			__atomic_store_n(&w->drain_seen, 1, __ATOMIC_RELEASE);
+	}
 	if (w->phase >= w->nphases || !w->client_on)
 		return;
 	uint32_t n = due(w);

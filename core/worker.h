@@ -226,6 +226,11 @@ struct worker {
 	struct worker_stats *st;
 	unsigned lcore;
 	int socket;
+	/* Set (release) once the worker has seen ctl->draining: from then on
+	 * it opens nothing, so every connection it opened is in its
+	 * c_active, and the main lcore may end the drain on an open count of
+	 * 0 (teng_run_finish). */
+	uint8_t drain_seen;
 
 	/* the program runner's own state (prog.h) */
 	struct prog_core prog;
