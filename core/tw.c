@@ -115,6 +115,8 @@ uint32_t tw_add(struct tw_table *tt, struct conn_table *ct, const struct tw_entr
 		tw_remove(tt, ct, tt->tail & (tt->cap - 1));
 		tt->tail++;
 		*evicted = 1;
+		tt->evicting = 1;
+		tt->evict_end = now + tt->ms;
 	}
 	prefetch_tail(tt);
 	uint32_t i = tt->head++ & (tt->cap - 1);
@@ -297,6 +299,33 @@ int tw_input(struct worker *w, const struct seg *s, uint32_t i)
 	}
 	if (s->len)
 		tw_send_ack(w, s, e);
+	return 1;
+}
+
+int tw_evicted_fin(struct worker *w, const struct seg *s)
+{
+	struct tw_table *tt = &w->timewait;
+	if (!tt->evicting)
+		return 0;
+	if (!SEQ_LT(w->now_ms, tt->evict_end)) {
+		tt->evicting = 0;
+		return 0;
+	}
+	if ((s->flags & (TH_SYN | TH_RST | TH_ACK | TH_FIN)) != (TH_ACK | TH_FIN))
+		return 0;
+	/* What the entry held: our FIN + 1 is what the peer acknowledges
+	 * (its FIN can only come after ours was: we closed first), and we
+	 * acknowledge its FIN. The window is sent unscaled, capped. */
+	struct tw_entry e;
+	memset(&e, 0, sizeof(e));
+	e.lip = s->ip->dst_addr;
+	e.rip = s->ip->src_addr;
+	e.lport = s->th->dst_port;
+	e.rport = s->th->src_port;
+	e.snd_nxt = s->ack;
+	e.rcv_nxt = s->seq + s->len + 1;
+	w->ctr->tw_evicted_acks++;
+	tw_send_ack(w, s, &e);
 	return 1;
 }
 

@@ -13,8 +13,12 @@
  * RST, a reused tuple, a restarted wait) leave holes the tail passes
  * over; a hole counts against the ring until the tail reaches it. When
  * the ring is full the oldest entry is evicted before its time (counted,
- * tw_evicted): its peer, if it sends its FIN again, gets a RST, as with
- * time_wait 0.
+ * tw_evicted). Its peer may still send its FIN again (our last ACK was
+ * lost): for one hold after an eviction, a FIN (with ACK) that matches
+ * no connection and no entry is answered with the ACK its entry would
+ * have sent (SEQ = its ACK, ACK = its FIN + 1; tw_evicted_fin, counted
+ * in tw_evicted_acks), never a RST, so teng does not reset a connection
+ * it closed normally even when it closes more than the table holds.
  *
  * Finding an entry: a server-role entry by a chained hash on its
  * four-tuple; a client-role entry by its tuple slot, which holds
@@ -74,6 +78,8 @@ struct tw_table {
 	uint32_t head, tail; /* free-running: entries tail .. head - 1 */
 	uint32_t live;       /* entries not holes */
 	uint32_t ms;         /* the hold, ms */
+	uint32_t evict_end;  /* with evicting: FINs owed the evicted ACK until this tick */
+	uint8_t evicting;    /* an entry was evicted (tw_evicted_fin) */
 };
 
 /* Entries a core's table gets: 0 without TIME_WAIT; else room for what
@@ -144,5 +150,11 @@ int tw_input(struct worker *w, const struct seg *s, uint32_t i);
 int tw_tuple_usable(struct worker *w, uint32_t v);
 /* The loop's bounded sweep. */
 void tw_tick(struct worker *w);
+
+/* A segment that matched no connection and no entry: when it is a FIN
+ * (with ACK, no SYN or RST) within one hold after an eviction, answer it
+ * as its evicted entry would have and return 1 (tw_evicted_acks); else
+ * 0, and the caller resets it as usual. */
+int tw_evicted_fin(struct worker *w, const struct seg *s);
 
 #endif

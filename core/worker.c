@@ -764,7 +764,7 @@ static void rx_segment(struct worker *w, struct seg *s)
 			if (cid >= 0)
 				tcp_input(w, tcb_of(w, (uint32_t)cid), s);
 			/* else counted in no_tcb; the peer sends again */
-		} else {
+		} else if (!unlikely(tw_evicted_fin(w, s))) {
 			w->ctr->drops_no_connection++;
 			tcp_reply_rst(w, s);
 		}

@@ -11,6 +11,12 @@
 #                             retransmission timers race over)
 #   impair.sh TENG crr_tw     the same exchanges with a TIME_WAIT of 4 s
 #   impair.sh TENG http_tw    (tests/integration/impair/*_tw.lua)
+#   impair.sh TENG tw_full    crr at full speed under 5% loss with more
+#                             closes per hold than the TIME_WAIT table holds
+#                             (crr_tw_full.lua): entries are evicted, the
+#                             FINs sent again to them are ACKed as the entry
+#                             would have (tw_evicted_acks), and teng sends
+#                             no RST at all
 #   impair.sh TENG same_seed  one connection at a time (a frame order that
 #                             does not depend on timing), twice with seed 1:
 #                             the same impairment counters; seed 2 others
@@ -37,6 +43,7 @@ case $case in
     run b scenarios/$case.lua --impair $IMP,seed=1 duration=2 cps=5000 drain=15 ;;
   crr_tw) run a tests/integration/impair/crr_tw.lua --impair $IMP,seed=1 ;;
   http_tw) run a tests/integration/impair/http_tw.lua --impair $IMP,seed=1 ;;
+  tw_full) run a tests/integration/impair/crr_tw_full.lua --impair loss=0.05,seed=1 ;;
   same_seed)
     run a tests/integration/impair/serial.lua --impair $IMP,seed=1
     run b tests/integration/impair/serial.lua --impair $IMP,seed=1
@@ -70,7 +77,7 @@ want(s["completed"] == c["completed"], "server.completed == client.completed (%d
 # is what the programs send per connection
 want(c["bytes_tx"] == s["bytes_rx"], "client.bytes_tx == server.bytes_rx (%d, %d)" % (c["bytes_tx"], s["bytes_rx"]))
 want(s["bytes_tx"] == c["bytes_rx"], "server.bytes_tx == client.bytes_rx (%d, %d)" % (s["bytes_tx"], c["bytes_rx"]))
-if case in ("crr", "crr_tw", "same_seed", "clean"):
+if case in ("crr", "crr_tw", "tw_full", "same_seed", "clean"):
     want(c["bytes_tx"] == 64 * c["attempted"], "client.bytes_tx == 64 x attempted (%d)" % c["bytes_tx"])
     want(s["bytes_tx"] == 0, "server.bytes_tx == 0 (%d)" % s["bytes_tx"])
 else:  # an HTTP response of a fixed size per connection
@@ -83,6 +90,14 @@ if case == "clean":
     for k in IMPAIR:
         want(t.get(k) == 0, "tcp.%s == 0 without --impair (%r)" % (k, t.get(k)))
     want(t["retransmits"] == 0, "tcp.retransmits == 0 (%d)" % t["retransmits"])
+elif case == "tw_full":
+    want(t["impair_lost"] > 0, "tcp.impair_lost > 0 (%d)" % t["impair_lost"])
+    want(t["tw_evicted"] > 0, "tcp.tw_evicted > 0: the table overflowed (%d)" % t["tw_evicted"])
+    want(t.get("tw_evicted_acks", 0) > 0, "tcp.tw_evicted_acks > 0: FINs met an evicted entry (%d)" % t.get("tw_evicted_acks", 0))
+    want(t["rst_tx"] == 0, "tcp.rst_tx == 0: no RST for a connection teng closed (%d)" % t["rst_tx"])
+    want(t["drops_no_connection"] == 0, "tcp.drops_no_connection == 0 (%d)" % t["drops_no_connection"])
+    want(t["syn_cookies"] == 0, "tcp.syn_cookies == 0: loss is not a SYN flood (%d)" % t["syn_cookies"])
+    print("tw_full: %r" % {k: t[k] for k in ("tw_evicted", "tw_evicted_acks", "rst_tx", "retransmits", "impair_lost", "syn_cookies") if k in t})
 else:
     want(t["retransmits"] > 0, "tcp.retransmits > 0: losses were repaired (%d)" % t["retransmits"])
     want(t["impair_lost"] > 0, "tcp.impair_lost > 0 (%d)" % t["impair_lost"])
