@@ -28,8 +28,13 @@
 /* The loopback: one worker is both ends, so a segment in flight is only
  * queued, never on a wire; more than this many in flight only costs cache
  * (measured: crr at 3x capacity completes 0.5-0.6 M/s with 1024, 0.17 M/s
- * with 20000 connections' worth), so openings wait above it. */
-#define LOOPBACK_INFLIGHT 1024
+ * with 20000 connections' worth), so openings wait above it. With 256
+ * rather than 1024 (tests/bench/run --only loopback, one sitting): crr
+ * 754 k/s vs 684 k/s on one worker, http_like 687 k vs 593 k, two workers
+ * no worse; under --impair loss=0.05 crr 398 k vs 338 k (fewer mbufs and
+ * connections in flight stay in cache), and the connect p50 that teng's
+ * own queueing adds drops from 260-900 us to 70-200 us. */
+#define LOOPBACK_INFLIGHT 256
 #define TIMERS_PRESSED 8 /* timers run per loop under back-pressure */
 #define HDR_LEN (RTE_ETHER_HDR_LEN + 20 + 20)
 
