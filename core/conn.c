@@ -1,7 +1,31 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 #include <string.h>
+#include <sys/mman.h>
 
 #include "conn.h"
+
+/* The TCBs and the tuple slots: anonymous memory, zero until written, so
+ * only what a run touches takes pages (DPDK's heap would zero them again
+ * when freed, taking every page at the end). Transparent huge pages are
+ * asked for: the tables are walked at random. */
+static void *table_map(size_t bytes)
+{
+	void *p = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
+		return NULL;
+	madvise(p, bytes, MADV_HUGEPAGE);
+	return p;
+}
+
+static size_t tcb_bytes(uint32_t size)
+{
+	return (size ? size : 1) * sizeof(struct tcb);
+}
+
+static size_t tuple_bytes(uint32_t ntuples)
+{
+	return (ntuples ? ntuples : 1) * sizeof(uint32_t);
+}
 
 int conn_init(struct conn_table *ct, uint32_t size, uint32_t ntuples,
 	      conn_alloc_fn alloc, int socket)
@@ -13,39 +37,46 @@ int conn_init(struct conn_table *ct, uint32_t size, uint32_t ntuples,
 	while (buckets < size / 2)
 		buckets <<= 1;
 	memset(ct, 0, sizeof(*ct));
-	ct->tcb = alloc(size, sizeof(struct tcb), socket);
+	ct->size = size;
+	ct->ntuples = ntuples;
+	ct->tcb = table_map(tcb_bytes(size));
 	ct->hash = alloc(buckets, sizeof(uint32_t), socket);
-	ct->tuple = alloc(ntuples ? ntuples : 1, sizeof(uint32_t), socket);
+	ct->tuple = table_map(tuple_bytes(ntuples));
 	if (ct->tcb == NULL || ct->hash == NULL || ct->tuple == NULL)
 		return -1;
-	ct->size = size;
 	ct->hash_mask = buckets - 1;
-	ct->ntuples = ntuples;
 	memset(ct->hash, 0xff, sizeof(uint32_t) * buckets);
-	memset(ct->tuple, 0xff, sizeof(uint32_t) * (ntuples ? ntuples : 1));
-	/* Free list in index order, so low indices (warm in cache) go first. */
-	for (uint32_t i = 0; i < size; i++)
-		ct->tcb[i].hnext = i + 1 < size ? i + 1 : TCB_NIL;
-	ct->free_head = size ? 0 : TCB_NIL;
+	/* Freed TCBs first (last freed, warm in cache), then never-used ones
+	 * in index order. */
+	ct->free_head = TCB_NIL;
+	ct->fresh = 0;
 	ct->nfree = size;
 	return 0;
 }
 
 void conn_fini(struct conn_table *ct, void (*release)(void *))
 {
-	release(ct->tcb);
+	if (ct->tcb)
+		munmap(ct->tcb, tcb_bytes(ct->size));
 	release(ct->hash);
-	release(ct->tuple);
+	if (ct->tuple)
+		munmap(ct->tuple, tuple_bytes(ct->ntuples));
 	memset(ct, 0, sizeof(*ct));
 }
 
 uint32_t conn_alloc(struct conn_table *ct)
 {
 	uint32_t id = ct->free_head;
-	if (id == TCB_NIL)
+	struct tcb *t;
+	if (id != TCB_NIL) {
+		t = &ct->tcb[id];
+		ct->free_head = t->hnext;
+	} else if (ct->fresh < ct->size) {
+		id = ct->fresh++;
+		t = &ct->tcb[id];
+	} else {
 		return TCB_NIL;
-	struct tcb *t = &ct->tcb[id];
-	ct->free_head = t->hnext;
+	}
 	ct->nfree--;
 	memset(t, 0, sizeof(*t));
 	t->hnext = TCB_NIL;

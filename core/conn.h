@@ -15,16 +15,22 @@ struct conn_table {
 	struct tcb *tcb;      /* pool */
 	uint32_t size;
 	uint32_t nfree;
-	uint32_t free_head;
+	uint32_t free_head;   /* freed TCBs, last freed first */
+	uint32_t fresh;       /* TCBs from here on were never used (untouched memory) */
 	uint32_t hash_mask;
 	uint32_t *hash;       /* bucket heads, chained through tcb.hnext */
 	uint32_t ntuples;
 	uint32_t *tuple;      /* client tuple slot -> tcb index */
 };
 
-/* Pool of `size` TCBs, hash with >= size buckets, `ntuples` client
- * tuple slots. Memory comes from the allocator given (rte_zmalloc on the
- * worker's socket in the data plane, calloc in tests). */
+/* Pool of `size` TCBs, hash with >= size / 2 buckets, `ntuples` client
+ * tuple slots. The hash comes from the allocator given (rte_zmalloc on
+ * the worker's socket in the data plane, calloc in tests); the TCBs and
+ * the tuple slots are anonymous memory (the caller binds it to a NUMA
+ * socket), and neither is written here: a TCB is first touched when
+ * conn_alloc hands it out, so memory follows the connections a run opens,
+ * not the most it may open. conn_fini unmaps them and gives the hash to
+ * release. */
 typedef void *(*conn_alloc_fn)(size_t n, size_t size, int socket);
 int conn_init(struct conn_table *ct, uint32_t size, uint32_t ntuples,
 	      conn_alloc_fn alloc, int socket);
@@ -58,15 +64,17 @@ uint32_t conn_hash_lookup(const struct conn_table *ct, uint32_t rip,
 uint32_t conn_hash_lookup_h(const struct conn_table *ct, uint32_t h, uint32_t rip,
 			    uint16_t rport, uint32_t lip, uint16_t lport);
 
-/* Client connections by tuple slot. */
+/* Client connections by tuple slot. A slot holds the complement of
+ * its value, so the zeroed memory of a fresh table reads TCB_NIL and a
+ * tuple never used never takes a page. */
 static inline uint32_t conn_tuple_get(const struct conn_table *ct, uint32_t slot)
 {
-	return slot < ct->ntuples ? ct->tuple[slot] : TCB_NIL;
+	return slot < ct->ntuples ? ~ct->tuple[slot] : TCB_NIL;
 }
 static inline void conn_tuple_set(struct conn_table *ct, uint32_t slot,
 				  uint32_t id)
 {
-	ct->tuple[slot] = id;
+	ct->tuple[slot] = ~id;
 }
 
 #endif

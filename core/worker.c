@@ -151,6 +151,9 @@ int worker_sizes(const struct teng_plan *plan, uint32_t index, struct worker_siz
 			   reasm_bytes((uint32_t)out->tcbs, plan->tcp.reasm_segs, mss_of(plan));
 	/* --impair: the frames it holds back (delay, reorder) */
 	impair_size(plan, out->tx_queue, (uint32_t)out->tcbs, &out->mbufs, &out->table_bytes);
+	out->mapped_bytes = out->tcbs * (sizeof(struct tcb) +
+					 (plan->tcp.sack ? sizeof(struct sack_sb) : 0)) +
+			    tuples * 4;
 	out->pool_bytes = out->mbufs * MBUF_BYTES;
 	return 0;
 }
@@ -162,7 +165,7 @@ uint64_t worker_plan_bytes(const struct teng_plan *plan)
 	for (uint32_t i = 0; i < plan->cores && i < TENG_MAX_CORES; i++) {
 		struct worker_sizes z;
 		if (worker_sizes(plan, i, &z, err, sizeof(err)) == 0)
-			b += z.pool_bytes + z.table_bytes;
+			b += z.pool_bytes + z.table_bytes - z.mapped_bytes;
 	}
 	return b;
 }
@@ -258,6 +261,9 @@ int worker_init_mode(struct worker *w, const struct teng_plan *plan, uint32_t in
 	if (conn_init(&w->ct, size, w->client_on ? (uint32_t)ntuples : 0,
 		      zalloc_socket, w->socket) < 0)
 		goto nomem;
+	numa_bind_memory(w->ct.tcb, (size_t)size * sizeof(struct tcb), w->socket);
+	numa_bind_memory(w->ct.tuple, (size_t)(w->ct.ntuples ? w->ct.ntuples : 1) * sizeof(uint32_t),
+			 w->socket);
 	syncookie_init(w);
 	w->tw_pending_id = TCB_NIL;
 	/* A server connection's own peer MAC: only where the port has no
@@ -295,8 +301,8 @@ int worker_init_mode(struct worker *w, const struct teng_plan *plan, uint32_t in
 	if (timer_init(&w->tw, 4096, w->ct.tcb, sizeof(struct tcb),
 		       offsetof(struct tcb, tn), 0) < 0)
 		goto nomem;
-	for (uint32_t i = 0; i < size; i++)
-		timer_node_init(&w->tw, i);
+	/* Each TCB's timer node is made idle by conn_alloc, when the TCB is
+	 * first used: the table stays untouched until then. */
 	if (tw_init(&w->timewait, tw_cap_of(plan, index, size), w->time_wait_ms, zalloc_socket,
 		    w->socket) < 0)
 		goto nomem;
@@ -983,7 +989,7 @@ static void schedule(struct worker *w)
 
 static void abort_all(struct worker *w)
 {
-	for (uint32_t i = 0; i < w->ct.size; i++) {
+	for (uint32_t i = 0; i < w->ct.fresh; i++) { /* the rest were never used */
 		struct tcb *t = tcb_of(w, i);
 		if (t->state == TCP_CLOSED)
 			continue;

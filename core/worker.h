@@ -260,10 +260,13 @@ struct worker_sizes {
 	uint32_t tx_queue;   /* transmit ring entries per port (2^k) */
 	uint64_t pool_bytes; /* memory of the mbuf pool */
 	uint64_t table_bytes; /* TCBs, tables, rings, timers */
+	uint64_t mapped_bytes; /* ... of which anonymous memory, not DPDK's: the TCBs,
+				* the tuple slots, the SACK scoreboards (touched as used) */
 };
 int worker_sizes(const struct teng_plan *plan, uint32_t index, struct worker_sizes *out,
 		 char *err, size_t errlen);
-/* Bytes of DPDK memory the whole plan needs (all workers). */
+/* Bytes of DPDK memory the whole plan needs (all workers): pools and
+ * tables but the mapped ones. */
 uint64_t worker_plan_bytes(const struct teng_plan *plan);
 
 /* Set up a worker's tables from the plan; 0 or -1 (message in err). */
