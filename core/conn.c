@@ -17,16 +17,6 @@ static void *table_map(size_t bytes)
 	return p;
 }
 
-static size_t tcb_bytes(uint32_t size)
-{
-	return (size ? size : 1) * sizeof(struct tcb);
-}
-
-static size_t tuple_bytes(uint32_t ntuples)
-{
-	return (ntuples ? ntuples : 1) * sizeof(uint32_t);
-}
-
 int conn_init(struct conn_table *ct, uint32_t size, uint32_t ntuples,
 	      conn_alloc_fn alloc, int socket)
 {
@@ -39,9 +29,9 @@ int conn_init(struct conn_table *ct, uint32_t size, uint32_t ntuples,
 	memset(ct, 0, sizeof(*ct));
 	ct->size = size;
 	ct->ntuples = ntuples;
-	ct->tcb = table_map(tcb_bytes(size));
+	ct->tcb = table_map(conn_tcb_bytes(size));
 	ct->hash = alloc(buckets, sizeof(uint32_t), socket);
-	ct->tuple = table_map(tuple_bytes(ntuples));
+	ct->tuple = table_map(conn_tuple_bytes(ntuples));
 	if (ct->tcb == NULL || ct->hash == NULL || ct->tuple == NULL)
 		return -1;
 	ct->hash_mask = buckets - 1;
@@ -57,10 +47,10 @@ int conn_init(struct conn_table *ct, uint32_t size, uint32_t ntuples,
 void conn_fini(struct conn_table *ct, void (*release)(void *))
 {
 	if (ct->tcb)
-		munmap(ct->tcb, tcb_bytes(ct->size));
+		munmap(ct->tcb, conn_tcb_bytes(ct->size));
 	release(ct->hash);
 	if (ct->tuple)
-		munmap(ct->tuple, tuple_bytes(ct->ntuples));
+		munmap(ct->tuple, conn_tuple_bytes(ct->ntuples));
 	memset(ct, 0, sizeof(*ct));
 }
 

@@ -32,6 +32,16 @@ struct conn_table {
  * not the most it may open. conn_fini unmaps them and gives the hash to
  * release. */
 typedef void *(*conn_alloc_fn)(size_t n, size_t size, int socket);
+/* Bytes of the mapped TCB and tuple-slot arrays for size TCBs, ntuples
+ * slots (at least one entry each). */
+static inline size_t conn_tcb_bytes(uint32_t size)
+{
+	return (size_t)(size ? size : 1) * sizeof(struct tcb);
+}
+static inline size_t conn_tuple_bytes(uint32_t ntuples)
+{
+	return (size_t)(ntuples ? ntuples : 1) * sizeof(uint32_t);
+}
 int conn_init(struct conn_table *ct, uint32_t size, uint32_t ntuples,
 	      conn_alloc_fn alloc, int socket);
 void conn_fini(struct conn_table *ct, void (*release)(void *));

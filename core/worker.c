@@ -261,9 +261,8 @@ int worker_init_mode(struct worker *w, const struct teng_plan *plan, uint32_t in
 	if (conn_init(&w->ct, size, w->client_on ? (uint32_t)ntuples : 0,
 		      zalloc_socket, w->socket) < 0)
 		goto nomem;
-	numa_bind_memory(w->ct.tcb, (size_t)size * sizeof(struct tcb), w->socket);
-	numa_bind_memory(w->ct.tuple, (size_t)(w->ct.ntuples ? w->ct.ntuples : 1) * sizeof(uint32_t),
-			 w->socket);
+	numa_bind_memory(w->ct.tcb, conn_tcb_bytes(w->ct.size), w->socket);
+	numa_bind_memory(w->ct.tuple, conn_tuple_bytes(w->ct.ntuples), w->socket);
 	syncookie_init(w);
 	w->tw_pending_id = TCB_NIL;
 	/* A server connection's own peer MAC: only where the port has no
