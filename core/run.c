@@ -34,8 +34,9 @@
 #include "worker.h"
 
 /* Memory DPDK can give: free hugepages, else what the machine has
- * available (--no-huge takes ordinary memory). */
-static uint64_t mem_available(int *huge)
+ * available (--no-huge takes ordinary memory); *avail gets the latter
+ * either way (the mapped tables always take it). */
+static uint64_t mem_available(int *huge, uint64_t *avail_out)
 {
 	FILE *f = fopen("/proc/meminfo", "r");
 	char line[256];
@@ -51,6 +52,7 @@ static uint64_t mem_available(int *huge)
 			hsize = v * 1024;
 	}
 	fclose(f);
+	*avail_out = (uint64_t)avail;
 	*huge = hfree >= 256;
 	return *huge ? (uint64_t)(hfree * hsize) : (uint64_t)avail;
 }
@@ -72,22 +74,34 @@ static void fmt_count(uint64_t v, char *buf, size_t len)
  * naming the figure. 0, or -1 with the message in err. */
 static int check_memory(const struct teng_plan *plan, char *err, size_t errlen)
 {
-	uint64_t pool = 0, tables = 0, tcbs = 0;
+	uint64_t pool = 0, tables = 0, tcbs = 0, mapped = 0;
 	for (uint32_t i = 0; i < plan->cores; i++) {
 		struct worker_sizes z;
 		if (worker_sizes(plan, i, &z, err, errlen) < 0)
 			return -1;
 		pool += z.pool_bytes;
 		tables += z.table_bytes;
+		mapped += z.mapped_bytes;
 		tcbs += z.tcbs;
 		if (plan->records_on) /* records.h: a side table entry per TCB, a ring */
 			tables += z.tcbs * sizeof(struct rec_live) +
 				  (uint64_t)REC_RING * sizeof(struct rec_entry);
 	}
 	int huge;
-	uint64_t have = mem_available(&huge);
-	/* EAL's own needs and the process around it. */
+	uint64_t avail;
+	uint64_t have = mem_available(&huge, &avail);
+	/* EAL's own needs and the process around it. With hugepages the
+	 * mapped tables (worker_sizes) are not in them but in ordinary
+	 * memory. */
 	uint64_t need = pool + tables + (256ull << 20) * (1 + plan->cores);
+	if (huge) {
+		need -= mapped;
+		if (avail > 0 && mapped > avail) { /* it is ordinary memory that runs short */
+			have = avail;
+			need = mapped;
+			huge = 0;
+		}
+	}
 	if (have == 0 || need <= have)
 		return 0;
 	char conns[32];
