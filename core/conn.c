@@ -1,21 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 #include <string.h>
-#include <sys/mman.h>
 
 #include "conn.h"
-
-/* The TCBs and the tuple slots: anonymous memory, zero until written, so
- * only what a run touches takes pages (DPDK's heap would zero them again
- * when freed, taking every page at the end). Transparent huge pages are
- * asked for: the tables are walked at random. */
-static void *table_map(size_t bytes)
-{
-	void *p = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (p == MAP_FAILED)
-		return NULL;
-	madvise(p, bytes, MADV_HUGEPAGE);
-	return p;
-}
+#include "numa_place.h"
 
 int conn_init(struct conn_table *ct, uint32_t size, uint32_t ntuples,
 	      conn_alloc_fn alloc, int socket)
@@ -29,9 +16,12 @@ int conn_init(struct conn_table *ct, uint32_t size, uint32_t ntuples,
 	memset(ct, 0, sizeof(*ct));
 	ct->size = size;
 	ct->ntuples = ntuples;
-	ct->tcb = table_map(conn_tcb_bytes(size));
+	/* The TCBs and the tuple slots: zero until written (a tuple slot
+	 * holds the complement of its value), so only what a run uses takes
+	 * pages. Huge pages: both are walked at random. */
+	ct->tcb = numa_map_zero(conn_tcb_bytes(size), socket, 1);
 	ct->hash = alloc(buckets, sizeof(uint32_t), socket);
-	ct->tuple = table_map(conn_tuple_bytes(ntuples));
+	ct->tuple = numa_map_zero(conn_tuple_bytes(ntuples), socket, 1);
 	if (ct->tcb == NULL || ct->hash == NULL || ct->tuple == NULL)
 		return -1;
 	ct->hash_mask = buckets - 1;
@@ -46,11 +36,9 @@ int conn_init(struct conn_table *ct, uint32_t size, uint32_t ntuples,
 
 void conn_fini(struct conn_table *ct, void (*release)(void *))
 {
-	if (ct->tcb)
-		munmap(ct->tcb, conn_tcb_bytes(ct->size));
+	numa_unmap(ct->tcb, conn_tcb_bytes(ct->size));
 	release(ct->hash);
-	if (ct->tuple)
-		munmap(ct->tuple, conn_tuple_bytes(ct->ntuples));
+	numa_unmap(ct->tuple, conn_tuple_bytes(ct->ntuples));
 	memset(ct, 0, sizeof(*ct));
 }
 

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 #include <stdio.h>
+#include <sys/mman.h>
 
 #include <numa.h>
 #include <rte_ethdev.h>
@@ -57,4 +58,22 @@ void numa_bind_memory(void *p, size_t size, int socket)
 	if (socket < 0 || numa_available() < 0 || socket > numa_max_node())
 		return;
 	numa_tonode_memory(p, size, socket);
+}
+
+void *numa_map_zero(size_t size, int socket, int huge)
+{
+	void *p = mmap(NULL, size ? size : 1, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
+		return NULL;
+	if (huge)
+		madvise(p, size, MADV_HUGEPAGE);
+	numa_bind_memory(p, size, socket);
+	return p;
+}
+
+void numa_unmap(void *p, size_t size)
+{
+	if (p != NULL)
+		munmap(p, size ? size : 1);
 }

@@ -47,4 +47,12 @@ static inline void *numa_zalloc(const char *what, size_t size, int socket)
  * memory that pages in when touched); nothing when there is no NUMA. */
 void numa_bind_memory(void *p, size_t size, int socket);
 
+/* A table of `size` bytes in anonymous memory, zero until written, so
+ * that only the pages a run writes take memory (DPDK's heap zeroes what
+ * it hands out, taking every page), backed from `socket`. huge asks for
+ * transparent huge pages, for a table written throughout at random.
+ * NULL when out of memory. numa_unmap gives it back. */
+void *numa_map_zero(size_t size, int socket, int huge);
+void numa_unmap(void *p, size_t size);
+
 #endif

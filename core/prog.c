@@ -31,12 +31,14 @@
 /* recv_reached: the recv waits for data */
 #define RECV_WAIT 2
 
-static inline struct payload_ctx ctx_of(const struct prog_core *vm,
+static inline struct payload_ctx ctx_of(const struct worker *w,
 					const struct tcb *t, uint16_t req)
 {
+	const struct prog_core *vm = &w->prog;
 	struct payload_ctx c;
-	c.conn_run = (uint64_t)t->conn * vm->ncores + vm->core;
-	c.conn = t->conn;
+	/* a plan with fields has the side table (prog_init) */
+	c.conn = vm->conn_no != NULL ? vm->conn_no[tcb_id(w, t)] : 0;
+	c.conn_run = (uint64_t)c.conn * vm->ncores + vm->core;
 	c.req = req;
 	/* the client's address, on either side */
 	c.ip = t->role == ROLE_CLIENT ? t->lip : t->rip;
@@ -314,7 +316,7 @@ int prog_input(struct worker *w, struct tcb *t, const uint8_t *p, uint32_t n)
 			break; /* nothing in the program wants these bytes now */
 		struct chk c = { .vm = vm, .op = op };
 		if (op->expect == TENG_EXPECT_EXACT || op->expect == TENG_EXPECT_PREFIX)
-			c.ctx = ctx_of(vm, t, t->req);
+			c.ctx = ctx_of(w, t, t->req);
 		uint32_t used = 0;
 		int r = frame(&c, t, p, n, &used);
 		if (unlikely(op->flags & TENG_OPF_ECHO) && used && r != FR_ERROR) {
@@ -494,7 +496,7 @@ int prog_step(struct worker *w, struct tcb *t)
 			return PROG_OK;
 		}
 		case TENG_OP_LOOP_INIT: {
-			uint16_t *l = &t->loop[op->a & 1];
+			uint16_t *l = &vm->loops[tcb_id(w, t)][op->a & 1];
 			if (op->mode == TENG_LOOP_PHASE) {
 				if (!in_phase(w, t)) {
 					t->pc = op->jump;
@@ -513,7 +515,7 @@ int prog_step(struct worker *w, struct tcb *t)
 			continue;
 		}
 		case TENG_OP_LOOP_NEXT: {
-			uint16_t *l = &t->loop[op->a & 1];
+			uint16_t *l = &vm->loops[tcb_id(w, t)][op->a & 1];
 			t->req++;
 			if (*l == LOOP_PHASE_MARK) {
 				t->pc = in_phase(w, t) ? op->jump : (uint16_t)(t->pc + 1);
@@ -606,7 +608,7 @@ static inline void render_one(struct worker *w, const struct tcb *t,
 			memcpy(dst, vm->blob + p->off + off, len);
 			return;
 		}
-		struct payload_ctx c = ctx_of(vm, t, req);
+		struct payload_ctx c = ctx_of(w, t, req);
 		payload_render_fields(vm, tpl, &c, off, len, dst);
 	} else if (tpl == TPL_BULK) {
 		payload_bulk(off, len, dst);

@@ -51,6 +51,12 @@ struct prog_core {
 	uint32_t echo_nfree, echo_buffers, echo_bytes;
 	uint32_t *echo_of;      /* TCB index -> buffer index (TF2_ECHO) */
 	uint32_t *step_t0;      /* TCB index -> step start, us tick (TF2_STEP) */
+	/* TCB index -> iterations left per loop slot; NULL when the plan
+	 * has no loop */
+	uint16_t (*loops)[2];
+	/* TCB index -> its connection number on this core (tcp.c
+	 * tcb_begin), for payload fields; NULL when the plan has none */
+	uint32_t *conn_no;
 	uint64_t seed;          /* plan seed, for field hashes */
 	uint32_t ncores, core;  /* for the connection number in the run */
 	/* Set by prog_input: payload bytes a recv took, and of the rest
@@ -90,6 +96,8 @@ struct prog_sendq {
 int prog_init(struct worker *w, const struct teng_plan *plan, uint32_t ntcb,
 	      char *err, size_t errlen);
 void prog_fini(struct worker *w);
+/* Bytes of the per-TCB side tables prog_init allocates for ntcb TCBs. */
+uint64_t prog_side_bytes(const struct teng_plan *plan, uint64_t ntcb);
 
 /* A new connection starts its program at op pc (called by tcp_connect /
  * tcp_accept on a zeroed TCB, before the handshake completes). */

@@ -215,6 +215,41 @@ static int can_pipeline(const struct teng_plan *plan, uint32_t entry)
 	return 0;
 }
 
+/* The per-TCB side tables a plan's programs need (prog_core): the
+ * echo buffer index, the send queue, the step clock, the loop counters
+ * and the connection number. */
+struct prog_side {
+	int echo, pipe, step, loop, conn;
+};
+
+static struct prog_side side_of(const struct teng_plan *plan)
+{
+	struct prog_side u = { 0 };
+	for (uint32_t i = 0; i < plan->nops && i < TENG_MAX_OPS; i++) {
+		const struct teng_op *op = &plan->ops[i];
+		u.echo |= op->code == TENG_OP_SEND_ECHO ||
+			  (op->code == TENG_OP_RECV && (op->flags & TENG_OPF_ECHO));
+		u.step |= op->code == TENG_OP_STEP_BEGIN;
+		u.loop |= op->code == TENG_OP_LOOP_INIT;
+	}
+	u.echo = u.echo && plan->echo_buffers && plan->echo_bytes;
+	for (uint32_t i = 0; i < plan->ntemplates && i < TENG_MAX_TEMPLATES; i++)
+		u.pipe |= can_pipeline(plan, plan->templates[i].prog);
+	for (uint32_t i = 0; i < plan->nlisteners && i < TENG_MAX_LISTENERS; i++)
+		u.pipe |= can_pipeline(plan, plan->listeners[i].prog);
+	u.conn = plan->nfields > 0;
+	return u;
+}
+
+uint64_t prog_side_bytes(const struct teng_plan *plan, uint64_t ntcb)
+{
+	struct prog_side u = side_of(plan);
+	uint64_t per = (u.echo ? sizeof(uint32_t) : 0) + (u.pipe ? sizeof(struct prog_sendq) : 0) +
+		       (u.step ? sizeof(uint32_t) : 0) + (u.loop ? 2 * sizeof(uint16_t) : 0) +
+		       (u.conn ? sizeof(uint32_t) : 0);
+	return ntcb * per;
+}
+
 static void *zalloc(size_t n, int socket)
 {
 	return numa_zalloc("teng_prog", n ? n : 1, socket);
@@ -255,7 +290,7 @@ int prog_init(struct worker *w, const struct teng_plan *plan, uint32_t ntcb,
 
 	/* Failure tables of the payloads recvs use as delimiters. */
 	uint32_t total = 0;
-	int uses_echo = 0, uses_step = 0;
+	struct prog_side u = side_of(plan);
 	memset(vm->kmp_off, 0xff, sizeof(vm->kmp_off));
 	for (uint32_t i = 0; i < plan->nops; i++) {
 		const struct teng_op *op = &plan->ops[i];
@@ -264,9 +299,6 @@ int prog_init(struct worker *w, const struct teng_plan *plan, uint32_t ntcb,
 			vm->kmp_off[op->n] = total;
 			total += plan->payloads[op->n].len;
 		}
-		uses_echo |= op->code == TENG_OP_SEND_ECHO ||
-			     (op->code == TENG_OP_RECV && (op->flags & TENG_OPF_ECHO));
-		uses_step |= op->code == TENG_OP_STEP_BEGIN;
 	}
 	vm->kmp = zalloc(total * sizeof(uint16_t), w->socket);
 	if (vm->kmp == NULL)
@@ -281,7 +313,7 @@ int prog_init(struct worker *w, const struct teng_plan *plan, uint32_t ntcb,
 	}
 
 	vm->echo_buffers = vm->echo_bytes = vm->echo_nfree = 0;
-	if (uses_echo && plan->echo_buffers && plan->echo_bytes) {
+	if (u.echo) {
 		uint32_t nb = plan->echo_buffers;
 		vm->echo_mem = zalloc((size_t)nb * plan->echo_bytes, w->socket);
 		vm->echo_len = zalloc(nb * sizeof(uint32_t), w->socket);
@@ -297,19 +329,24 @@ int prog_init(struct worker *w, const struct teng_plan *plan, uint32_t ntcb,
 			vm->echo_free[i] = nb - 1 - i;
 		vm->echo_nfree = nb;
 	}
-	int pipe = 0;
-	for (uint32_t i = 0; i < plan->ntemplates && i < TENG_MAX_TEMPLATES; i++)
-		pipe |= can_pipeline(plan, plan->templates[i].prog);
-	for (uint32_t i = 0; i < plan->nlisteners && i < TENG_MAX_LISTENERS; i++)
-		pipe |= can_pipeline(plan, plan->listeners[i].prog);
-	if (pipe) {
+	if (u.pipe) {
 		vm->sendq = zalloc((size_t)ntcb * sizeof(struct prog_sendq), w->socket);
 		if (vm->sendq == NULL)
 			goto nomem;
 	}
-	if (uses_step) {
+	if (u.step) {
 		vm->step_t0 = zalloc(ntcb * sizeof(uint32_t), w->socket);
 		if (vm->step_t0 == NULL)
+			goto nomem;
+	}
+	if (u.loop) {
+		vm->loops = zalloc(ntcb * sizeof(vm->loops[0]), w->socket);
+		if (vm->loops == NULL)
+			goto nomem;
+	}
+	if (u.conn) {
+		vm->conn_no = zalloc(ntcb * sizeof(uint32_t), w->socket);
+		if (vm->conn_no == NULL)
 			goto nomem;
 	}
 	return 0;
@@ -332,7 +369,11 @@ void prog_fini(struct worker *w)
 	rte_free(vm->echo_of);
 	rte_free(vm->step_t0);
 	rte_free(vm->sendq);
+	rte_free(vm->loops);
+	rte_free(vm->conn_no);
 	vm->sendq = NULL;
+	vm->loops = NULL;
+	vm->conn_no = NULL;
 	vm->blob = NULL;
 	vm->kmp = NULL;
 	vm->echo_mem = NULL;

@@ -3,6 +3,7 @@
  * connection (reasm.h). */
 #include <string.h>
 
+#include "numa_place.h"
 #include "reasm.h"
 #include "seq.h"
 
@@ -34,7 +35,10 @@ int reasm_init(struct reasm *r, uint32_t nconn, uint32_t per_conn, uint32_t slot
 		slot_bytes = 0xffff; /* reasm_seg.len */
 	uint32_t slots = reasm_budget(nconn, per_conn);
 	uint32_t nctx = slots < nconn ? slots : nconn;
-	r->ctx_of = alloc(nconn, sizeof(uint16_t), socket); /* zeroed: none */
+	/* Zero (no context) until written: only the connections that
+	 * reassemble take its pages. */
+	r->ctx_of = numa_map_zero((size_t)nconn * sizeof(uint16_t), socket, 0);
+	r->nconn = nconn;
 	r->conn = alloc(nctx, sizeof(struct reasm_conn), socket);
 	r->seg = alloc(slots, sizeof(struct reasm_seg), socket);
 	r->data = alloc(slots, slot_bytes, socket);
@@ -49,7 +53,6 @@ int reasm_init(struct reasm *r, uint32_t nconn, uint32_t per_conn, uint32_t slot
 	for (uint32_t i = 0; i < slots; i++)
 		r->seg[i].next = (uint16_t)(i + 1 < slots ? i + 1 : REASM_NIL);
 	r->free_head = 0;
-	r->nconn = nconn;
 	r->nslots = slots;
 	r->nfree = slots;
 	r->slot_bytes = slot_bytes;
@@ -59,8 +62,8 @@ int reasm_init(struct reasm *r, uint32_t nconn, uint32_t per_conn, uint32_t slot
 
 void reasm_fini(struct reasm *r, void (*release)(void *))
 {
+	numa_unmap(r->ctx_of, (size_t)r->nconn * sizeof(uint16_t));
 	if (r->conn) {
-		release(r->ctx_of);
 		release(r->conn);
 		release(r->seg);
 		release(r->data);

@@ -40,7 +40,7 @@ void rec_close(struct rec_worker *r, uint32_t id, const struct tcb *t, int ok, u
 	x.rip = t->rip;
 	x.lport = t->lport;
 	x.rport = t->rport;
-	x.conn = t->conn;
+	x.conn = e->conn;
 	x.role = t->role;
 	x.group = t->group;
 	x.phase = t->phase;

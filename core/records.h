@@ -41,8 +41,9 @@ struct rec_live {
 	uint32_t sent;   /* first payload byte sent */
 	uint32_t rcvd;   /* first payload byte received */
 	uint32_t done;   /* the program reached its end */
+	uint32_t conn;   /* connection number on its worker */
 	uint8_t on;      /* this connection is recorded */
-	uint8_t pad[7];
+	uint8_t pad[3];
 };
 
 /* A finished record, as it goes through the ring: 64 bytes. */
@@ -107,15 +108,17 @@ static inline int rec_take(struct rec_worker *r, unsigned role)
 	return 1;
 }
 
-/* A connection opened (SYN sent, or SYN received) on TCB id at t_us
- * (us since the run's start). */
-static inline void rec_open(struct rec_worker *r, uint32_t id, unsigned role, uint64_t t_us)
+/* Connection number conn opened (SYN sent, or SYN received) on TCB id
+ * at t_us (us since the run's start). */
+static inline void rec_open(struct rec_worker *r, uint32_t id, unsigned role, uint64_t t_us,
+			    uint32_t conn)
 {
 	struct rec_live *e = &r->live[id];
 	e->on = (uint8_t)rec_take(r, role);
 	if (!e->on)
 		return;
 	e->t_open = t_us;
+	e->conn = conn;
 	e->est = e->sent = e->rcvd = e->done = REC_NONE;
 }
 

@@ -109,10 +109,11 @@ struct tcb {
 	uint16_t tpl;      /* payload id being sent, or TPL_* */
 	uint16_t tpl_req;  /* the request number it renders with */
 
-	/* 68: program (prog.c) */
+	/* 68: program (prog.c). Its loop counters and connection number
+	 * are side tables (prog_core.loops, .conn_no), there only when the
+	 * plan has loops or fields. */
 	uint16_t pc;       /* absolute op index */
 	uint16_t req;      /* request number: LOOP_NEXTs passed */
-	uint16_t loop[2];  /* iterations left per loop slot */
 	uint16_t match;    /* delimiter bytes matched; check offset */
 	uint8_t rx_state;  /* framing state of the current recv */
 	uint8_t group : 3; /* client template or listener index */
@@ -122,9 +123,8 @@ struct tcb {
 	uint16_t http_status;
 	uint8_t xmask;     /* expectation alternatives still matching */
 	uint8_t reason;    /* failure reason (TF2_FAILED) */
-	uint32_t conn;     /* connection number on this core */
 
-	/* 96: timers, tables, latency */
+	/* 88: timers, tables, latency */
 	struct timer_node tn;
 	uint32_t last_ms;   /* last progress, ms tick */
 	uint32_t rtx_ms;    /* when the retransmission clock last restarted */
@@ -138,6 +138,8 @@ struct tcb {
 
 #define DUPACKS_RECOVERY 3 /* tcb.dupacks: in fast recovery (RFC 6582) */
 
-_Static_assert(sizeof(struct tcb) <= 128, "tcb must stay within 128 bytes");
+/* Two per connection pair on the loopback: the TCB is most of what a
+ * held connection costs (docs/performance.md, memory per pair). */
+_Static_assert(sizeof(struct tcb) <= 120, "tcb must stay within 120 bytes");
 
 #endif

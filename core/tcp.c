@@ -65,7 +65,9 @@ static uint32_t tcb_begin(struct worker *w, struct tcb *t, uint32_t group)
 {
 	t->group = (uint8_t)group;
 	t->phase = (uint8_t)w->phase;
-	t->conn = w->nconn++;
+	if (unlikely(w->prog.conn_no != NULL))
+		w->prog.conn_no[tcb_id(w, t)] = w->nconn;
+	w->nconn++;
 	if (unlikely(w->imp != NULL))
 		impair_reset(w, tcb_id(w, t));
 	uint32_t iss = tcp_iss(w, t);
@@ -131,7 +133,7 @@ int tcp_connect(struct worker *w, uint32_t t0_us)
 	t->rcv_wscale = w->wscale;
 	t->t_open_us = t0_us;
 	if (unlikely(w->rec != NULL))
-		rec_open(w->rec, id, ROLE_CLIENT, tcp_now_us64(w));
+		rec_open(w->rec, id, ROLE_CLIENT, tcp_now_us64(w), w->nconn - 1);
 	prog_start(w, t, tp->prog);
 	conn_tuple_set(&w->ct, t->tuple, id);
 	tcp_progress(w, t);
@@ -210,7 +212,7 @@ static struct tcb *accept_tcb(struct worker *w, const struct seg *s, uint32_t l,
 	tcp_wnd_seen(t, s->wnd);
 	t->t_open_us = w->now_us;
 	if (unlikely(w->rec != NULL))
-		rec_open(w->rec, id, ROLE_SERVER, tcp_now_us64(w));
+		rec_open(w->rec, id, ROLE_SERVER, tcp_now_us64(w), w->nconn - 1);
 	return t;
 }
 

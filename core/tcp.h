@@ -45,7 +45,7 @@ static inline struct tcb *tcb_of(struct worker *w, uint32_t id)
 {
 	return conn_tcb(&w->ct, id);
 }
-static inline uint32_t tcb_id(struct worker *w, const struct tcb *t)
+static inline uint32_t tcb_id(const struct worker *w, const struct tcb *t)
 {
 	return (uint32_t)(t - w->ct.tcb);
 }

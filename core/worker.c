@@ -7,7 +7,6 @@
 #include <stdio.h>
 #include <math.h>
 #include <string.h>
-#include <sys/mman.h>
 
 #include <rte_byteorder.h>
 #include <rte_cycles.h>
@@ -106,15 +105,16 @@ static uint32_t tw_cap_of(const struct teng_plan *plan, uint32_t index, uint64_t
  * connections already open find an mbuf. Measured (scenarios/
  * concurrent.lua conns=1000000 hold=3): 1,000,000 pairs held open, then
  * all sending within a second, with 0 drops and 0 retransmissions on
- * 37 k mbufs (POOL_TCBS_PER_MBUF 1024), 0.47 GB peak RSS, 265 bytes per
- * pair above a 1000-connection run (248 of them the two TCBs); on 160 k
- * mbufs (one per 16 TCBs) it was 0.96 GB, with one mbuf per pair 4.5 GB.
+ * 35 k mbufs (POOL_TCBS_PER_MBUF 4096), 0.43 GB peak RSS, 252 bytes per
+ * pair above a 1000-connection run (240 of them the two TCBs); with one
+ * mbuf per 1024 TCBs it was 3.5 bytes more, on 160 k mbufs (one per 16
+ * TCBs) 0.96 GB, with one mbuf per pair 4.5 GB.
  */
 #define TX_PER_RX 4
 #define TX_HEADROOM (TENG_MAX_PORTS * RX_BURST * TX_PER_RX + 64 * 2 + OPEN_BURST)
 #define TX_QUEUE_DEFAULT 4096
 #define DEV_MBUFS (2 * (4096 + 1024))
-#define POOL_TCBS_PER_MBUF 1024
+#define POOL_TCBS_PER_MBUF 4096
 
 int worker_sizes(const struct teng_plan *plan, uint32_t index, struct worker_sizes *out,
 		 char *err, size_t errlen)
@@ -148,11 +148,13 @@ int worker_sizes(const struct teng_plan *plan, uint32_t index, struct worker_siz
 			   tuples * 4 + 2 * sizeof(struct rte_mbuf *) * out->tx_queue +
 			   (uint64_t)plan->echo_bytes * plan->echo_buffers + sizeof(struct worker_stats) +
 			   sizeof(struct worker) + tw_bytes(tw_cap_of(plan, index, out->tcbs)) +
-			   reasm_bytes((uint32_t)out->tcbs, plan->tcp.reasm_segs, mss_of(plan));
+			   reasm_bytes((uint32_t)out->tcbs, plan->tcp.reasm_segs, mss_of(plan)) +
+			   prog_side_bytes(plan, out->tcbs);
 	/* --impair: the frames it holds back (delay, reorder) */
 	impair_size(plan, out->tx_queue, (uint32_t)out->tcbs, &out->mbufs, &out->table_bytes);
 	out->mapped_bytes = out->tcbs * (sizeof(struct tcb) +
-					 (plan->tcp.sack ? sizeof(struct sack_sb) : 0)) +
+					 (plan->tcp.sack ? sizeof(struct sack_sb) : 0) +
+					 (plan->tcp.reasm_segs ? sizeof(uint16_t) : 0)) +
 			    tuples * 4;
 	out->pool_bytes = out->mbufs * MBUF_BYTES;
 	return 0;
@@ -261,8 +263,6 @@ int worker_init_mode(struct worker *w, const struct teng_plan *plan, uint32_t in
 	if (conn_init(&w->ct, size, w->client_on ? (uint32_t)ntuples : 0,
 		      zalloc_socket, w->socket) < 0)
 		goto nomem;
-	numa_bind_memory(w->ct.tcb, conn_tcb_bytes(w->ct.size), w->socket);
-	numa_bind_memory(w->ct.tuple, conn_tuple_bytes(w->ct.ntuples), w->socket);
 	syncookie_init(w);
 	w->tw_pending_id = TCB_NIL;
 	/* A server connection's own peer MAC: only where the port has no
@@ -283,13 +283,9 @@ int worker_init_mode(struct worker *w, const struct teng_plan *plan, uint32_t in
 		/* Anonymous memory, zero until written: only the scoreboards
 		 * loss recovery writes take pages (tcp_sack_sb_mut). */
 		w->sack_sb_bytes = (size_t)size * sizeof(struct sack_sb);
-		w->sack_sb = mmap(NULL, w->sack_sb_bytes, PROT_READ | PROT_WRITE,
-				  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-		if (w->sack_sb == MAP_FAILED) {
-			w->sack_sb = NULL;
+		w->sack_sb = numa_map_zero(w->sack_sb_bytes, w->socket, 0);
+		if (w->sack_sb == NULL)
 			goto nomem;
-		}
-		numa_bind_memory(w->sack_sb, w->sack_sb_bytes, w->socket);
 	}
 	/* Keepalive clocks, only when the plan asks for probes */
 	if (plan->tcp.keepalive_ms) {
@@ -330,8 +326,7 @@ void worker_fini(struct worker *w)
 	rte_free(w->ts_recent);
 	rte_free(w->ka);
 	w->ka = NULL;
-	if (w->sack_sb)
-		munmap(w->sack_sb, w->sack_sb_bytes);
+	numa_unmap(w->sack_sb, w->sack_sb_bytes);
 	w->sack_sb = NULL;
 	rte_free(w->st);
 	for (uint32_t s = 0; s < TENG_MAX_PORTS; s++)

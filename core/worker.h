@@ -261,7 +261,8 @@ struct worker_sizes {
 	uint64_t pool_bytes; /* memory of the mbuf pool */
 	uint64_t table_bytes; /* TCBs, tables, rings, timers */
 	uint64_t mapped_bytes; /* ... of which anonymous memory, not DPDK's: the TCBs,
-				* the tuple slots, the SACK scoreboards (touched as used) */
+				* the tuple slots, the SACK scoreboards, the reassembly
+				* index (touched as used) */
 };
 int worker_sizes(const struct teng_plan *plan, uint32_t index, struct worker_sizes *out,
 		 char *err, size_t errlen);

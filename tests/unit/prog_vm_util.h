@@ -130,7 +130,8 @@ static struct tcb *conn_new(uint8_t role, uint16_t pc, uint32_t conn)
 	t->rip = htonl(0x0a000102);
 	t->rport = htons(80);
 	t->snd_una = t->snd_nxt = t->snd_max = t->snd_end = 5000;
-	t->conn = conn;
+	if (W->prog.conn_no != NULL) /* a plan with fields */
+		W->prog.conn_no[id] = conn;
 	prog_start(W, t, pc);
 	return t;
 }

@@ -60,7 +60,6 @@ static struct tcb tcb_client(uint32_t conn)
 	t.lport = rte_cpu_to_be_16((uint16_t)(1024 + conn));
 	t.rport = rte_cpu_to_be_16(80);
 	t.role = ROLE_CLIENT;
-	t.conn = conn;
 	return t;
 }
 
@@ -129,7 +128,7 @@ static void test_full_ring_drops(void **state)
 	struct fix *f = fix_new(8, 0, 1); /* 7 records fit */
 	for (uint32_t i = 0; i < 10; i++) {
 		struct tcb t = tcb_client(i);
-		rec_open(&f->w, i, ROLE_CLIENT, 100 + i);
+		rec_open(&f->w, i, ROLE_CLIENT, 100 + i, i);
 		rec_close(&f->w, i, &t, 1, TENG_REASON_NONE, 200 + i);
 	}
 	assert_int_equal(f->w.enqueued, 7);
@@ -145,7 +144,7 @@ static void test_full_ring_drops(void **state)
 	}
 	/* drained: room again */
 	struct tcb t = tcb_client(11);
-	rec_open(&f->w, 11, ROLE_CLIENT, 5);
+	rec_open(&f->w, 11, ROLE_CLIENT, 5, 11);
 	rec_close(&f->w, 11, &t, 0, TENG_REASON_RESET, 6);
 	assert_int_equal(f->w.enqueued, 8);
 	assert_int_equal(f->w.dropped, 3);
@@ -159,7 +158,7 @@ static void test_steps(void **state)
 	/* past 2^32 us: steps are taken from the low 32 bits, wrap-safe */
 	uint64_t t0 = (1ull << 32) - 3;
 	uint32_t now = (uint32_t)t0;
-	rec_open(&f->w, 2, ROLE_CLIENT, t0);
+	rec_open(&f->w, 2, ROLE_CLIENT, t0, 2);
 	rec_step(&f->w, 2, REC_EST, now + 5);
 	rec_step(&f->w, 2, REC_EST, now + 50); /* the first time counts */
 	rec_step(&f->w, 2, REC_SENT, now + 6);
@@ -191,8 +190,8 @@ static void test_not_sampled_is_nothing(void **state)
 	(void)state;
 	struct fix *f = fix_new(8, 1, 1);
 	struct tcb t = tcb_client(0);
-	rec_open(&f->w, 0, ROLE_CLIENT, 1); /* takes the one record */
-	rec_open(&f->w, 1, ROLE_CLIENT, 1); /* over the cap */
+	rec_open(&f->w, 0, ROLE_CLIENT, 1, 0); /* takes the one record */
+	rec_open(&f->w, 1, ROLE_CLIENT, 1, 1); /* over the cap */
 	rec_step(&f->w, 1, REC_EST, 2);
 	rec_close(&f->w, 1, &t, 1, 0, 3);
 	assert_int_equal(f->w.enqueued + f->w.dropped, 0);
@@ -286,7 +285,7 @@ static void test_drain(void **state)
 	struct fix *f = fix_new(256, 0, 1);
 	for (uint32_t i = 0; i < 150; i++) {
 		struct tcb t = tcb_client(i);
-		rec_open(&f->w, i % LIVE, ROLE_CLIENT, i);
+		rec_open(&f->w, i % LIVE, ROLE_CLIENT, i, i);
 		rec_close(&f->w, i % LIVE, &t, 1, 0, i + 1);
 	}
 	struct teng_plan *plan = calloc(1, sizeof(*plan));
