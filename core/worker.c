@@ -944,8 +944,16 @@ static void schedule(struct worker *w)
 		return;
 	/* Back-pressure: while a transmit backlog is at its limit or the
 	 * mbuf pool runs low, open fewer now (none); the schedule's debt is
-	 * paid when the pressure goes, and its lag shows as saturation. */
-	if (worker_pressure(w)) {
+	 * paid when the pressure goes, and its lag shows as saturation.
+	 * Behind a fixed rate, a full receive burst from a device (rx_busy)
+	 * means frames wait for this worker: it answers them before it opens
+	 * more. Opening anyway only lengthens the queues, up to the open
+	 * cap, and a worker whose working set outgrows the cache completes
+	 * fewer: over memif, http_like cps=900000 completed 0.46 M/s with
+	 * 20,000 open, 0.65 M/s with this (medians of 4, one sitting). */
+	int rated = w->phase_kind[w->phase] == TENG_RATE_CPS ||
+		    w->phase_kind[w->phase] == TENG_RATE_RAMP;
+	if (worker_pressure(w) || (rated && w->rx_busy)) {
 		w->ctr->open_deferred++;
 		return;
 	}
@@ -959,8 +967,6 @@ static void schedule(struct worker *w)
 		w->ctr->open_deferred++;
 		n = room;
 	}
-	int rated = w->phase_kind[w->phase] == TENG_RATE_CPS ||
-		    w->phase_kind[w->phase] == TENG_RATE_RAMP;
 	for (; n > 0; n--) {
 		/* Latency counts from when the schedule wanted the
 		 * connection, so falling behind shows (no coordinated
@@ -1009,6 +1015,7 @@ int worker_main(void *arg)
 	set_phase(w, 0);
 	while (!w->ctl->abort) {
 		worker_clock(w, rte_rdtsc());
+		w->rx_busy = 0;
 		for (uint8_t s = 0; s < w->nports; s++) {
 			struct worker_port *p = &w->port[s];
 			if (unlikely(p->watch_link)) {
@@ -1027,6 +1034,8 @@ int worker_main(void *arg)
 			 * go to them (none with one worker: w->steer is NULL) */
 			if (unlikely(w->steer != NULL) && n)
 				n = steer_burst(w, s, pkts, n);
+			if (n == RX_BURST && !p->is_loopback)
+				w->rx_busy = 1; /* more wait (schedule) */
 			if (n)
 				worker_rx_burst(w, s, pkts, n);
 		}

@@ -226,6 +226,9 @@ struct worker {
 	uint32_t pool_mbufs;   /* the pool's size (worker_sizes) */
 	uint32_t inflight_limit; /* mbufs in use (in flight) above which openings wait */
 	uint8_t pressed;       /* set by worker_pressure() this iteration */
+	uint8_t rx_busy;       /* a device's receive burst came back full this
+				* iteration (not the loopback's: LOOPBACK_INFLIGHT
+				* bounds what waits there) */
 
 	struct worker_ctl *ctl;
 	struct worker_stats *st;
