@@ -280,6 +280,12 @@ function M.validate(scn, ctx, opts)
     d.tcp[k] = v
   end
   d.impair = M.impair(ctx, scn.impair, opts.impair)
+  -- A drain the scenario leaves to teng waits longer when segments are
+  -- lost on purpose: a connection whose segment was lost several times
+  -- in a row is still retrying, and cutting it off would count teng's
+  -- own impairment as its failure. The drain ends as soon as nothing is
+  -- open, so a longer one costs nothing otherwise.
+  if scn.drain == nil and d.impair.on then d.drain = defaults.drain_impaired end
   -- TIME_WAIT, timestamps and SACK guard against what a network does: a
   -- lost last ACK, an old duplicate, a path's round trip, losses in a
   -- window. The in-process loopback loses, duplicates and delays nothing

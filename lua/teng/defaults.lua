@@ -27,6 +27,7 @@ local M = {
   arp_timeout = C.TENG_DEFAULT_ARP_TIMEOUT_MS / 1000,
   max_open = C.TENG_DEFAULT_MAX_OPEN,
   drain = C.TENG_DEFAULT_DRAIN_MS / 1000,
+  drain_impaired = C.TENG_DEFAULT_DRAIN_IMPAIRED_MS / 1000,
   echo_bytes = C.TENG_DEFAULT_ECHO_BYTES,
   echo_buffers = C.TENG_DEFAULT_ECHO_BUFFERS,
   seed = C.TENG_DEFAULT_SEED,

@@ -222,6 +222,24 @@ for i, c in ipairs(bad) do
     ("limit case %d: want %d: %s\n  got %s"):format(i, c[1], c[2], tostring(err)))
 end
 
+-- The drain teng gives a scenario that sets none: longer while impairment
+-- loses segments (retransmissions still run when the phases end), the
+-- scenario's own value always.
+do
+  local cases = {
+    { "", nil, 2 },
+    { "impair = { loss = 0.05 },", nil, 15 },
+    { "impair = { loss = 0.05 }, drain = 1,", nil, 1 },
+    { "", { impair = { delay = 5 } }, 15 },
+    { "impair = { seed = 3 },", nil, 2 }, -- a seed alone impairs nothing
+  }
+  for i, c in ipairs(cases) do
+    local okc, plan = compile_text(BASE:format(PROG, P, c[1]), c[2])
+    check(okc and math.abs(plan.drain_s - c[3]) < 1e-9,
+      ("drain case %d: want %g, got %s"):format(i, c[3], okc and tostring(plan.drain_s) or tostring(plan)))
+  end
+end
+
 -- Sandbox and modules.
 local function script(body) return 'local teng = require "teng"\n' .. body .. "\n" .. BASE:format(PROG, P, ""):gsub("^[^\n]*\n", "") end
 local sandboxed = {

@@ -61,6 +61,9 @@ enum {
 	TENG_DEFAULT_ARP_TIMEOUT_MS = 3000,
 	TENG_DEFAULT_MAX_OPEN = 20000,
 	TENG_DEFAULT_DRAIN_MS = 2000,
+	/* ... with impairment: room for one segment lost six times in a row
+	 * (200 ms + 400 + ... + 6.4 s of retransmission timeouts) */
+	TENG_DEFAULT_DRAIN_IMPAIRED_MS = 15000,
 	TENG_DEFAULT_ECHO_BYTES = 4096,
 	TENG_DEFAULT_ECHO_BUFFERS = 1024,
 	TENG_DEFAULT_SEED = 1,
