@@ -233,6 +233,8 @@ static struct prog_side side_of(const struct teng_plan *plan)
 		u.loop |= op->code == TENG_OP_LOOP_INIT;
 	}
 	u.echo = u.echo && plan->echo_buffers && plan->echo_bytes;
+	if (plan->nops > TENG_MAX_OPS)
+		return u; /* prog_init refuses it (check_plan); sized before that */
 	for (uint32_t i = 0; i < plan->ntemplates && i < TENG_MAX_TEMPLATES; i++)
 		u.pipe |= can_pipeline(plan, plan->templates[i].prog);
 	for (uint32_t i = 0; i < plan->nlisteners && i < TENG_MAX_LISTENERS; i++)
