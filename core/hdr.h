@@ -99,20 +99,39 @@ static inline uint16_t hdr_phdr_csum(const struct hdr_fields *f)
 	return csum_fold(csum_tcp_phdr(f->sip, f->dip, 20u + f->optlen + f->len));
 }
 
+/* The raw sum of the pseudo-header and the TCP header's fields (the
+ * checksum field counted as 0). */
+static inline uint64_t hdr_tcp_fields_sum(const struct hdr_fields *f)
+{
+	/* data offset and flags: the 16-bit word as it lies in memory */
+	uint16_t off_flags = rte_cpu_to_be_16((uint16_t)(((20u + f->optlen) << 10) |
+							 f->flags));
+	return csum_tcp_phdr(f->sip, f->dip, 20u + f->optlen + f->len) +
+	       f->sport + f->dport + f->seq + f->ack + off_flags + f->win;
+}
+
 /* The TCP checksum of hdr_write's segment: th's options and payload
  * written (opt: optlen bytes, the payload: len bytes after them). */
 static inline uint16_t hdr_tcp_csum(const struct hdr_fields *f,
 				    const struct rte_tcp_hdr *th)
 {
-	/* data offset and flags: the 16-bit word as it lies in memory */
-	uint16_t off_flags = rte_cpu_to_be_16((uint16_t)(((20u + f->optlen) << 10) |
-							 f->flags));
-	uint64_t s = csum_tcp_phdr(f->sip, f->dip, 20u + f->optlen + f->len) +
-		     f->sport + f->dport + f->seq + f->ack + off_flags + f->win;
+	uint64_t s = hdr_tcp_fields_sum(f);
 	/* Options and payload follow the header at an even offset: their
 	 * raw sum lines up with the header's words. */
 	if (f->optlen | f->len)
 		s += rte_raw_cksum(th + 1, (size_t)f->optlen + f->len);
+	return (uint16_t)~csum_fold(s);
+}
+
+/* hdr_tcp_csum with the payload's raw sum known (psum): only the
+ * options are summed. They are a multiple of 4 bytes, so the payload's
+ * words line up as they do on their own. */
+static inline uint16_t hdr_tcp_csum_psum(const struct hdr_fields *f,
+					 const struct rte_tcp_hdr *th, uint16_t psum)
+{
+	uint64_t s = hdr_tcp_fields_sum(f) + psum;
+	if (f->optlen)
+		s += rte_raw_cksum(th + 1, f->optlen);
 	return (uint16_t)~csum_fold(s);
 }
 

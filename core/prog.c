@@ -661,3 +661,18 @@ void prog_render(struct worker *w, const struct tcb *t, uint32_t off,
 	else
 		render_queued(w, t, off, len, dst);
 }
+
+int prog_render_sum(struct worker *w, const struct tcb *t, uint32_t off,
+		    uint32_t len, uint8_t *dst, uint16_t *sum)
+{
+	prog_render(w, t, off, len, dst);
+	const struct prog_core *vm = &w->prog;
+	uint16_t tpl = t->tpl;
+	if (off != 0 || tpl >= TPL_ECHO)
+		return 0;
+	const struct teng_payload *p = &vm->payloads[tpl];
+	if (p->nfields != 0 || len != p->len)
+		return 0;
+	*sum = vm->psum[tpl];
+	return 1;
+}

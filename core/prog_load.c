@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <rte_ip.h>
 #include <rte_malloc.h>
 
 #include "numa_place.h"
@@ -289,6 +290,9 @@ int prog_init(struct worker *w, const struct teng_plan *plan, uint32_t ntcb,
 		goto nomem;
 	if (plan->blob_len)
 		memcpy(vm->blob, plan->blob, plan->blob_len);
+	memset(vm->psum, 0, sizeof(vm->psum));
+	for (uint32_t i = 0; i < plan->npayloads; i++)
+		vm->psum[i] = rte_raw_cksum(vm->blob + vm->payloads[i].off, vm->payloads[i].len);
 
 	/* Failure tables of the payloads recvs use as delimiters. */
 	uint32_t total = 0;

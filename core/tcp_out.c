@@ -39,7 +39,7 @@ static inline struct rte_mbuf *seg_alloc(struct worker *w, const struct hdr_fiel
  * loopback, which never leaves memory and whose receiver trusts it), or
  * computed from their parts in software (memif, af_packet, --sw-csum). */
 static inline void seg_finish(struct worker *w, uint8_t slot, struct rte_mbuf *m,
-			      const struct hdr_fields *f, struct rte_tcp_hdr *th)
+			      const struct hdr_fields *f, struct rte_tcp_hdr *th, int psum)
 {
 	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)th - 1;
 	if (w->port[slot].tx_csum) {
@@ -51,7 +51,8 @@ static inline void seg_finish(struct worker *w, uint8_t slot, struct rte_mbuf *m
 			       RTE_MBUF_F_TX_TCP_CKSUM;
 	} else {
 		ip->hdr_checksum = hdr_ip_csum(f);
-		th->cksum = hdr_tcp_csum(f, th);
+		/* psum >= 0: the payload's raw sum, precomputed (prog_render_sum) */
+		th->cksum = psum >= 0 ? hdr_tcp_csum_psum(f, th, (uint16_t)psum) : hdr_tcp_csum(f, th);
 	}
 	tx_push(w, slot, m);
 }
@@ -153,10 +154,13 @@ static void seg_send(struct worker *w, struct tcb *t, uint32_t seq,
 	}
 	if (ol)
 		memcpy(th + 1, opt, ol);
+	int psum = -1;
 	if (len) {
 		/* Rebuilt from the template every time: a retransmission
 		 * sends the same bytes without a send buffer. */
-		prog_render(w, t, seq - t->tpl_seq, len, (uint8_t *)th + 20 + f.optlen);
+		uint16_t sum;
+		if (prog_render_sum(w, t, seq - t->tpl_seq, len, (uint8_t *)th + 20 + f.optlen, &sum))
+			psum = sum;
 		/* Bytes sent for the first time; a resend is a retransmit. */
 		uint32_t fresh = SEQ_GT(seq + len, t->snd_max) ?
 					 seq + len - (SEQ_GT(seq, t->snd_max) ? seq : t->snd_max) : 0;
@@ -176,7 +180,7 @@ static void seg_send(struct worker *w, struct tcb *t, uint32_t seq,
 	}
 	if (unlikely(w->imp != NULL))
 		impair_mark(w, t);
-	seg_finish(w, slot, m, &f, th);
+	seg_finish(w, slot, m, &f, th, psum);
 }
 
 void tcp_send_syn(struct worker *w, struct tcb *t)
@@ -351,5 +355,5 @@ void tcp_reply_rst(struct worker *w, const struct seg *s)
 	if (m == NULL)
 		return;
 	w->ctr->rst_tx++;
-	seg_finish(w, s->slot, m, &f, th);
+	seg_finish(w, s->slot, m, &f, th, -1);
 }

@@ -40,6 +40,39 @@ static void test_send_fields_and_ack(void **state)
 	vm_down();
 }
 
+/* The software checksum's shortcut: a segment that carries a whole
+ * payload without fields gets its raw sum from the table, the one a full
+ * summing gives; a part of it, or a payload with fields, is summed. */
+static void test_render_sum(void **state)
+{
+	(void)state;
+	plan_begin();
+	uint32_t a = pl_str("GET /index.html HTTP/1.1\r\nHost: x\r\n\r\n"); /* odd length */
+	uint32_t b = pl_str("id=______\n");
+	pl_field(b, 3, TENG_FIELD_CONN, 6);
+	uint16_t pc = PROG(O(SEND, .a = (uint16_t)a), O(SEND, .a = (uint16_t)b), O(END));
+	vm_up();
+	struct tcb *t = conn_new(ROLE_CLIENT, pc, 5);
+	assert_int_equal(prog_step(W, t), PROG_OK);
+	uint32_t n = t->snd_end - t->tpl_seq;
+	uint8_t out[256];
+	uint16_t sum = 0;
+	assert_int_equal(prog_render_sum(W, t, 0, n, out, &sum), 1);
+	assert_int_equal(sum, rte_raw_cksum(out, n));
+	assert_memory_equal(out, "GET /index.html", 15);
+	sum = 7;
+	assert_int_equal(prog_render_sum(W, t, 0, n - 1, out, &sum), 0); /* a part */
+	assert_int_equal(prog_render_sum(W, t, 1, n - 1, out, &sum), 0);
+	assert_int_equal(sum, 7);
+	ack(t);
+	assert_int_equal(prog_step(W, t), PROG_OK);
+	n = t->snd_end - t->tpl_seq;
+	assert_int_equal(prog_render_sum(W, t, 0, n, out, &sum), 0); /* fields */
+	assert_memory_equal(out, "id=", 3);
+	conn_end(t);
+	vm_down();
+}
+
 /* loop(3, { send(req field), recv line }) with the request number */
 static void test_loop_count(void **state)
 {
@@ -287,6 +320,7 @@ int main(void)
 		cmocka_unit_test(test_loop_count),
 		cmocka_unit_test(test_loop_uniform_nested),
 		cmocka_unit_test(test_loop_phase),
+		cmocka_unit_test(test_render_sum),
 		cmocka_unit_test(test_think),
 		cmocka_unit_test(test_recv_timeout),
 		cmocka_unit_test(test_close_reset_fail),
