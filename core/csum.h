@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Internet checksums (RFC 1071) for IPv4 and TCP, built on DPDK's, and
+ * Internet checksums (RFC 1071) for IPv4 and TCP (csum_raw sums bytes), and
  * the incremental parts the transmit path adds up (RFC 1624 style): a
  * header checksum is the sum of its constant fields, known at compile
  * time, plus the few that vary, each added as the 16- or 32-bit word it
@@ -12,6 +12,7 @@
 #define TENG_CSUM_H
 
 #include <stdint.h>
+#include <string.h>
 #include <rte_byteorder.h>
 #include <rte_ip.h>
 #include <rte_tcp.h>
@@ -37,6 +38,54 @@ static inline uint16_t csum_fold(uint64_t s)
 
 /* The constant words of teng's IPv4 header (csum_ip_parts): version and
  * IHL with TOS 0, DF, TTL 64 with protocol TCP. */
+/* The raw sum of len bytes at buf (16-bit words in memory order, an odd
+ * last byte padded with zero), folded and not complemented: what
+ * rte_raw_cksum gives. Summed 8 bytes at a time into two 64-bit
+ * accumulators (a 32-bit word's halves each count once, and 2^16 is 1
+ * modulo 0xffff, so the fold equals the 16-bit sum): DPDK's inline sums
+ * 2 bytes a step, which the compiler does not vectorize at -O2, and on
+ * memif and af_packet every segment is summed once each way. */
+static inline uint16_t csum_raw(const void *buf, size_t len)
+{
+	const uint8_t *p = (const uint8_t *)buf;
+	uint64_t s0 = 0, s1 = 0;
+	for (; len >= 16; p += 16, len -= 16) {
+		uint64_t a, b;
+		memcpy(&a, p, 8);
+		memcpy(&b, p + 8, 8);
+		s0 += (a & 0xffffffffu) + (a >> 32);
+		s1 += (b & 0xffffffffu) + (b >> 32);
+	}
+	s0 += s1;
+	if (len >= 8) {
+		uint64_t a;
+		memcpy(&a, p, 8);
+		s0 += (a & 0xffffffffu) + (a >> 32);
+		p += 8;
+		len -= 8;
+	}
+	if (len >= 4) {
+		uint32_t a;
+		memcpy(&a, p, 4);
+		s0 += a;
+		p += 4;
+		len -= 4;
+	}
+	if (len >= 2) {
+		uint16_t a;
+		memcpy(&a, p, 2);
+		s0 += a;
+		p += 2;
+		len -= 2;
+	}
+	if (len) {
+		uint16_t a = 0;
+		memcpy(&a, p, 1);
+		s0 += a;
+	}
+	return csum_fold(s0);
+}
+
 static inline uint32_t csum_ip_const(void)
 {
 	return (uint32_t)rte_cpu_to_be_16(0x4500) + rte_cpu_to_be_16(0x4000) +
@@ -67,7 +116,7 @@ static inline uint64_t csum_tcp_phdr(uint32_t sip, uint32_t dip, uint32_t l4len)
 static inline uint16_t csum_raw_patch(uint16_t sum, uint32_t off, const void *old,
 				      const void *new_, uint32_t n)
 {
-	uint16_t o = rte_raw_cksum(old, n), nw = rte_raw_cksum(new_, n);
+	uint16_t o = csum_raw(old, n), nw = csum_raw(new_, n);
 	if (off & 1) {
 		o = (uint16_t)(o << 8 | o >> 8);
 		nw = (uint16_t)(nw << 8 | nw >> 8);
@@ -94,7 +143,7 @@ static inline void csum_tcp_set(struct rte_ipv4_hdr *ip, struct rte_tcp_hdr *th)
 static inline int csum_ipv4_ok(const struct rte_ipv4_hdr *ip)
 {
 	/* Summing a header with its checksum in place gives 0xffff. */
-	return rte_raw_cksum(ip, rte_ipv4_hdr_len(ip)) == 0xffff;
+	return csum_raw(ip, rte_ipv4_hdr_len(ip)) == 0xffff;
 }
 
 /* 1 when the TCP checksum verifies (pseudo-header included); the
@@ -104,7 +153,7 @@ static inline int csum_tcp_ok(const struct rte_ipv4_hdr *ip,
 {
 	uint32_t l4 = rte_be_to_cpu_16(ip->total_length) - rte_ipv4_hdr_len(ip);
 	uint64_t s = csum_tcp_phdr(ip->src_addr, ip->dst_addr, l4) +
-		     rte_raw_cksum(th, l4);
+		     csum_raw(th, l4);
 	return csum_fold(s) == 0xffff;
 }
 /* RFC 1624 incremental update of checksum `c` when a 16-bit field

@@ -119,7 +119,7 @@ static inline uint16_t hdr_tcp_csum(const struct hdr_fields *f,
 	/* Options and payload follow the header at an even offset: their
 	 * raw sum lines up with the header's words. */
 	if (f->optlen | f->len)
-		s += rte_raw_cksum(th + 1, (size_t)f->optlen + f->len);
+		s += csum_raw(th + 1, (size_t)f->optlen + f->len);
 	return (uint16_t)~csum_fold(s);
 }
 
@@ -131,7 +131,7 @@ static inline uint16_t hdr_tcp_csum_psum(const struct hdr_fields *f,
 {
 	uint64_t s = hdr_tcp_fields_sum(f) + psum;
 	if (f->optlen)
-		s += rte_raw_cksum(th + 1, f->optlen);
+		s += csum_raw(th + 1, f->optlen);
 	return (uint16_t)~csum_fold(s);
 }
 

@@ -17,13 +17,13 @@ int icmp_echo(struct rte_mbuf *m, struct rte_ipv4_hdr *ip, uint32_t ihl, uint32_
 		ctr->drops_not_ours++;
 		return 0;
 	}
-	if (rte_raw_cksum(icmp, len) != 0xffff) {
+	if (csum_raw(icmp, len) != 0xffff) {
 		ctr->drops_bad_checksum++;
 		return 0;
 	}
 	icmp[0] = 0; /* echo reply */
 	icmp[2] = icmp[3] = 0;
-	uint16_t c = (uint16_t)~rte_raw_cksum(icmp, len);
+	uint16_t c = (uint16_t)~csum_raw(icmp, len);
 	memcpy(icmp + 2, &c, 2);
 	uint32_t a = ip->src_addr;
 	ip->src_addr = ip->dst_addr;

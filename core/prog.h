@@ -39,7 +39,7 @@ struct prog_core {
 	 * between two messages */
 	uint16_t loop_exit[TENG_MAX_OPS];
 	uint8_t *blob;
-	/* payload -> the raw sum (rte_raw_cksum) of its bytes, for the
+	/* payload -> the raw sum (csum_raw) of its bytes, for the
 	 * software TCP checksum of a segment that carries all of a payload
 	 * without fields (prog_render_sum) */
 	uint16_t psum[TENG_MAX_PAYLOADS];
@@ -129,7 +129,7 @@ void prog_release(struct worker *w, struct tcb *t);
  * retransmissions alike. */
 void prog_render(struct worker *w, const struct tcb *t, uint32_t off,
 		 uint32_t len, uint8_t *dst);
-/* prog_render, and 1 when *sum is the raw sum (rte_raw_cksum) of the
+/* prog_render, and 1 when *sum is the raw sum (csum_raw) of the
  * bytes rendered, known without summing them: a whole payload without
  * fields. 0 otherwise (*sum untouched). */
 int prog_render_sum(struct worker *w, const struct tcb *t, uint32_t off,

@@ -9,9 +9,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#include <rte_ip.h>
 #include <rte_malloc.h>
 
+#include "csum.h"
 #include "numa_place.h"
 #include "proto.h"
 #include "tcp.h"
@@ -292,7 +292,7 @@ int prog_init(struct worker *w, const struct teng_plan *plan, uint32_t ntcb,
 		memcpy(vm->blob, plan->blob, plan->blob_len);
 	memset(vm->psum, 0, sizeof(vm->psum));
 	for (uint32_t i = 0; i < plan->npayloads; i++)
-		vm->psum[i] = rte_raw_cksum(vm->blob + vm->payloads[i].off, vm->payloads[i].len);
+		vm->psum[i] = csum_raw(vm->blob + vm->payloads[i].off, vm->payloads[i].len);
 
 	/* Failure tables of the payloads recvs use as delimiters. */
 	uint32_t total = 0;
