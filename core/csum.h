@@ -36,8 +36,6 @@ static inline uint16_t csum_fold(uint64_t s)
 	return (uint16_t)s;
 }
 
-/* The constant words of teng's IPv4 header (csum_ip_parts): version and
- * IHL with TOS 0, DF, TTL 64 with protocol TCP. */
 /* The raw sum of len bytes at buf (16-bit words in memory order, an odd
  * last byte padded with zero), folded and not complemented: what
  * rte_raw_cksum gives. Summed 8 bytes at a time into two 64-bit
@@ -57,19 +55,10 @@ static inline uint16_t csum_raw(const void *buf, size_t len)
 		s1 += (b & 0xffffffffu) + (b >> 32);
 	}
 	s0 += s1;
-	if (len >= 8) {
-		uint64_t a;
-		memcpy(&a, p, 8);
-		s0 += (a & 0xffffffffu) + (a >> 32);
-		p += 8;
-		len -= 8;
-	}
-	if (len >= 4) {
+	for (; len >= 4; p += 4, len -= 4) { /* at most 3 */
 		uint32_t a;
 		memcpy(&a, p, 4);
 		s0 += a;
-		p += 4;
-		len -= 4;
 	}
 	if (len >= 2) {
 		uint16_t a;
@@ -86,6 +75,8 @@ static inline uint16_t csum_raw(const void *buf, size_t len)
 	return csum_fold(s0);
 }
 
+/* The constant words of teng's IPv4 header (csum_ip_parts): version and
+ * IHL with TOS 0, DF, TTL 64 with protocol TCP. */
 static inline uint32_t csum_ip_const(void)
 {
 	return (uint32_t)rte_cpu_to_be_16(0x4500) + rte_cpu_to_be_16(0x4000) +

@@ -158,8 +158,11 @@ static void seg_send(struct worker *w, struct tcb *t, uint32_t seq,
 	if (len) {
 		/* Rebuilt from the template every time: a retransmission
 		 * sends the same bytes without a send buffer. */
+		uint8_t *dst = (uint8_t *)th + 20 + f.optlen;
 		uint16_t sum;
-		if (prog_render_sum(w, t, seq - t->tpl_seq, len, (uint8_t *)th + 20 + f.optlen, &sum))
+		if (p->tx_csum) /* the device sums it */
+			prog_render(w, t, seq - t->tpl_seq, len, dst);
+		else if (prog_render_sum(w, t, seq - t->tpl_seq, len, dst, &sum))
 			psum = sum;
 		/* Bytes sent for the first time; a resend is a retransmit. */
 		uint32_t fresh = SEQ_GT(seq + len, t->snd_max) ?

@@ -7,11 +7,6 @@
 -- test: loopback
 local teng = require "teng"
 local args = teng.args { cps = "max", duration = 10, open = 256, size = 64, drain = "default" }
--- Seconds open connections get to finish after the phases: teng's default
--- unless given (2 s; 15 s under --impair, where a segment lost several
--- times in a row is still being retransmitted).
-local drain = args.drain ~= "default" and tonumber(args.drain) or nil
-if args.drain ~= "default" and not drain then error("drain: expected seconds, got '" .. args.drain .. "'") end
 
 local rate = args.cps == "max" and teng.max { open = args.open }
   or tonumber(args.cps) or error("cps: expected a number or 'max', got '" .. args.cps .. "'")
@@ -26,5 +21,8 @@ return teng.scenario {
   phases = {
     { "main", duration = args.duration, cps = rate },
   },
-  drain = drain,
+  -- Seconds open connections get to finish after the phases: teng's
+  -- default unless given (2 s; 15 s under --impair, where a segment lost
+  -- several times in a row is still being retransmitted).
+  drain = args.drain ~= "default" and (tonumber(args.drain) or args.drain) or nil,
 }

@@ -5,11 +5,6 @@
 -- test: loopback
 local teng = require "teng"
 local args = teng.args { cps = 100000, duration = 10, body = 1024, open = 0, drain = "default" }
--- Seconds open connections get to finish after the phases: teng's default
--- unless given (2 s; 15 s under --impair, where a segment lost several
--- times in a row is still being retransmitted).
-local drain = args.drain ~= "default" and tonumber(args.drain) or nil
-if args.drain ~= "default" and not drain then error("drain: expected seconds, got '" .. args.drain .. "'") end
 local rate = args.open > 0 and teng.max { open = args.open } or args.cps
 
 local request = teng.http.request { method = "GET", path = "/", host = "sut" }
@@ -26,5 +21,8 @@ return teng.scenario {
     { "ramp", duration = 1, cps = args.open > 0 and rate or teng.ramp(0, args.cps) },
     { "steady", duration = args.duration, cps = rate },
   },
-  drain = drain,
+  -- Seconds open connections get to finish after the phases: teng's
+  -- default unless given (2 s; 15 s under --impair, where a segment lost
+  -- several times in a row is still being retransmitted).
+  drain = args.drain ~= "default" and (tonumber(args.drain) or args.drain) or nil,
 }
