@@ -31,7 +31,8 @@ uint32_t tw_size(uint32_t time_wait_ms, double rate_per_core, uint64_t tcbs)
 
 uint64_t tw_bytes(uint32_t cap)
 {
-	return (uint64_t)cap * (sizeof(struct tw_entry) + TW_HASH_PER_ENTRY * sizeof(uint32_t));
+	uint64_t buckets = cap / TW_ENTRIES_PER_BUCKET;
+	return (uint64_t)cap * sizeof(struct tw_entry) + buckets * TW_BUCKET_WORDS * sizeof(uint32_t);
 }
 
 int tw_init(struct tw_table *tt, uint32_t cap, uint32_t ms, tw_alloc_fn alloc, int socket)
@@ -39,17 +40,18 @@ int tw_init(struct tw_table *tt, uint32_t cap, uint32_t ms, tw_alloc_fn alloc, i
 	memset(tt, 0, sizeof(*tt));
 	if (cap == 0)
 		return 0;
-	if (cap & (cap - 1))
+	if ((cap & (cap - 1)) || cap < 64 || cap > TW_MAX)
 		return -1;
+	uint32_t nb = cap / TW_ENTRIES_PER_BUCKET;
 	tt->e = alloc(cap, sizeof(struct tw_entry), socket);
-	tt->hash = alloc((size_t)cap * TW_HASH_PER_ENTRY, sizeof(uint32_t), socket);
-	if (tt->e == NULL || tt->hash == NULL)
+	tt->bucket = alloc((size_t)nb * TW_BUCKET_WORDS, sizeof(uint32_t), socket);
+	if (tt->e == NULL || tt->bucket == NULL)
 		return -1;
-	memset(tt->hash, 0xff, sizeof(uint32_t) * cap * TW_HASH_PER_ENTRY);
+	memset(tt->bucket, 0, sizeof(uint32_t) * nb * TW_BUCKET_WORDS);
 	for (uint32_t i = 0; i < cap; i++)
 		tt->e[i].role = TW_FREE;
 	tt->cap = cap;
-	tt->hash_mask = cap * TW_HASH_PER_ENTRY - 1;
+	tt->bucket_mask = nb - 1;
 	tt->ms = ms;
 	return 0;
 }
@@ -58,26 +60,75 @@ void tw_fini(struct tw_table *tt, void (*release)(void *))
 {
 	if (tt->e) {
 		release(tt->e);
-		release(tt->hash);
+		release(tt->bucket);
 	}
 	memset(tt, 0, sizeof(*tt));
 }
 
-static inline uint32_t *bucket(struct tw_table *tt, uint32_t rip, uint16_t rport, uint32_t lip,
-			       uint16_t lport)
+/* A slot: the tag (the hash's top 12 bits, never 0) over the index; 0 is
+ * an empty slot. The bucket takes the hash's low bits (at most 18). */
+#define IDX_MASK (TW_MAX - 1)
+static inline uint32_t tag_of(uint32_t h)
 {
-	return &tt->hash[conn_hash4(rip, rport, lip, lport) & tt->hash_mask];
+	uint32_t t = h & ~IDX_MASK;
+	return t ? t : 1u << TW_IDX_BITS;
+}
+
+static inline uint32_t *bucket_at(struct tw_table *tt, uint32_t b)
+{
+	return &tt->bucket[(b & tt->bucket_mask) * TW_BUCKET_WORDS];
+}
+
+static inline uint32_t entry_hash(const struct tw_entry *e)
+{
+	return conn_hash4(e->rip, e->rport, e->lip, e->lport);
+}
+
+/* Put server entry i (hash h) into the first free slot of its bucket or
+ * of the TW_PROBE - 1 after it. 0, or -1 when all are full. */
+static int slot_put(struct tw_table *tt, uint32_t h, uint32_t i)
+{
+	uint32_t v = tag_of(h) | i;
+	for (uint32_t k = 0; k < TW_PROBE; k++) {
+		uint32_t *bk = bucket_at(tt, h + k);
+		for (uint32_t s = 0; s < TW_BUCKET_SLOTS; s++)
+			if (bk[s] == 0) {
+				bk[s] = v;
+				if (k)
+					bucket_at(tt, h)[TW_BUCKET_SLOTS]++;
+				return 0;
+			}
+	}
+	return -1;
+}
+
+/* Take server entry i (hash h) out of its slot, if it has one. */
+static void slot_drop(struct tw_table *tt, uint32_t h, uint32_t i)
+{
+	uint32_t v = tag_of(h) | i;
+	uint32_t *home = bucket_at(tt, h);
+	uint32_t probe = home[TW_BUCKET_SLOTS] ? TW_PROBE : 1;
+	for (uint32_t k = 0; k < probe; k++) {
+		uint32_t *bk = bucket_at(tt, h + k);
+		for (uint32_t s = 0; s < TW_BUCKET_SLOTS; s++)
+			if (bk[s] == v) {
+				bk[s] = 0;
+				if (k)
+					home[TW_BUCKET_SLOTS]--;
+				return;
+			}
+	}
 }
 
 /* The bucket of the entry TW_PREFETCH_AHEAD places from the tail: it is
- * the next to go (evicted or swept), and its removal walks that bucket,
+ * the next to go (evicted or swept), and its removal reads that bucket,
  * a miss in a large table. */
 #define TW_PREFETCH_AHEAD 8
 static inline void prefetch_tail(struct tw_table *tt)
 {
 	const struct tw_entry *e = &tt->e[(tt->tail + TW_PREFETCH_AHEAD) & (tt->cap - 1)];
 	if (e->role == ROLE_SERVER)
-		rte_prefetch0(bucket(tt, e->rip, e->rport, e->lip, e->lport));
+		rte_prefetch0(tw_bucket(tt, entry_hash(e)));
 }
 
 void tw_remove(struct tw_table *tt, struct conn_table *ct, uint32_t i)
@@ -86,11 +137,8 @@ void tw_remove(struct tw_table *tt, struct conn_table *ct, uint32_t i)
 	if (e->role == TW_FREE)
 		return;
 	if (e->role == ROLE_SERVER) {
-		uint32_t *p = bucket(tt, e->rip, e->rport, e->lip, e->lport);
-		while (*p != TW_NIL && *p != i)
-			p = &tt->e[*p].hnext;
-		if (*p == i)
-			*p = e->hnext;
+		slot_drop(tt, entry_hash(e), i);
+		tt->hashed--;
 	} else if (conn_tuple_get(ct, e->tuple) == (TW_TAG | i)) {
 		conn_tuple_set(ct, e->tuple, TCB_NIL);
 	}
@@ -119,17 +167,23 @@ uint32_t tw_add(struct tw_table *tt, struct conn_table *ct, const struct tw_entr
 		tt->evict_end = now + tt->ms;
 	}
 	prefetch_tail(tt);
-	uint32_t i = tt->head++ & (tt->cap - 1);
+	uint32_t i = tt->head & (tt->cap - 1);
+	if (src->role == ROLE_SERVER) {
+		if (unlikely(slot_put(tt, entry_hash(src), i) < 0)) {
+			/* no slot: not kept, as if evicted at once */
+			*evicted = 1;
+			tt->evicting = 1;
+			tt->evict_end = now + tt->ms;
+			return TW_NIL;
+		}
+		tt->hashed++;
+	} else {
+		conn_tuple_set(ct, src->tuple, TW_TAG | i);
+	}
+	tt->head++;
 	struct tw_entry *e = &tt->e[i];
 	*e = *src;
 	e->expire = now + tt->ms;
-	if (e->role == ROLE_SERVER) {
-		uint32_t *b = bucket(tt, e->rip, e->rport, e->lip, e->lport);
-		e->hnext = *b;
-		*b = i;
-	} else {
-		conn_tuple_set(ct, e->tuple, TW_TAG | i);
-	}
 	tt->live++;
 	return i;
 }
@@ -159,12 +213,21 @@ int tw_expired(struct tw_table *tt, struct conn_table *ct, uint32_t i, uint32_t 
 uint32_t tw_lookup(struct tw_table *tt, struct conn_table *ct, uint32_t h, uint32_t rip,
 		   uint16_t rport, uint32_t lip, uint16_t lport, uint32_t now)
 {
-	if (tt->live == 0)
+	if (tt->hashed == 0)
 		return TW_NIL;
-	for (uint32_t i = tt->hash[h & tt->hash_mask]; i != TW_NIL; i = tt->e[i].hnext) {
-		const struct tw_entry *e = &tt->e[i];
-		if (e->rip == rip && e->lip == lip && e->rport == rport && e->lport == lport)
-			return tw_expired(tt, ct, i, now) ? TW_NIL : i;
+	uint32_t tag = tag_of(h);
+	const uint32_t *home = bucket_at(tt, h);
+	uint32_t probe = home[TW_BUCKET_SLOTS] ? TW_PROBE : 1;
+	for (uint32_t k = 0; k < probe; k++) {
+		const uint32_t *bk = bucket_at(tt, h + k);
+		for (uint32_t s = 0; s < TW_BUCKET_SLOTS; s++) {
+			if ((bk[s] & ~IDX_MASK) != tag)
+				continue;
+			uint32_t i = bk[s] & IDX_MASK;
+			const struct tw_entry *e = &tt->e[i];
+			if (e->rip == rip && e->lip == lip && e->rport == rport && e->lport == lport)
+				return tw_expired(tt, ct, i, now) ? TW_NIL : i;
+		}
 	}
 	return TW_NIL;
 }
@@ -292,8 +355,11 @@ int tw_input(struct worker *w, const struct seg *s, uint32_t i)
 	if (!(f & TH_ACK))
 		return 1;
 	if (f & TH_FIN) {
-		if (s->seq + s->len + 1 == e->rcv_nxt)
-			e = &tt->e[tw_restart(tt, &w->ct, i, w->now_ms)];
+		struct tw_entry was = *e;
+		if (s->seq + s->len + 1 == e->rcv_nxt) {
+			uint32_t n = tw_restart(tt, &w->ct, i, w->now_ms);
+			e = n == TW_NIL ? &was : &tt->e[n]; /* not kept (tw_add): answered all the same */
+		}
 		tw_send_ack(w, s, e);
 		return 1;
 	}

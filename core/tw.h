@@ -20,10 +20,18 @@
  * in tw_evicted_acks), never a RST, so teng does not reset a connection
  * it closed normally even when it closes more than the table holds.
  *
- * Finding an entry: a server-role entry by a chained hash on its
- * four-tuple; a client-role entry by its tuple slot, which holds
- * TW_TAG | entry instead of a TCB index while the tuple waits (so the
- * tuple allocator sees the wait, and skips the tuple: tw_reuse_refused).
+ * Finding an entry: a server-role entry through buckets of one cache
+ * line each, picked by its four-tuple's hash: a bucket's 15 slots each
+ * hold an entry index and 12 more bits of that hash (its tag), so a
+ * lookup reads one line and touches an entry only when a tag matches
+ * (a tuple not waiting, every new SYN, touches none about 99.6% of the
+ * time), and a removal finds its slot without walking a chain. An entry
+ * whose bucket is full goes into one of the next TW_PROBE - 1, counted
+ * in its own bucket's 16th word, so a lookup reads further only where
+ * something did overflow. A client-role entry is found by its tuple
+ * slot, which holds TW_TAG | entry instead of a TCB index while the
+ * tuple waits (so the tuple allocator sees the wait, and skips the
+ * tuple: tw_reuse_refused).
  */
 #ifndef TENG_TW_H
 #define TENG_TW_H
@@ -37,12 +45,20 @@
  * TCB indices stay below 2^26 (worker_sizes). */
 #define TW_TAG 0x80000000u
 #define TW_NIL UINT32_MAX
-/* Entries per core at most: 32 MB. */
-#define TW_MAX (1u << 20)
-/* Hash buckets per entry: with two, a lookup for a tuple not waiting
- * (every new SYN) finds an empty bucket about 60% of the time and
- * touches no entry. */
-#define TW_HASH_PER_ENTRY 2
+/* Entries per core at most: 48 MB with the buckets. A slot holds the
+ * entry index in its low TW_IDX_BITS bits. */
+#define TW_IDX_BITS 20
+#define TW_MAX (1u << TW_IDX_BITS)
+/* A bucket: TW_BUCKET_SLOTS slots, then the count of entries of this
+ * bucket that sit in a later one; 64 bytes. */
+#define TW_BUCKET_WORDS 16
+#define TW_BUCKET_SLOTS 15
+/* Entries per bucket: with 4, a full table fills its buckets to about a
+ * quarter, and a bucket overflows about once in a million. */
+#define TW_ENTRIES_PER_BUCKET 4
+/* Buckets an entry may sit in: its own and the next three; when all are
+ * full (practically never) the entry is not kept, as if evicted. */
+#define TW_PROBE 4
 /* Entries swept per loop iteration at most. */
 #define TW_SWEEP 32
 
@@ -57,10 +73,7 @@ struct tw_entry {
 	uint32_t expire;     /* ms tick */
 	uint32_t snd_nxt;    /* our FIN + 1: the ACK's sequence number */
 	uint32_t rcv_nxt;    /* the peer's FIN + 1: what we ACK */
-	union {
-		uint32_t hnext; /* server role: hash chain */
-		uint32_t tuple; /* client role: the tuple slot */
-	};
+	uint32_t tuple;      /* client role: the tuple slot */
 	uint8_t role;        /* enum tcb_role; TW_FREE: a hole */
 	uint8_t wscale;      /* our window scale, for the ACK's window */
 	uint8_t slot;        /* port slot the connection used */
@@ -73,10 +86,11 @@ _Static_assert(sizeof(struct tw_entry) == 32, "tw_entry is 32 bytes");
 
 struct tw_table {
 	struct tw_entry *e; /* ring of cap entries */
-	uint32_t *hash;     /* server entries, chained through hnext */
-	uint32_t cap, hash_mask;
+	uint32_t *bucket;   /* server entries: TW_BUCKET_WORDS words a bucket */
+	uint32_t cap, bucket_mask;
 	uint32_t head, tail; /* free-running: entries tail .. head - 1 */
 	uint32_t live;       /* entries not holes */
+	uint32_t hashed;     /* of them server entries (in the buckets) */
 	uint32_t ms;         /* the hold, ms */
 	uint32_t evict_end;  /* with evicting: FINs owed the evicted ACK until this tick */
 	uint8_t evicting;    /* an entry was evicted (tw_evicted_fin) */
@@ -99,7 +113,8 @@ void tw_fini(struct tw_table *tt, void (*release)(void *));
 /* Add e (role, tuple, sequence numbers, and for a client its tuple
  * slot, set by the caller) to wait until now + ms. A client's tuple slot
  * is marked. Returns the entry's index; *evicted is set when the oldest
- * entry had to go early. */
+ * entry had to go early, or when a server entry found its buckets full
+ * (then it is not kept: TW_NIL). */
 uint32_t tw_add(struct tw_table *tt, struct conn_table *ct, const struct tw_entry *e,
 		uint32_t now, int *evicted);
 /* Remove entry i (a client's tuple slot is freed). */
@@ -115,7 +130,7 @@ uint32_t tw_lookup(struct tw_table *tt, struct conn_table *ct, uint32_t h, uint3
 /* The bucket tw_lookup starts from, to prefetch. */
 static inline const uint32_t *tw_bucket(const struct tw_table *tt, uint32_t h)
 {
-	return &tt->hash[h & tt->hash_mask];
+	return &tt->bucket[(h & tt->bucket_mask) * TW_BUCKET_WORDS];
 }
 /* Entry i has expired (it is removed then): 1, else 0. */
 int tw_expired(struct tw_table *tt, struct conn_table *ct, uint32_t i, uint32_t now);

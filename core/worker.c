@@ -683,7 +683,7 @@ static uint32_t rx_lookup(struct worker *w, struct seg *s, int *l)
 					     s->th->dst_port);
 		uint32_t id = conn_hash_lookup_h(&w->ct, s->hash, s->ip->src_addr, s->th->src_port,
 						 s->ip->dst_addr, s->th->dst_port);
-		if (id == TCB_NIL && unlikely(w->timewait.live)) {
+		if (id == TCB_NIL && unlikely(w->timewait.hashed)) {
 			uint32_t i = tw_lookup(&w->timewait, &w->ct, s->hash, s->ip->src_addr,
 					       s->th->src_port, s->ip->dst_addr, s->th->dst_port,
 					       w->now_ms);
@@ -715,8 +715,11 @@ static inline void rx_locate(struct worker *w, struct seg *s)
 				     s->th->dst_port);
 		s->hidx = s->hash & w->ct.hash_mask;
 		rte_prefetch0(&w->ct.hash[s->hidx]);
-		/* a SYN of a new connection is looked up in TIME_WAIT too */
-		if ((s->flags & TH_SYN) && unlikely(w->timewait.live))
+		/* a SYN of a new connection is looked up in TIME_WAIT too,
+		 * and a FIN may take its connection there (an entry put in
+		 * that bucket) */
+		if (((s->flags & TH_SYN) && unlikely(w->timewait.hashed)) ||
+		    ((s->flags & TH_FIN) && w->timewait.cap))
 			rte_prefetch0(tw_bucket(&w->timewait, s->hash));
 	}
 }

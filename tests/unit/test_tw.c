@@ -94,8 +94,9 @@ static void test_table(void **state)
 	assert_int_equal(tt.tail, tt.head);
 	assert_int_equal(conn_tuple_get(&ct, 0), TCB_NIL);
 	assert_int_equal(conn_tuple_get(&ct, 2), TCB_NIL);
-	for (uint32_t b = 0; b <= tt.hash_mask; b++)
-		assert_int_equal(tt.hash[b], TW_NIL);
+	assert_int_equal(tt.hashed, 0);
+	for (uint32_t w = 0; w < (tt.bucket_mask + 1) * TW_BUCKET_WORDS; w++)
+		assert_int_equal(tt.bucket[w], 0);
 	tw_fini(&tt, free);
 	conn_fini(&ct, free);
 }
@@ -153,6 +154,60 @@ static void test_eviction_restart(void **state)
 	uint32_t i7 = tw_add(&tt, &ct, &e, 2000, &ev);
 	assert_int_equal(tw_restart(&tt, &ct, i7, 2100), i7);
 	assert_int_equal(tw_entry(&tt, i7)->expire, 3100);
+	tw_fini(&tt, free);
+	conn_fini(&ct, free);
+}
+
+/* Server entries whose tuples all hash to one bucket: the first 15 fill
+ * it, the next go to the following buckets (counted in the first), all
+ * are found, and once the TW_PROBE buckets are full one more is not kept
+ * (as if evicted: TW_NIL) while the rest stay found. Removed in a
+ * scattered order, they leave every bucket empty. */
+static void test_bucket_overflow(void **state)
+{
+	(void)state;
+	struct conn_table ct;
+	struct tw_table tt;
+	assert_int_equal(conn_init(&ct, 16, 64, t_calloc, 0), 0);
+	assert_int_equal(tw_init(&tt, 128, 1000, t_calloc, 0), 0); /* 32 buckets */
+	uint32_t keys[TW_PROBE * TW_BUCKET_SLOTS + 1], n = 0, home = UINT32_MAX;
+	for (uint32_t k = 0; n < TW_PROBE * TW_BUCKET_SLOTS + 1 && k < 10000000; k++) {
+		struct tw_entry e = server_entry(k);
+		uint32_t b = conn_hash4(e.rip, e.rport, e.lip, e.lport) & tt.bucket_mask;
+		if (home == UINT32_MAX)
+			home = b;
+		if (b == home)
+			keys[n++] = k;
+	}
+	assert_int_equal(n, TW_PROBE * TW_BUCKET_SLOTS + 1);
+	int ev;
+	uint32_t idx[TW_PROBE * TW_BUCKET_SLOTS];
+	for (uint32_t j = 0; j < TW_PROBE * TW_BUCKET_SLOTS; j++) {
+		struct tw_entry e = server_entry(keys[j]);
+		idx[j] = tw_add(&tt, &ct, &e, 0, &ev);
+		assert_false(ev);
+		assert_int_not_equal(idx[j], TW_NIL);
+	}
+	assert_int_equal(tt.bucket[home * TW_BUCKET_WORDS + TW_BUCKET_SLOTS],
+			 (TW_PROBE - 1) * TW_BUCKET_SLOTS);
+	struct tw_entry last = server_entry(keys[TW_PROBE * TW_BUCKET_SLOTS]);
+	assert_int_equal(tw_add(&tt, &ct, &last, 0, &ev), TW_NIL);
+	assert_true(ev);
+	assert_int_equal(tt.live, TW_PROBE * TW_BUCKET_SLOTS);
+	assert_int_equal(find(&tt, &ct, keys[TW_PROBE * TW_BUCKET_SLOTS], 10), TW_NIL);
+	for (uint32_t j = 0; j < TW_PROBE * TW_BUCKET_SLOTS; j++)
+		assert_int_equal(find(&tt, &ct, keys[j], 10), idx[j]);
+	/* a tuple of another bucket is not found in these */
+	assert_int_equal(find(&tt, &ct, 10000001, 10), TW_NIL);
+	for (uint32_t j = 0; j < TW_PROBE * TW_BUCKET_SLOTS; j++) {
+		uint32_t r = (j * 37) % (TW_PROBE * TW_BUCKET_SLOTS); /* 37 is prime to 60 */
+		tw_remove(&tt, &ct, idx[r]);
+		assert_int_equal(find(&tt, &ct, keys[r], 10), TW_NIL);
+	}
+	assert_int_equal(tt.live, 0);
+	assert_int_equal(tt.hashed, 0);
+	for (uint32_t w = 0; w < (tt.bucket_mask + 1) * TW_BUCKET_WORDS; w++)
+		assert_int_equal(tt.bucket[w], 0);
 	tw_fini(&tt, free);
 	conn_fini(&ct, free);
 }
@@ -367,6 +422,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_table),
 		cmocka_unit_test(test_eviction_restart),
+		cmocka_unit_test(test_bucket_overflow),
 		cmocka_unit_test(test_size),
 		FSM_TEST(test_server_fin_again),
 		FSM_TEST(test_server_rst_and_reuse),
