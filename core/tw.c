@@ -74,9 +74,17 @@ static inline uint32_t tag_of(uint32_t h)
 	return t ? t : 1u << TW_IDX_BITS;
 }
 
-static inline uint32_t *bucket_at(struct tw_table *tt, uint32_t b)
+static inline uint32_t *bucket_at(struct tw_table *tt, uint32_t h)
 {
-	return &tt->bucket[(b & tt->bucket_mask) * TW_BUCKET_WORDS];
+	return (uint32_t *)tw_bucket(tt, h);
+}
+
+/* An entry goes before its time: for one hold, a FIN for no connection
+ * gets the ACK it would have had (tw_evicted_fin). */
+static inline void evicting(struct tw_table *tt, uint32_t now)
+{
+	tt->evicting = 1;
+	tt->evict_end = now + tt->ms;
 }
 
 static inline uint32_t entry_hash(const struct tw_entry *e)
@@ -163,8 +171,7 @@ uint32_t tw_add(struct tw_table *tt, struct conn_table *ct, const struct tw_entr
 		tw_remove(tt, ct, tt->tail & (tt->cap - 1));
 		tt->tail++;
 		*evicted = 1;
-		tt->evicting = 1;
-		tt->evict_end = now + tt->ms;
+		evicting(tt, now);
 	}
 	prefetch_tail(tt);
 	uint32_t i = tt->head & (tt->cap - 1);
@@ -172,8 +179,7 @@ uint32_t tw_add(struct tw_table *tt, struct conn_table *ct, const struct tw_entr
 		if (unlikely(slot_put(tt, entry_hash(src), i) < 0)) {
 			/* no slot: not kept, as if evicted at once */
 			*evicted = 1;
-			tt->evicting = 1;
-			tt->evict_end = now + tt->ms;
+			evicting(tt, now);
 			return TW_NIL;
 		}
 		tt->hashed++;
@@ -355,10 +361,12 @@ int tw_input(struct worker *w, const struct seg *s, uint32_t i)
 	if (!(f & TH_ACK))
 		return 1;
 	if (f & TH_FIN) {
-		struct tw_entry was = *e;
 		if (s->seq + s->len + 1 == e->rcv_nxt) {
+			struct tw_entry was = *e;
 			uint32_t n = tw_restart(tt, &w->ct, i, w->now_ms);
-			e = n == TW_NIL ? &was : &tt->e[n]; /* not kept (tw_add): answered all the same */
+			/* not kept (tw_add): answered all the same */
+			tw_send_ack(w, s, n == TW_NIL ? &was : &tt->e[n]);
+			return 1;
 		}
 		tw_send_ack(w, s, e);
 		return 1;

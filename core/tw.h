@@ -24,8 +24,8 @@
  * line each, picked by its four-tuple's hash: a bucket's 15 slots each
  * hold an entry index and 12 more bits of that hash (its tag), so a
  * lookup reads one line and touches an entry only when a tag matches
- * (a tuple not waiting, every new SYN, touches none about 99.6% of the
- * time), and a removal finds its slot without walking a chain. An entry
+ * (a tuple not waiting, every new SYN, touches none about 99.9% of the
+ * time in a full table), and a removal finds its slot without walking a chain. An entry
  * whose bucket is full goes into one of the next TW_PROBE - 1, counted
  * in its own bucket's 16th word, so a lookup reads further only where
  * something did overflow. A client-role entry is found by its tuple
@@ -54,7 +54,7 @@
 #define TW_BUCKET_WORDS 16
 #define TW_BUCKET_SLOTS 15
 /* Entries per bucket: with 4, a full table fills its buckets to about a
- * quarter, and a bucket overflows about once in a million. */
+ * quarter, and about 5 buckets in a million overflow. */
 #define TW_ENTRIES_PER_BUCKET 4
 /* Buckets an entry may sit in: its own and the next three; when all are
  * full (practically never) the entry is not kept, as if evicted. */

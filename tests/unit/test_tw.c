@@ -197,7 +197,7 @@ static void test_bucket_overflow(void **state)
 	assert_int_equal(find(&tt, &ct, keys[TW_PROBE * TW_BUCKET_SLOTS], 10), TW_NIL);
 	for (uint32_t j = 0; j < TW_PROBE * TW_BUCKET_SLOTS; j++)
 		assert_int_equal(find(&tt, &ct, keys[j], 10), idx[j]);
-	/* a tuple of another bucket is not found in these */
+	/* a tuple never added is not found */
 	assert_int_equal(find(&tt, &ct, 10000001, 10), TW_NIL);
 	for (uint32_t j = 0; j < TW_PROBE * TW_BUCKET_SLOTS; j++) {
 		uint32_t r = (j * 37) % (TW_PROBE * TW_BUCKET_SLOTS); /* 37 is prime to 60 */
