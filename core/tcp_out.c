@@ -271,7 +271,7 @@ void tcp_output(struct worker *w, struct tcb *t)
 	uint32_t cw = tcp_cwnd_bytes(t);
 	/* Resending after an RTO with SACK: SACKed ranges are skipped and
 	 * take no room in the congestion window (tcp_rtx.h). */
-	int skip = t->sack_ok && SEQ_LT(t->snd_nxt, t->snd_max);
+	int skip = t->sack_ok && t->sb_used && SEQ_LT(t->snd_nxt, t->snd_max);
 	if (unlikely(skip))
 		cw += tcp_sack_bytes(w, t);
 	uint32_t wnd_end = t->snd_una + (cw < t->snd_wnd ? cw : t->snd_wnd);

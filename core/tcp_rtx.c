@@ -342,7 +342,10 @@ int tcp_rtx_expire(struct worker *w, struct tcb *t)
 	t->cwnd = 1;
 	t->dupacks = 0;
 	t->snd_nxt = t->snd_una;
-	if (t->sack_ok) /* the resend skips what is SACKed (tcp_output) */
+	/* The resend skips what is SACKed (tcp_output). A scoreboard never
+	 * written has no blocks and reads as high_rxt = snd_una already, so
+	 * it is left untouched (a side-table miss per timeout otherwise). */
+	if (t->sack_ok && t->sb_used)
 		sb_set_high(tcp_sack_sb_mut(w, t), t->snd_una);
 	if (SEQ_LEQ(t->snd_una, t->snd_end))
 		t->flags &= (uint8_t)~TF_FIN_SENT; /* the FIN goes again too */
