@@ -328,7 +328,9 @@ void impair_tx(struct worker *w, uint8_t slot, struct rte_mbuf *m)
 	int reorder = (f & IMPAIR_REORDER) != 0;
 	if (reorder)
 		w->ctr->impair_reordered++;
-	uint32_t flow = flow_of(ip);
+	/* Only held-back frames count a flow's frames (out): without
+	 * reordering none is ever held. */
+	uint32_t flow = im->cfg.reorder_thr ? flow_of(ip) : 0;
 	stage(w, slot, m, reorder, delay_us, flow);
 	if (d)
 		stage(w, slot, d, reorder, delay_us, flow);

@@ -103,8 +103,9 @@ static inline uint64_t impair_own_key(uint64_t base, uint32_t n)
 	return impair_key(base, 0, 0, 0, 0, 0, n) | 1;
 }
 
-/* splitmix64: a counter through a mixer, so every frame costs the same
- * two steps whatever was decided before it. */
+/* splitmix64: a counter through a mixer, so a frame takes the same
+ * steps whatever was decided before it (one, or two when reordering or
+ * jitter is asked: impair_decide). */
 static inline uint64_t impair_next(uint64_t *s)
 {
 	uint64_t z = (*s += 0x9E3779B97F4A7C15ull);
@@ -119,13 +120,16 @@ static inline uint64_t impair_next(uint64_t *s)
 static inline uint32_t impair_decide(uint64_t *s, const struct impair_cfg *c,
 				     uint32_t *delay_us)
 {
-	uint64_t a = impair_next(s), b = impair_next(s);
+	uint64_t a = impair_next(s);
 	uint32_t f = 0;
 	*delay_us = c->delay_us;
 	if ((uint32_t)a < c->loss_thr)
 		return IMPAIR_LOSE;
 	if ((a >> 32) < c->dup_thr)
 		f |= IMPAIR_DUP;
+	if (c->reorder_thr == 0 && c->jitter_us == 0)
+		return f; /* the second draw would decide nothing */
+	uint64_t b = impair_next(s);
 	if ((uint32_t)b < c->reorder_thr)
 		f |= IMPAIR_REORDER;
 	if (c->jitter_us)
