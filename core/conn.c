@@ -59,7 +59,7 @@ uint32_t conn_alloc(struct conn_table *ct)
 	memset(t, 0, sizeof(*t));
 	t->hnext = TCB_NIL;
 	t->tuple = TCB_NIL;
-	t->tn.next = t->tn.prev = TCB_NIL;
+	t->tn.pos = TCB_NIL; /* not armed (timer.h) */
 	return id;
 }
 

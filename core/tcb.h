@@ -56,8 +56,8 @@ enum tcb_role { ROLE_CLIENT = 0, ROLE_SERVER = 1 };
 #define TPL_ECHO 0xfffd     /* the echo buffer */
 
 struct timer_node {
-	uint32_t next, prev;
 	uint32_t expire; /* ms tick */
+	uint32_t pos;    /* where its id is in the wheel (timer.c), or TCB_NIL: not armed */
 };
 
 struct tcb {
@@ -140,6 +140,6 @@ struct tcb {
 
 /* Two per connection pair on the loopback: the TCB is most of what a
  * held connection costs (docs/performance.md, memory per pair). */
-_Static_assert(sizeof(struct tcb) <= 120, "tcb must stay within 120 bytes");
+_Static_assert(sizeof(struct tcb) <= 116, "tcb must stay within 116 bytes");
 
 #endif

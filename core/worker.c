@@ -114,6 +114,7 @@ static uint32_t tw_cap_of(const struct teng_plan *plan, uint32_t index, uint64_t
 #define TX_HEADROOM (TENG_MAX_PORTS * RX_BURST * TX_PER_RX + 64 * 2 + OPEN_BURST)
 #define TX_QUEUE_DEFAULT 4096
 #define DEV_MBUFS (2 * (4096 + 1024))
+#define TIMER_SLOTS 4096 /* the timer wheel: 1 ms ticks, a 4.096 s round */
 #define POOL_TCBS_PER_MBUF 4096
 
 int worker_sizes(const struct teng_plan *plan, uint32_t index, struct worker_sizes *out,
@@ -149,13 +150,14 @@ int worker_sizes(const struct teng_plan *plan, uint32_t index, struct worker_siz
 			   (uint64_t)plan->echo_bytes * plan->echo_buffers + sizeof(struct worker_stats) +
 			   sizeof(struct worker) + tw_bytes(tw_cap_of(plan, index, out->tcbs)) +
 			   reasm_bytes((uint32_t)out->tcbs, plan->tcp.reasm_segs, mss_of(plan)) +
-			   prog_side_bytes(plan, out->tcbs);
+			   prog_side_bytes(plan, out->tcbs) +
+			   timer_bytes(TIMER_SLOTS, (uint32_t)out->tcbs);
 	/* --impair: the frames it holds back (delay, reorder) */
 	impair_size(plan, out->tx_queue, (uint32_t)out->tcbs, &out->mbufs, &out->table_bytes);
 	out->mapped_bytes = out->tcbs * (sizeof(struct tcb) +
 					 (plan->tcp.sack ? sizeof(struct sack_sb) : 0) +
 					 (plan->tcp.reasm_segs ? sizeof(uint16_t) : 0)) +
-			    tuples * 4;
+			    tuples * 4 + timer_bytes(TIMER_SLOTS, (uint32_t)out->tcbs);
 	out->pool_bytes = out->mbufs * MBUF_BYTES;
 	return 0;
 }
@@ -293,7 +295,7 @@ int worker_init_mode(struct worker *w, const struct teng_plan *plan, uint32_t in
 		if (w->ka == NULL)
 			goto nomem;
 	}
-	if (timer_init(&w->tw, 4096, w->ct.tcb, sizeof(struct tcb),
+	if (timer_init(&w->tw, TIMER_SLOTS, size, w->ct.tcb, sizeof(struct tcb),
 		       offsetof(struct tcb, tn), 0) < 0)
 		goto nomem;
 	/* Each TCB's timer node is made idle by conn_alloc, when the TCB is

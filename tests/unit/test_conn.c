@@ -34,7 +34,7 @@ static int is_zero_tcb(const struct tcb *t)
 	memset(&z, 0, sizeof(z));
 	z.hnext = TCB_NIL;
 	z.tuple = TCB_NIL;
-	z.tn.next = z.tn.prev = TCB_NIL;
+	z.tn.pos = TCB_NIL;
 	return memcmp(t, &z, sizeof(z)) == 0;
 }
 

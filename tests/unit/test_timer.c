@@ -24,7 +24,7 @@ static int setup8(void **state)
 {
 	(void)state;
 	memset(objs, 0x5a, sizeof(objs));
-	if (timer_init(&tw, 8, objs, sizeof(struct obj),
+	if (timer_init(&tw, 8, NOBJ, objs, sizeof(struct obj),
 		       offsetof(struct obj, tn), 100) < 0)
 		return -1;
 	for (uint32_t i = 0; i < NOBJ; i++)
@@ -218,7 +218,7 @@ static void test_tick_wraparound(void **state)
 	(void)state;
 	/* the ms tick counter itself wraps after 49.7 days */
 	timer_fini(&tw);
-	assert_int_equal(timer_init(&tw, 8, objs, sizeof(struct obj),
+	assert_int_equal(timer_init(&tw, 8, NOBJ, objs, sizeof(struct obj),
 				    offsetof(struct obj, tn), 0xfffffffau),
 			 0);
 	for (uint32_t i = 0; i < NOBJ; i++)
@@ -239,6 +239,128 @@ static void test_tick_wraparound(void **state)
 	assert_int_equal(out[0], 3);
 }
 
+/* Against a model: random arms (near, in the round, many rounds out),
+ * re-arms and cancels of many objects in a 16-slot wheel, the clock
+ * moving by random steps (now and then a stall past the round) and
+ * expiries taken in random batch sizes. Each armed object fires once,
+ * at the first call whose now reaches its expire, never before; the
+ * chunks are all back in the pool once nothing is armed. */
+#define NBIG 2000
+struct big {
+	struct timer_node tn;
+	uint32_t pad[3];
+};
+static struct big bigs[NBIG];
+static uint32_t want[NBIG]; /* expire, or 0: not armed */
+
+static uint64_t rnd_state = 0x1234567;
+static uint32_t rnd(uint32_t n)
+{
+	rnd_state = rnd_state * 6364136223846793005ull + 1442695040888963407ull;
+	return (uint32_t)(rnd_state >> 33) % n;
+}
+
+static void test_model(void **state)
+{
+	(void)state;
+	struct timer_wheel w;
+	uint32_t now = 0xffff0000u; /* the tick counter wraps on the way */
+	assert_int_equal(timer_init(&w, 16, NBIG, bigs, sizeof(struct big),
+				    offsetof(struct big, tn), now), 0);
+	for (uint32_t i = 0; i < NBIG; i++)
+		timer_node_init(&w, i);
+	memset(want, 0, sizeof(want));
+	uint32_t armed = 0, fired = 0, out[NBIG];
+	for (uint32_t round = 0; round < 3000; round++) {
+		for (uint32_t j = rnd(40); j > 0; j--) {
+			uint32_t id = rnd(NBIG);
+			if (rnd(4) == 0) {
+				timer_cancel(&w, id);
+				armed -= want[id] != 0;
+				want[id] = 0;
+				continue;
+			}
+			uint32_t d = rnd(3) == 0 ? rnd(200) : rnd(20);
+			uint32_t e = w.now + d; /* d == 0: fires at the next tick */
+			timer_arm(&w, id, e);
+			armed += want[id] == 0;
+			want[id] = d ? e : w.now + 1;
+			assert_int_equal(timer_node(&w, id)->expire, want[id]);
+		}
+		assert_int_equal(w.armed, armed);
+		now += rnd(50) == 0 ? 17 + rnd(60) : rnd(3);
+		uint32_t n, max = 1 + rnd(20);
+		do {
+			n = timer_expire(&w, now, out, max);
+			for (uint32_t i = 0; i < n; i++) {
+				uint32_t id = out[i];
+				assert_int_not_equal(want[id], 0);
+				assert_true((int32_t)(want[id] - now) <= 0); /* due */
+				assert_false(timer_armed(&w, id));
+				want[id] = 0;
+				armed--;
+				fired++;
+			}
+		} while (n == max);
+		assert_int_equal(w.now, now);
+		for (uint32_t id = 0; id < NBIG; id++) /* nothing due is left */
+			if (want[id])
+				assert_true((int32_t)(want[id] - now) > 0);
+	}
+	assert_true(fired > 10000);
+	/* drain: every chunk goes back to the pool */
+	now += 400;
+	uint32_t n;
+	do {
+		n = timer_expire(&w, now, out, NBIG);
+		armed -= n;
+	} while (n == NBIG);
+	assert_int_equal(armed, 0);
+	assert_int_equal(w.armed, 0);
+	uint32_t nfree = 0;
+	for (uint32_t c = w.free; c != TCB_NIL; c = w.chunk[c].next)
+		nfree++;
+	assert_int_equal(nfree, w.used);
+	timer_fini(&w);
+}
+
+/* One slot's ids over many chunks: cancelled in a scattered order, the
+ * rest still fire, each once; an emptied wheel has every chunk free. */
+static void test_many_in_a_slot(void **state)
+{
+	(void)state;
+	struct timer_wheel w;
+	assert_int_equal(timer_init(&w, 8, NBIG, bigs, sizeof(struct big),
+				    offsetof(struct big, tn), 100), 0);
+	for (uint32_t i = 0; i < 100; i++) {
+		timer_node_init(&w, i);
+		timer_arm(&w, i, 105);
+	}
+	assert_int_equal(w.used, 7); /* 100 ids, 15 a chunk */
+	for (uint32_t i = 0; i < 100; i += 3)
+		timer_cancel(&w, (i * 37) % 100);
+	uint32_t left = 100 - 34;
+	assert_int_equal(w.armed, left);
+	uint32_t out[NBIG], seen[100] = { 0 };
+	assert_int_equal(timer_expire(&w, 104, out, NBIG), 0);
+	assert_int_equal(timer_expire(&w, 105, out, NBIG), left);
+	for (uint32_t i = 0; i < left; i++)
+		seen[out[i]]++;
+	for (uint32_t i = 0; i < 100; i += 3)
+		assert_int_equal(seen[(i * 37) % 100], 0);
+	uint32_t total = 0;
+	for (uint32_t i = 0; i < 100; i++) {
+		assert_true(seen[i] <= 1);
+		total += seen[i];
+	}
+	assert_int_equal(total, left);
+	uint32_t nfree = 0;
+	for (uint32_t c = w.free; c != TCB_NIL; c = w.chunk[c].next)
+		nfree++;
+	assert_int_equal(nfree, w.used);
+	timer_fini(&w);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -251,6 +373,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_long_stall, setup8, teardown),
 		cmocka_unit_test_setup_teardown(test_tick_wraparound, setup8,
 						teardown),
+		cmocka_unit_test(test_model),
+		cmocka_unit_test(test_many_in_a_slot),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
