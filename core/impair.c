@@ -250,7 +250,21 @@ void impair_mark(struct worker *w, const struct tcb *t)
 {
 	struct impair *im = w->imp;
 	uint32_t n = im->nsent[tcb_id(w, t)]++;
-	im->key = impair_key(im->rng, t->role, t->lip, t->rip, t->lport, t->rport, n) | 1;
+	uint64_t key = impair_key(im->rng, t->role, t->lip, t->rip, t->lport, t->rport, n) | 1;
+	/* Decided here already: a frame that is neither lost, copied nor
+	 * held, with nothing held that it would pass (out), goes straight
+	 * into the ring (tx_push, w->imp_pass). impair_tx decides the others
+	 * again from the same key, so the same frames meet the same fate. */
+	if (!im->delayed && im->nro == 0) {
+		uint64_t k = key;
+		uint32_t delay_us;
+		if (impair_decide(&k, &im->cfg, &delay_us) == 0) {
+			w->imp_pass = 1;
+			im->key = 0;
+			return;
+		}
+	}
+	im->key = key;
 }
 
 void impair_prefetch(struct worker *w, uint32_t id)

@@ -153,7 +153,8 @@ void impair_fini(struct worker *w);
 /* The next frame impair_tx sees is connection t's next one (seg_send,
  * when w->imp is set): its key is t's role, tuple and frame number. A
  * frame not so marked (a reset answering a stray segment, a SYN
- * cookie) is keyed by its own tuple and flags. */
+ * cookie) is keyed by its own tuple and flags. When its fate is to go
+ * out untouched, it sets w->imp_pass and tx_push skips impair_tx. */
 struct tcb;
 void impair_mark(struct worker *w, const struct tcb *t);
 /* Connection id is about to be worked on (its TCB is prefetched): its

@@ -21,7 +21,9 @@
  *
  * With --impair, tx_push hands each frame to impair.c, which drops,
  * holds or duplicates it and puts what goes out into the ring with
- * tx_ring_push; without, the one test of w->imp is all it costs.
+ * tx_ring_push (a connection's frame that impair_mark found is to go
+ * out untouched goes into the ring here); without, the one test of
+ * w->imp is all it costs.
  */
 #include <string.h>
 
@@ -113,8 +115,11 @@ void tx_ring_push(struct worker *w, uint8_t slot, struct rte_mbuf *m)
 void tx_push(struct worker *w, uint8_t slot, struct rte_mbuf *m)
 {
 	if (unlikely(w->imp != NULL)) {
-		impair_tx(w, slot, m);
-		return;
+		if (!w->imp_pass) {
+			impair_tx(w, slot, m);
+			return;
+		}
+		w->imp_pass = 0;
 	}
 	ring_push(w, slot, m);
 }

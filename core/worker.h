@@ -153,6 +153,8 @@ struct worker {
 	struct teng_counters *ctr;   /* counters of the current phase */
 	struct impair *imp;          /* --impair: every transmit goes through it
 				      * (next to ctr: tx_push reads both) */
+	uint8_t imp_pass;            /* impair_mark: the next frame goes out as it
+				      * is, so tx_push need not hand it over */
 	struct rec_worker *rec;      /* --records: per-connection records (records.h) */
 	uint64_t now_tsc;
 	uint64_t us_mult, ms_mult; /* tsc -> us, ms, 0.64 fixed point */
