@@ -18,8 +18,10 @@ static inline uint32_t pos_of(uint32_t chunk, uint32_t i, uint32_t far)
 
 static uint32_t nchunk_of(uint32_t slots, uint32_t nobj)
 {
-	/* every list's head chunk may be part-full, the rest are full */
-	return slots + 1 + nobj / TIMER_CHUNK_IDS + 1;
+	/* Only a list's head chunk may be part-full: the slots' lists, the
+	 * far one and, while far_place moves it, the far list taken off,
+	 * each with a part-full head, and nobj ids at most in full ones. */
+	return slots + 2 + nobj / TIMER_CHUNK_IDS;
 }
 
 size_t timer_bytes(uint32_t slots, uint32_t nobj)
