@@ -360,8 +360,9 @@ void worker_timers(struct worker *w)
 	uint32_t ids[64], n, max = worker_pressure(w) ? TIMERS_PRESSED : 64;
 	do {
 		n = timer_expire(&w->tw, w->now_ms, ids, max);
-		/* The wheel read each node (the TCB's second line); the
-		 * first line, and the frame count under --impair, are loaded
+		/* The wheel hands out ids without reading their TCBs (it
+		 * only wrote each timer node, all prefetched first): the TCBs'
+		 * first lines, and the frame counts under --impair, are loaded
 		 * for all of them at once, not one miss after another. */
 		for (uint32_t i = 0; i < n; i++) {
 			rte_prefetch0(tcb_of(w, ids[i]));
