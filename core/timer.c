@@ -52,7 +52,6 @@ int timer_init(struct timer_wheel *tw, uint32_t slots, uint32_t nobj, void *base
 	for (uint32_t i = 0; i < slots; i++)
 		tw->slot[i] = (struct timer_list){ TCB_NIL, 0 };
 	tw->far = (struct timer_list){ TCB_NIL, 0 };
-	tw->nchunk = nchunk;
 	tw->used = 0;
 	tw->free = TCB_NIL;
 	tw->mask = slots - 1;

@@ -39,8 +39,7 @@ struct timer_wheel {
 	struct timer_list far;     /* due beyond the span */
 	struct timer_chunk *chunk;
 	size_t chunk_bytes;
-	uint32_t nchunk, used;     /* the pool: used ones taken, then the free list */
-	uint32_t free;
+	uint32_t used, free;       /* the pool: chunks taken so far, then the free list */
 	uint32_t mask;    /* slots - 1 */
 	uint32_t now;     /* last tick processed */
 	uint32_t far_tick; /* the round start whose far list was placed */

@@ -92,6 +92,13 @@ static inline uint32_t entry_hash(const struct tw_entry *e)
 	return conn_hash4(e->rip, e->rport, e->lip, e->lport);
 }
 
+/* How many buckets from home a search reads: the next ones only when an
+ * entry of home overflowed into them (its 16th word). */
+static inline uint32_t probes(const uint32_t *home)
+{
+	return home[TW_BUCKET_SLOTS] ? TW_PROBE : 1;
+}
+
 /* Put server entry i (hash h) into the first free slot of its bucket or
  * of the TW_PROBE - 1 after it. 0, or -1 when all are full. */
 static int slot_put(struct tw_table *tt, uint32_t h, uint32_t i)
@@ -115,8 +122,7 @@ static void slot_drop(struct tw_table *tt, uint32_t h, uint32_t i)
 {
 	uint32_t v = tag_of(h) | i;
 	uint32_t *home = bucket_at(tt, h);
-	uint32_t probe = home[TW_BUCKET_SLOTS] ? TW_PROBE : 1;
-	for (uint32_t k = 0; k < probe; k++) {
+	for (uint32_t k = 0, n = probes(home); k < n; k++) {
 		uint32_t *bk = bucket_at(tt, h + k);
 		for (uint32_t s = 0; s < TW_BUCKET_SLOTS; s++)
 			if (bk[s] == v) {
@@ -222,10 +228,8 @@ uint32_t tw_lookup(struct tw_table *tt, struct conn_table *ct, uint32_t h, uint3
 	if (tt->hashed == 0)
 		return TW_NIL;
 	uint32_t tag = tag_of(h);
-	const uint32_t *home = bucket_at(tt, h);
-	uint32_t probe = home[TW_BUCKET_SLOTS] ? TW_PROBE : 1;
-	for (uint32_t k = 0; k < probe; k++) {
-		const uint32_t *bk = bucket_at(tt, h + k);
+	for (uint32_t k = 0, n = probes(tw_bucket(tt, h)); k < n; k++) {
+		const uint32_t *bk = tw_bucket(tt, h + k);
 		for (uint32_t s = 0; s < TW_BUCKET_SLOTS; s++) {
 			if ((bk[s] & ~IDX_MASK) != tag)
 				continue;

@@ -25,10 +25,10 @@
  * hold an entry index and 12 more bits of that hash (its tag), so a
  * lookup reads one line and touches an entry only when a tag matches
  * (a tuple not waiting, every new SYN, touches none about 99.9% of the
- * time in a full table), and a removal finds its slot without walking a chain. An entry
- * whose bucket is full goes into one of the next TW_PROBE - 1, counted
- * in its own bucket's 16th word, so a lookup reads further only where
- * something did overflow. A client-role entry is found by its tuple
+ * time in a full table), and a removal finds its slot without walking
+ * a chain. An entry whose bucket is full goes into one of the next
+ * TW_PROBE - 1, counted in its own bucket's 16th word, so a lookup
+ * reads further only where something did overflow. A client-role entry is found by its tuple
  * slot, which holds TW_TAG | entry instead of a TCB index while the
  * tuple waits (so the tuple allocator sees the wait, and skips the
  * tuple: tw_reuse_refused).

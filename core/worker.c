@@ -142,6 +142,8 @@ int worker_sizes(const struct teng_plan *plan, uint32_t index, struct worker_siz
 		tuples += ((uint64_t)(pp->ip_hi - pp->ip_lo + 1) *
 			   ((uint32_t)pp->port_hi - pp->port_lo + 1)) / (plan->cores ? plan->cores : 1) + 1;
 	}
+	/* the timer wheel's pool: anonymous memory, so among the mapped bytes too */
+	uint64_t timer = timer_bytes(TIMER_SLOTS, (uint32_t)out->tcbs);
 	out->table_bytes = out->tcbs * (sizeof(struct tcb) + sizeof(struct rte_ether_addr) +
 					sizeof(uint32_t) + 8 +
 					(plan->tcp.sack ? sizeof(struct sack_sb) : 0) +
@@ -150,14 +152,13 @@ int worker_sizes(const struct teng_plan *plan, uint32_t index, struct worker_siz
 			   (uint64_t)plan->echo_bytes * plan->echo_buffers + sizeof(struct worker_stats) +
 			   sizeof(struct worker) + tw_bytes(tw_cap_of(plan, index, out->tcbs)) +
 			   reasm_bytes((uint32_t)out->tcbs, plan->tcp.reasm_segs, mss_of(plan)) +
-			   prog_side_bytes(plan, out->tcbs) +
-			   timer_bytes(TIMER_SLOTS, (uint32_t)out->tcbs);
+			   prog_side_bytes(plan, out->tcbs) + timer;
 	/* --impair: the frames it holds back (delay, reorder) */
 	impair_size(plan, out->tx_queue, (uint32_t)out->tcbs, &out->mbufs, &out->table_bytes);
 	out->mapped_bytes = out->tcbs * (sizeof(struct tcb) +
 					 (plan->tcp.sack ? sizeof(struct sack_sb) : 0) +
 					 (plan->tcp.reasm_segs ? sizeof(uint16_t) : 0)) +
-			    tuples * 4 + timer_bytes(TIMER_SLOTS, (uint32_t)out->tcbs);
+			    tuples * 4 + timer;
 	out->pool_bytes = out->mbufs * MBUF_BYTES;
 	return 0;
 }
