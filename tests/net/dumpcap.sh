@@ -73,7 +73,9 @@ python3 - "$T/fields.out" <<'PY' >"$T/conv.out" 2>&1
 import sys
 from collections import defaultdict
 frames = [l.rstrip("\n").split(",") for l in open(sys.argv[1]) if l.strip()]
-assert len(frames) == 2800, f"{len(frames)} frames read, want 2800"
+# dpdk-dumpcap tests its -c count once per burst it dequeues (up to 32
+# frames), so it can write a few more than asked, never fewer.
+assert 2800 <= len(frames) <= 2800 + 32, f"{len(frames)} frames read, want 2800 to 2832"
 bad_sum = sum(1 for f in frames if f[3] != "1" or f[4] != "1")  # 1: good
 streams = defaultdict(list)
 for f in frames:
