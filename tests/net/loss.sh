@@ -47,6 +47,28 @@ rc=$NET_RC
 net_capture_stop
 net_show client
 read -r d_in d_out <<<"$(nft_drops)"
+# A failed run says what happened on the wire: every RST in the capture,
+# then the whole conversation of the first one, and nginx's non-200 lines.
+# The capture on peer0 holds every frame teng sent (the tap runs before
+# the ingress drop) and only the peer's frames that survived the egress one.
+if [ "$(net_json "$T/client.json" client.failed)" != 0 ] ||
+   [ "$(net_json "$T/client.json" tcp.rst_rx)" != 0 ]; then
+  fields="-T fields -e frame.time_relative -e ip.src -e tcp.srcport -e ip.dst -e tcp.dstport
+    -e tcp.flags.str -e tcp.seq_raw -e tcp.ack_raw -e tcp.len -e tcp.window_size_value"
+  log "RSTs in the capture:"
+  # shellcheck disable=SC2086
+  tshark -n -r "$T/cap.pcap" -Y 'tcp.flags.reset == 1' $fields 2>/dev/null | head -20
+  port=$(tshark -n -r "$T/cap.pcap" -Y 'tcp.flags.reset == 1 && tcp.srcport == 80' \
+    -T fields -e tcp.dstport -e ip.dst 2>/dev/null | head -1)
+  if [ -n "$port" ]; then
+    log "the conversation of $port (teng's port, address):"
+    # shellcheck disable=SC2086
+    tshark -n -r "$T/cap.pcap" -Y "tcp.port == ${port%%[[:space:]]*} && ip.addr == ${port##*[[:space:]]}" \
+      $fields -e tcp.options.timestamp.tsval 2>/dev/null | head -60
+  fi
+  log "nginx lines other than 200:"
+  grep -v ' 200 ' "$T/nginx/access.log" | head -10
+fi
 log "nftables dropped $d_in frames from teng, $d_out to teng"
 net_expect_eq "teng exit code" "$rc" 0
 j="$T/client.json"
