@@ -47,31 +47,31 @@ rc=$NET_RC
 net_capture_stop
 net_show client
 read -r d_in d_out <<<"$(nft_drops)"
+log "nftables dropped $d_in frames from teng, $d_out to teng"
+net_expect_eq "teng exit code" "$rc" 0
+j="$T/client.json"
 # A failed run says what happened on the wire: every RST in the capture,
 # then the whole conversation of the first one, and nginx's non-200 lines.
 # The capture on peer0 holds every frame teng sent (the tap runs before
 # the ingress drop) and only the peer's frames that survived the egress one.
-if [ "$(net_json "$T/client.json" client.failed)" != 0 ] ||
-   [ "$(net_json "$T/client.json" tcp.rst_rx)" != 0 ]; then
+if [ "$(net_json "$j" client.failed)" != 0 ] ||
+   [ "$(net_json "$j" tcp.rst_rx)" != 0 ]; then
   fields="-T fields -e frame.time_relative -e ip.src -e tcp.srcport -e ip.dst -e tcp.dstport
     -e tcp.flags.str -e tcp.seq_raw -e tcp.ack_raw -e tcp.len -e tcp.window_size_value"
   log "RSTs in the capture:"
   # shellcheck disable=SC2086
   tshark -n -r "$T/cap.pcap" -Y 'tcp.flags.reset == 1' $fields 2>/dev/null | head -20
-  port=$(tshark -n -r "$T/cap.pcap" -Y 'tcp.flags.reset == 1 && tcp.srcport == 80' \
+  read -r rport raddr < <(tshark -n -r "$T/cap.pcap" -Y 'tcp.flags.reset == 1 && tcp.srcport == 80' \
     -T fields -e tcp.dstport -e ip.dst 2>/dev/null | head -1)
-  if [ -n "$port" ]; then
-    log "the conversation of $port (teng's port, address):"
+  if [ -n "${rport:-}" ]; then
+    log "the conversation of $raddr:$rport (teng's side):"
     # shellcheck disable=SC2086
-    tshark -n -r "$T/cap.pcap" -Y "tcp.port == ${port%%[[:space:]]*} && ip.addr == ${port##*[[:space:]]}" \
+    tshark -n -r "$T/cap.pcap" -Y "tcp.port == $rport && ip.addr == $raddr" \
       $fields -e tcp.options.timestamp.tsval 2>/dev/null | head -60
   fi
   log "nginx lines other than 200:"
   grep -v ' 200 ' "$T/nginx/access.log" | head -10
 fi
-log "nftables dropped $d_in frames from teng, $d_out to teng"
-net_expect_eq "teng exit code" "$rc" 0
-j="$T/client.json"
 net_expect_eq client.attempted "$(net_json "$j" client.attempted)" "$conns"
 net_expect_eq client.completed "$(net_json "$j" client.completed)" "$conns"
 net_expect_eq client.failed "$(net_json "$j" client.failed)" 0
