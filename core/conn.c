@@ -8,7 +8,7 @@ int conn_init(struct conn_table *ct, uint32_t size, uint32_t ntuples,
 	      conn_alloc_fn alloc, int socket)
 {
 	/* Only server connections are hashed (clients are found by tuple),
-	 * and they are at most about half the table (worker.c tcbs_of):
+	 * and they are at most about half the table (worker_init.c tcbs_of):
 	 * a bucket for every two TCBs keeps the chains at one on average. */
 	uint32_t buckets = 1;
 	while (buckets < size / 2)

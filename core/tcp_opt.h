@@ -27,7 +27,7 @@ struct tcp_opts {
 };
 
 /* Check the shape of len bytes of options, as every arriving segment's
- * are (worker.c): 0, or -1 when an option other than EOL and NOP has a
+ * are (worker_rx.c): 0, or -1 when an option other than EOL and NOP has a
  * length of 0 or 1, lacks its length byte or runs past len. Unknown
  * kinds and wrong lengths of known ones are not errors here: the first
  * are skipped, the second make tcp_opt_parse ignore the options. */

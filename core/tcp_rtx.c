@@ -97,7 +97,7 @@ void tcp_sack_reset(struct worker *w, struct tcb *t)
 {
 	/* Nothing is touched: the scoreboard is emptied when first written
 	 * (tcp_sack_sb_mut). The table's pages are anonymous memory
-	 * (worker.c), so a connection that meets no loss costs neither a
+	 * (worker_init.c), so a connection that meets no loss costs neither a
 	 * cache miss nor a page for it. */
 	(void)w;
 	t->sb_used = 0;
