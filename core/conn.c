@@ -42,6 +42,24 @@ void conn_fini(struct conn_table *ct, void (*release)(void *))
 	memset(ct, 0, sizeof(*ct));
 }
 
+/* A TCB zeroed by 16-byte stores. GCC compiles a memset of its size to
+ * `rep stos`, whose start-up cost each allocation pays: in a crr
+ * profile 82% of conn_alloc sat on that one instruction, and these
+ * stores made crr 6% faster (docs/performance.md). */
+typedef uint64_t tcb_v16 __attribute__((vector_size(16), aligned(1), may_alias));
+static inline void tcb_zero(struct tcb *t)
+{
+	tcb_v16 *v = (tcb_v16 *)(void *)t;
+	size_t n = sizeof(*t) / sizeof(*v);
+	for (size_t i = 0; i < n; i++)
+		v[i] = (tcb_v16){0, 0};
+	memset((char *)t + n * sizeof(*v), 0, sizeof(*t) % sizeof(*v));
+}
+
+/* GCC would turn tcb_zero's loop back into the memset. */
+#if defined(__GNUC__) && !defined(__clang__)
+__attribute__((optimize("no-tree-loop-distribute-patterns")))
+#endif
 uint32_t conn_alloc(struct conn_table *ct)
 {
 	uint32_t id = ct->free_head;
@@ -56,7 +74,7 @@ uint32_t conn_alloc(struct conn_table *ct)
 		return TCB_NIL;
 	}
 	ct->nfree--;
-	memset(t, 0, sizeof(*t));
+	tcb_zero(t);
 	t->hnext = TCB_NIL;
 	t->tuple = TCB_NIL;
 	t->tn.pos = TCB_NIL; /* not armed (timer.h) */
