@@ -120,8 +120,11 @@ int tcp_connect(struct worker *w, uint32_t t0_us)
 	}
 	struct tcb *t = tcb_of(w, id);
 	uint64_t tuple = tuple_at(w, wp, slot);
-	t->lip = rte_cpu_to_be_32(wp->ip_lo + tuple / wp->port_n);
-	t->lport = rte_cpu_to_be_16((uint16_t)(wp->port_lo + tuple % wp->port_n));
+	uint32_t ip;
+	uint16_t port;
+	tuple_addr(wp, tuple, &ip, &port);
+	t->lip = rte_cpu_to_be_32(ip);
+	t->lport = rte_cpu_to_be_16(port);
 	t->rip = tp->dst_ip;
 	t->rport = tp->dst_port;
 	t->role = ROLE_CLIENT;

@@ -56,8 +56,9 @@ static int table_build(struct worker *w, const struct teng_plan *plan, uint32_t 
 		goto nomem;
 	uint32_t mine = 0;
 	for (uint32_t t = 0; t < n; t++) {
-		uint32_t ip = wp->ip_lo + t / wp->port_n;
-		uint16_t port = (uint16_t)(wp->port_lo + t % wp->port_n);
+		uint32_t ip;
+		uint16_t port;
+		tuple_addr(wp, t, &ip, &port);
 		uint16_t q = d ? mode->owner(mode->ctx, ip, port, dip, dport) : UINT16_MAX;
 		wp->slot_of[t] = q == w->index ? mine++ : TUPLE_NONE;
 	}
@@ -88,6 +89,7 @@ int tuple_init(struct worker *w, const struct teng_plan *plan, const struct tupl
 		wp->ip_hi = pp->ip_hi;
 		wp->port_lo = pp->port_lo;
 		wp->port_n = (uint32_t)pp->port_hi - pp->port_lo + 1;
+		wp->port_n_m = wp->port_n > 1 ? UINT64_MAX / wp->port_n + 1 : 0;
 		wp->ntuples = (uint64_t)(pp->ip_hi - pp->ip_lo + 1) * wp->port_n;
 		uint64_t nslots;
 		if (table) {

@@ -103,6 +103,28 @@ static inline uint64_t tuple_at(const struct worker *w, const struct worker_pool
 	return wp->tuples[slot];
 }
 
+/* Tuple t of pool wp as its IP and port (host order): t / port_n and
+ * t % port_n by a multiplication (Lemire's fastmod, as tuple_split),
+ * once per opened connection. */
+static inline void tuple_addr(const struct worker_pool *wp, uint64_t t, uint32_t *ip,
+			      uint16_t *port)
+{
+	uint32_t q, r;
+	if (wp->port_n == 1) {
+		q = (uint32_t)t;
+		r = 0;
+	} else if (unlikely(t > UINT32_MAX)) {
+		q = (uint32_t)(t / wp->port_n);
+		r = (uint32_t)(t % wp->port_n);
+	} else {
+		uint64_t frac = wp->port_n_m * t;
+		q = (uint32_t)(((unsigned __int128)wp->port_n_m * t) >> 64);
+		r = (uint32_t)(((unsigned __int128)frac * wp->port_n) >> 64);
+	}
+	*ip = wp->ip_lo + q;
+	*port = (uint16_t)(wp->port_lo + r);
+}
+
 /* The worker owning tuple t under the modulo kind (software steering). */
 static inline uint32_t tuple_owner(const struct worker *w, uint64_t t)
 {

@@ -122,6 +122,7 @@ struct worker_pool {
 	uint32_t ip_lo, ip_hi;  /* host order */
 	uint16_t port_lo;       /* host order */
 	uint32_t port_n;        /* ports per IP */
+	uint64_t port_n_m;      /* 2^64 / port_n + 1 (0 for one port): tuple_addr */
 	uint32_t base;          /* first slot in ct.tuple */
 	uint32_t nslots;        /* tuples owned here */
 	uint32_t next_slot;     /* cursor, 0 .. nslots - 1 */
