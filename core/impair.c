@@ -35,6 +35,7 @@
 #include <rte_prefetch.h>
 
 #include "impair.h"
+#include "mbuf.h"
 #include "numa_place.h"
 #include "tcp.h"
 #include "worker.h"
@@ -330,7 +331,7 @@ void impair_tx(struct worker *w, uint8_t slot, struct rte_mbuf *m)
 	uint32_t f = impair_decide(&key, &im->cfg, &delay_us);
 	if (f & IMPAIR_LOSE) {
 		w->ctr->impair_lost++;
-		rte_pktmbuf_free(m);
+		mbuf_free(w, m);
 		return;
 	}
 	struct rte_mbuf *d = NULL;

@@ -3,6 +3,7 @@
 #include <rte_random.h>
 
 #include "hdr.h"
+#include "mbuf.h"
 #include "syncookie.h"
 #include "tcp.h"
 #include "tcp_opt.h"
@@ -87,7 +88,7 @@ void syncookie_send(struct worker *w, const struct seg *s)
 	f.flags = TH_SYN | TH_ACK;
 	f.optlen = 4;
 	f.len = 0;
-	struct rte_mbuf *m = rte_pktmbuf_alloc(w->pool);
+	struct rte_mbuf *m = mbuf_alloc(w);
 	if (unlikely(m == NULL)) {
 		w->ctr->drops_tx_full++;
 		return;

@@ -12,6 +12,7 @@
 #include "csum.h"
 #include "hdr.h"
 #include "impair.h"
+#include "mbuf.h"
 #include "reasm.h"
 #include "records.h"
 #include "seq.h"
@@ -24,7 +25,7 @@
 static inline struct rte_mbuf *seg_alloc(struct worker *w, const struct hdr_fields *f,
 					 struct rte_tcp_hdr **thp)
 {
-	struct rte_mbuf *m = rte_pktmbuf_alloc(w->pool);
+	struct rte_mbuf *m = mbuf_alloc(w);
 	if (unlikely(m == NULL))
 		return NULL;
 	/* The MSS is capped so that a segment fits one mbuf (worker_init). */

@@ -7,6 +7,7 @@
 #include <rte_prefetch.h>
 
 #include "hdr.h"
+#include "mbuf.h"
 #include "seq.h"
 #include "tcp.h"
 #include "tw.h"
@@ -301,7 +302,7 @@ static void tw_send_ack(struct worker *w, const struct seg *s, const struct tw_e
 	f.flags = TH_ACK;
 	f.optlen = 0;
 	f.len = 0;
-	struct rte_mbuf *m = rte_pktmbuf_alloc(w->pool);
+	struct rte_mbuf *m = mbuf_alloc(w);
 	if (unlikely(m == NULL)) {
 		w->ctr->drops_tx_full++;
 		return;

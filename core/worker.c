@@ -13,6 +13,7 @@
 #include <rte_prefetch.h>
 
 #include "impair.h"
+#include "mbuf.h"
 #include "neigh.h"
 #include "port.h"
 #include "steer.h"
@@ -280,6 +281,7 @@ int worker_main(void *arg)
 {
 	struct worker *w = arg;
 	struct rte_mbuf *pkts[RX_BURST];
+	mbuf_cache_bind(w);
 	worker_clock(w, rte_rdtsc());
 	w->tw.now = w->now_ms;
 	set_phase(w, 0);

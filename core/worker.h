@@ -151,6 +151,7 @@ struct worker {
 	struct conn_table ct;
 	struct timer_wheel tw;
 	struct rte_mempool *pool;
+	struct rte_mempool_cache *mcache; /* pool's cache of this lcore (mbuf.h) */
 	struct teng_counters *ctr;   /* counters of the current phase */
 	struct impair *imp;          /* --impair: every transmit goes through it
 				      * (next to ctr: tx_push reads both) */

@@ -16,6 +16,7 @@
 #include <rte_random.h>
 
 #include "impair.h"
+#include "mbuf.h"
 #include "numa_place.h"
 #include "steer.h"
 #include "syncookie.h"
@@ -176,6 +177,8 @@ int worker_init(struct worker *w, const struct teng_plan *plan, uint32_t index,
 	return worker_init_mode(w, plan, index, lcore, -1, ctl, NULL, err, errlen);
 }
 
+struct rte_mempool_cache mbuf_no_cache; /* empty, flush threshold 0 */
+
 int worker_init_mode(struct worker *w, const struct teng_plan *plan, uint32_t index,
 		     unsigned lcore, int socket, struct worker_ctl *ctl,
 		     const struct tuple_mode *mode, char *err, size_t errlen)
@@ -184,6 +187,7 @@ int worker_init_mode(struct worker *w, const struct teng_plan *plan, uint32_t in
 	w->ncores = plan->cores;
 	w->ncores_m = w->ncores > 1 ? UINT64_MAX / w->ncores + 1 : 0;
 	w->lcore = lcore;
+	w->mcache = &mbuf_no_cache; /* until the loop binds its own (mbuf.h) */
 	/* Its memory comes from its ports' socket (numa_place.h), else its CPU's. */
 	w->socket = socket >= 0 ? socket : (int)rte_lcore_to_socket_id(lcore);
 	w->ctl = ctl;

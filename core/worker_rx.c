@@ -12,6 +12,7 @@
 #include "csum.h"
 #include "icmp.h"
 #include "impair.h"
+#include "mbuf.h"
 #include "neigh.h"
 #include "port.h"
 #include "syncookie.h"
@@ -412,7 +413,7 @@ int worker_rx(struct worker *w, uint8_t slot, struct rte_mbuf *m)
 		return 0;
 	rx_locate(w, &s);
 	rx_segment(w, &s);
-	rte_pktmbuf_free(m);
+	mbuf_free(w, m);
 	return 1;
 }
 
@@ -443,6 +444,6 @@ void worker_rx_burst(struct worker *w, uint8_t slot, struct rte_mbuf **pkts, uin
 		rx_prefetch(w, &segs[i]);
 	for (uint16_t i = 0; i < k; i++) {
 		rx_segment(w, &segs[i]);
-		rte_pktmbuf_free(ms[i]);
+		mbuf_free(w, ms[i]);
 	}
 }

@@ -32,6 +32,7 @@
 
 #include "teng/api.h"
 #include "csum.h"
+#include "mbuf.h"
 #include "port.h"
 #include "seq.h"
 #include "tcp.h"
@@ -321,6 +322,7 @@ static void fx_start(struct teng_plan *p)
 			 0);
 	/* as teng_run_start does */
 	w->pool = g_pool;
+	mbuf_cache_bind(w); /* as worker_main does */
 	w->nports = (uint8_t)g_ps.ndevs;
 	for (uint32_t d = 0; d < g_ps.ndevs; d++) {
 		w->port[d].dev = g_ps.dev[d];
