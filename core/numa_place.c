@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
+#include <stdint.h>
 #include <stdio.h>
 #include <sys/mman.h>
 
@@ -76,4 +77,27 @@ void numa_unmap(void *p, size_t size)
 {
 	if (p != NULL)
 		munmap(p, size ? size : 1);
+}
+
+/* The mapping's size, in a cache line of its own in front of the table. */
+#define HUGE_HDR 64
+
+void *numa_zalloc_huge(size_t n, size_t size, int socket)
+{
+	if (size && n > (SIZE_MAX - HUGE_HDR) / size)
+		return NULL;
+	size_t bytes = n * size + HUGE_HDR;
+	uint8_t *p = numa_map_zero(bytes, socket, 1);
+	if (p == NULL)
+		return NULL;
+	*(size_t *)p = bytes;
+	return p + HUGE_HDR;
+}
+
+void numa_free_huge(void *q)
+{
+	if (q == NULL)
+		return;
+	uint8_t *p = (uint8_t *)q - HUGE_HDR;
+	numa_unmap(p, *(size_t *)p);
 }

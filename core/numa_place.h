@@ -55,4 +55,11 @@ void numa_bind_memory(void *p, size_t size, int socket);
 void *numa_map_zero(size_t size, int socket, int huge);
 void numa_unmap(void *p, size_t size);
 
+/* n x size bytes as numa_map_zero(huge) maps them, for a table read at
+ * random on the per-packet path: on 4 KiB pages (DPDK's heap without
+ * huge pages) each access to a large one also misses the TLB.
+ * numa_free_huge gives it back (the size is kept in front of it). */
+void *numa_zalloc_huge(size_t n, size_t size, int socket);
+void numa_free_huge(void *p);
+
 #endif

@@ -300,7 +300,7 @@ int worker_init_mode(struct worker *w, const struct teng_plan *plan, uint32_t in
 		goto nomem;
 	/* Each TCB's timer node is made idle by conn_alloc, when the TCB is
 	 * first used: the table stays untouched until then. */
-	if (tw_init(&w->timewait, tw_cap_of(plan, index, size), w->time_wait_ms, zalloc_socket,
+	if (tw_init(&w->timewait, tw_cap_of(plan, index, size), w->time_wait_ms, numa_zalloc_huge,
 		    w->socket) < 0)
 		goto nomem;
 	if (reasm_init(&w->reasm, size, plan->tcp.reasm_segs, w->mss, zalloc_socket, w->socket) < 0)
@@ -320,7 +320,7 @@ void worker_fini(struct worker *w)
 	impair_fini(w);
 	prog_fini(w);
 	timer_fini(&w->tw);
-	tw_fini(&w->timewait, rte_free);
+	tw_fini(&w->timewait, numa_free_huge);
 	reasm_fini(&w->reasm, rte_free);
 	if (w->ct.tcb)
 		conn_fini(&w->ct, rte_free);
