@@ -135,19 +135,13 @@ static void slot_drop(struct tw_table *tt, uint32_t h, uint32_t i)
 	}
 }
 
-/* Ahead of the tail and the head, in a table larger than the cache: the
- * entry TW_PREFETCH_AHEAD places from the tail is among the next to go
- * (evicted or swept), and its removal reads its bucket; reading the
- * entry to find that bucket is a miss of its own, so the entry twice as
- * far is fetched first (reading the nearer one unfetched stalled tw_add:
- * 45% of its samples). The head's entry, a lap old, is written next. */
+/* The bucket of the entry TW_PREFETCH_AHEAD places from the tail: it is
+ * the next to go (evicted or swept), and its removal reads that bucket,
+ * a miss in a large table. */
 #define TW_PREFETCH_AHEAD 8
-static inline void prefetch_ahead(struct tw_table *tt)
+static inline void prefetch_tail(struct tw_table *tt)
 {
-	uint32_t mask = tt->cap - 1;
-	rte_prefetch0(&tt->e[(tt->tail + 2 * TW_PREFETCH_AHEAD) & mask]);
-	__builtin_prefetch(&tt->e[(tt->head + TW_PREFETCH_AHEAD) & mask], 1);
-	const struct tw_entry *e = &tt->e[(tt->tail + TW_PREFETCH_AHEAD) & mask];
+	const struct tw_entry *e = &tt->e[(tt->tail + TW_PREFETCH_AHEAD) & (tt->cap - 1)];
 	if (e->role == ROLE_SERVER)
 		rte_prefetch0(tw_bucket(tt, entry_hash(e)));
 }
@@ -186,7 +180,7 @@ uint32_t tw_add(struct tw_table *tt, struct conn_table *ct, const struct tw_entr
 		*evicted = 1;
 		evicting(tt, now);
 	}
-	prefetch_ahead(tt);
+	prefetch_tail(tt);
 	uint32_t i = tt->head & (tt->cap - 1);
 	if (src->role == ROLE_SERVER) {
 		if (unlikely(slot_put(tt, entry_hash(src), i) < 0)) {
