@@ -89,7 +89,7 @@ int tuple_init(struct worker *w, const struct teng_plan *plan, const struct tupl
 		wp->ip_hi = pp->ip_hi;
 		wp->port_lo = pp->port_lo;
 		wp->port_n = (uint32_t)pp->port_hi - pp->port_lo + 1;
-		wp->port_n_m = wp->port_n > 1 ? UINT64_MAX / wp->port_n + 1 : 0;
+		wp->port_n_m = fastdiv_m(wp->port_n);
 		wp->ntuples = (uint64_t)(pp->ip_hi - pp->ip_lo + 1) * wp->port_n;
 		uint64_t nslots;
 		if (table) {

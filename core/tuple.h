@@ -50,23 +50,35 @@ int tuple_init(struct worker *w, const struct teng_plan *plan, const struct tupl
 	       void *(*zalloc)(size_t n, size_t size, int socket), char *err, size_t errlen);
 void tuple_fini(struct worker *w, void (*release)(void *));
 
-/* Tuple t of a pool: the core that owns it under the modulo kind
- * (returned) and its slot on that core (t / ncores), by a multiplication
- * (Lemire's fastmod, exact for every 32-bit t): this runs on every
- * received client segment. */
-static inline uint32_t tuple_split(const struct worker *w, uint64_t t, uint32_t *slot)
+/* t / d and t % d by a multiplication (Lemire's fastmod, exact for
+ * every 32-bit t; a division past that): m is fastdiv_m(d), made once
+ * at start-up, for a d fixed for the run. */
+static inline uint64_t fastdiv_m(uint32_t d)
 {
-	if (likely(w->ncores == 1)) {
-		*slot = (uint32_t)t;
+	return d > 1 ? UINT64_MAX / d + 1 : 0;
+}
+
+static inline uint32_t fastdivmod(uint64_t t, uint32_t d, uint64_t m, uint32_t *q)
+{
+	if (d == 1) {
+		*q = (uint32_t)t;
 		return 0;
 	}
 	if (unlikely(t > UINT32_MAX)) {
-		*slot = (uint32_t)(t / w->ncores);
-		return (uint32_t)(t % w->ncores);
+		*q = (uint32_t)(t / d);
+		return (uint32_t)(t % d);
 	}
-	uint64_t frac = w->ncores_m * t;
-	*slot = (uint32_t)(((unsigned __int128)w->ncores_m * t) >> 64);
-	return (uint32_t)(((unsigned __int128)frac * w->ncores) >> 64);
+	uint64_t frac = m * t;
+	*q = (uint32_t)(((unsigned __int128)m * t) >> 64);
+	return (uint32_t)(((unsigned __int128)frac * d) >> 64);
+}
+
+/* Tuple t of a pool: the core that owns it under the modulo kind
+ * (returned) and its slot on that core (t / ncores), by fastdivmod:
+ * this runs on every received client segment. */
+static inline uint32_t tuple_split(const struct worker *w, uint64_t t, uint32_t *slot)
+{
+	return fastdivmod(t, w->ncores, w->ncores_m, slot);
 }
 
 /* The pool holding client address ip:port (host order), its tuple in
@@ -104,23 +116,11 @@ static inline uint64_t tuple_at(const struct worker *w, const struct worker_pool
 }
 
 /* Tuple t of pool wp as its IP and port (host order): t / port_n and
- * t % port_n by a multiplication (Lemire's fastmod, as tuple_split),
- * once per opened connection. */
+ * t % port_n by fastdivmod, once per opened connection. */
 static inline void tuple_addr(const struct worker_pool *wp, uint64_t t, uint32_t *ip,
 			      uint16_t *port)
 {
-	uint32_t q, r;
-	if (wp->port_n == 1) {
-		q = (uint32_t)t;
-		r = 0;
-	} else if (unlikely(t > UINT32_MAX)) {
-		q = (uint32_t)(t / wp->port_n);
-		r = (uint32_t)(t % wp->port_n);
-	} else {
-		uint64_t frac = wp->port_n_m * t;
-		q = (uint32_t)(((unsigned __int128)wp->port_n_m * t) >> 64);
-		r = (uint32_t)(((unsigned __int128)frac * wp->port_n) >> 64);
-	}
+	uint32_t q, r = fastdivmod(t, wp->port_n, wp->port_n_m, &q);
 	*ip = wp->ip_lo + q;
 	*port = (uint16_t)(wp->port_lo + r);
 }

@@ -122,7 +122,7 @@ struct worker_pool {
 	uint32_t ip_lo, ip_hi;  /* host order */
 	uint16_t port_lo;       /* host order */
 	uint32_t port_n;        /* ports per IP */
-	uint64_t port_n_m;      /* 2^64 / port_n + 1 (0 for one port): tuple_addr */
+	uint64_t port_n_m;      /* fastdiv_m(port_n): tuple_addr */
 	uint32_t base;          /* first slot in ct.tuple */
 	uint32_t nslots;        /* tuples owned here */
 	uint32_t next_slot;     /* cursor, 0 .. nslots - 1 */
@@ -179,7 +179,7 @@ struct worker {
 	struct worker_template templates[TENG_MAX_TEMPLATES];
 	struct worker_listener listeners[TENG_MAX_LISTENERS];
 	uint32_t ncores, index;      /* workers, and this one's (= its queue) */
-	uint64_t ncores_m;           /* 2^64 / ncores + 1: tuple_split without a division */
+	uint64_t ncores_m;           /* fastdiv_m(ncores): tuple_split without a division */
 	struct steer *steer;         /* software steering (steer.h); NULL: none */
 	uint32_t nconn;              /* connections opened here: the next's number */
 

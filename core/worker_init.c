@@ -185,7 +185,7 @@ int worker_init_mode(struct worker *w, const struct teng_plan *plan, uint32_t in
 {
 	w->index = index;
 	w->ncores = plan->cores;
-	w->ncores_m = w->ncores > 1 ? UINT64_MAX / w->ncores + 1 : 0;
+	w->ncores_m = fastdiv_m(w->ncores);
 	w->lcore = lcore;
 	w->mcache = &mbuf_no_cache; /* until the loop binds its own (mbuf.h) */
 	/* Its memory comes from its ports' socket (numa_place.h), else its CPU's. */

@@ -40,7 +40,7 @@ static void test_agrees_with_division(void **state)
 	assert_non_null(w);
 	for (uint32_t n = 1; n <= 128; n++) {
 		w->ncores = n;
-		w->ncores_m = n > 1 ? UINT64_MAX / n + 1 : 0; /* as worker_init */
+		w->ncores_m = fastdiv_m(n); /* as worker_init */
 		/* the edges: 0, around multiples of n, the top of 32 bits,
 		 * and past it (the slow path) */
 		const uint64_t edges[] = { 0, 1, n - 1, n, n + 1, 2ull * n - 1, UINT32_MAX - 1,
@@ -80,7 +80,7 @@ static void test_addr_agrees_with_division(void **state)
 	for (uint32_t c = 0; c < nc; c++) {
 		uint32_t n = counts[c];
 		wp.port_n = n;
-		wp.port_n_m = n > 1 ? UINT64_MAX / n + 1 : 0; /* as tuple_init */
+		wp.port_n_m = fastdiv_m(n); /* as tuple_init */
 		const uint64_t edges[] = { 0, 1, n - 1, n, n + 1, 2ull * n - 1, UINT32_MAX - 1,
 					   UINT32_MAX, (uint64_t)UINT32_MAX + 1, 1ull << 40 };
 		for (size_t i = 0; i < sizeof(edges) / sizeof(edges[0]); i++)

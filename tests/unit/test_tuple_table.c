@@ -71,7 +71,7 @@ static struct worker *worker_of(uint32_t ncores, uint32_t index)
 	assert_non_null(w);
 	w->ncores = ncores;
 	w->index = index;
-	w->ncores_m = ncores > 1 ? UINT64_MAX / ncores + 1 : 0; /* as worker_init */
+	w->ncores_m = fastdiv_m(ncores); /* as worker_init */
 	return w;
 }
 
