@@ -21,7 +21,7 @@ void syncookie_init(struct worker *w)
 {
 	w->cookie_key[0] = rte_rand();
 	w->cookie_key[1] = rte_rand() | 1;
-	uint64_t m = w->ct.size / 8;
+	uint64_t m = w->ct.size / 4;
 	if (m < SYNCOOKIE_MIN_HALF_OPEN)
 		m = SYNCOOKIE_MIN_HALF_OPEN;
 	if (m > SYNCOOKIE_MAX_HALF_OPEN)

@@ -28,12 +28,14 @@
 
 struct seg;
 
-/* Server connections in SYN_RCVD at which cookies start: an eighth of
+/* Server connections in SYN_RCVD at which cookies start: a quarter of
  * the connection table, within these bounds. Legitimate load holds many
- * half-open under loss (a lost SYN-ACK keeps its connection there for at
- * least one RTO: crr at 330 k/s under 5% loss holds about 4,000-8,000),
- * so the ceiling is well above that; a flood still takes at most an
- * eighth of the table. */
+ * half-open under loss: a lost SYN-ACK, or a lost first data segment
+ * that carries the handshake's ACK (tcp.ack_with_data), keeps its
+ * connection there for at least one RTO. crr at full speed with 40,000
+ * open under 5% loss holds about a third of its open connections there,
+ * so the ceiling is well above that; a flood still takes at most a
+ * quarter of the table. */
 #define SYNCOOKIE_MIN_HALF_OPEN 64
 #define SYNCOOKIE_MAX_HALF_OPEN 65536
 

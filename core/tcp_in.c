@@ -74,9 +74,15 @@ static void syn_sent(struct worker *w, struct tcb *t, const struct seg *s)
 	nexthop_confirmed(w, s);
 	tcp_rtt_handshake(w, t, s->ack);
 	tcp_established(w, t);
-	/* The handshake's ACK goes on its own, as a kernel client sends it
-	 * before the application writes. */
-	tcp_send_ack(w, t);
+	/* The handshake's ACK: with tcp.ack_with_data it rides on the
+	 * first data when the program sends at once (tcp_output sends it
+	 * alone when there is none), as dperf does and as Linux does when a
+	 * write waits on the connect; else it goes on its own first, as a
+	 * kernel client with a non-blocking connect sends it. */
+	if (w->ack_with_data)
+		t->flags |= TF_ACK_NOW;
+	else
+		tcp_send_ack(w, t);
 	if (tcp_prog_result(w, t, prog_step(w, t)) < 0)
 		return;
 	tcp_output(w, t);

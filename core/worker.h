@@ -206,6 +206,7 @@ struct worker {
 	uint8_t timestamps;          /* offer timestamps (RFC 7323) */
 	uint32_t *ts_recent;         /* TCB index -> TS.Recent (tcb.ts_ok) */
 	uint8_t sack;                /* offer SACK (RFC 2018) */
+	uint8_t ack_with_data;       /* tcp.ack_with_data: no lone ACK before the first data */
 	struct sack_sb *sack_sb;     /* TCB index -> SACK scoreboard (tcb.sack_ok, tcp_rtx.h) */
 	size_t sack_sb_bytes;        /* its mapping (anonymous memory) */
 	uint32_t chal_ms, chal_n;    /* challenge ACKs: this second's start, sent in it */

@@ -225,6 +225,7 @@ int worker_init_mode(struct worker *w, const struct teng_plan *plan, uint32_t in
 	w->delack_ms = plan->tcp.delack_ms;
 	w->timestamps = plan->tcp.timestamps;
 	w->sack = plan->tcp.sack;
+	w->ack_with_data = plan->tcp.ack_with_data;
 	w->init_cwnd = (uint16_t)(plan->tcp.init_cwnd ? plan->tcp.init_cwnd : TENG_DEFAULT_INIT_CWND);
 	w->ka_ms = plan->tcp.keepalive_ms;
 	w->ka_intvl_ms = w->ka_ms < TCP_KA_INTVL_MAX_MS ? w->ka_ms : TCP_KA_INTVL_MAX_MS;

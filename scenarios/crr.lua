@@ -1,7 +1,9 @@
 -- Connect-request-close, the original TrafficEngine benchmark: the client
--- sends a small payload, the server closes once it has it; 7 packets per
--- connection. By default as fast as the workers can, with at most `open`
--- connections open at once.
+-- sends a small payload, the server closes once it has it. 6 packets per
+-- connection: SYN, SYN-ACK, the payload with the handshake's ACK, FIN,
+-- FIN, ACK (7 with tcp = { ack_with_data = false }, as TrafficEngine).
+-- By default as fast as the workers can, with at most `open` connections
+-- open at once.
 --   teng scenarios/crr.lua duration=30          (cps=max)
 --   teng scenarios/crr.lua cps=200000 duration=30
 -- test: loopback

@@ -247,7 +247,7 @@ function M.validate(scn, ctx, opts)
   local tcp = scn.tcp == nil and {} or ctx:table(scn.tcp, { "tcp" }, "tcp", "a table")
   ctx:only(tcp, { "mss", "wscale", "rcv_wnd", "idle_timeout", "time_wait", "rto", "max_retries",
     "rto_min", "rto_max", "syn_retries", "init_cwnd", "delayed_ack", "keepalive", "reasm_segs",
-    "sack", "timestamps" }, "tcp", { "tcp" })
+    "sack", "timestamps", "ack_with_data" }, "tcp", { "tcp" })
   d.tcp = {}
   local function t(k, o)
     local v = tcp[k]
@@ -273,7 +273,7 @@ function M.validate(scn, ctx, opts)
       d.tcp.keepalive)
   end
   t("reasm_segs", { int = true, min = 0, max = 64 })
-  for _, k in ipairs { "sack", "timestamps" } do
+  for _, k in ipairs { "sack", "timestamps", "ack_with_data" } do
     local v = tcp[k]
     if v == nil then v = defaults.tcp[k] end
     if type(v) ~= "boolean" then ctx:fail({ "tcp", k }, "tcp." .. k, "expected true or false, got %s", tostring(v)) end
@@ -412,6 +412,7 @@ function M.build(d, opts)
   plan.tcp.delack_ms, plan.tcp.keepalive_ms = ms(d.tcp.delayed_ack), ms(d.tcp.keepalive)
   plan.tcp.reasm_segs = d.tcp.reasm_segs
   plan.tcp.sack, plan.tcp.timestamps = d.tcp.sack and 1 or 0, d.tcp.timestamps and 1 or 0
+  plan.tcp.ack_with_data = d.tcp.ack_with_data and 1 or 0
   local im = d.impair
   plan.impair.loss_ppm, plan.impair.dup_ppm = math.floor(im.loss * 1e6 + 0.5), math.floor(im.dup * 1e6 + 0.5)
   plan.impair.reorder_ppm = math.floor(im.reorder * 1e6 + 0.5)

@@ -23,6 +23,7 @@ local M = {
     reasm_segs = C.TENG_DEFAULT_REASM_SEGS,
     sack = C.TENG_DEFAULT_SACK ~= 0,
     timestamps = C.TENG_DEFAULT_TIMESTAMPS ~= 0,
+    ack_with_data = C.TENG_DEFAULT_ACK_WITH_DATA ~= 0,
   },
   arp_timeout = C.TENG_DEFAULT_ARP_TIMEOUT_MS / 1000,
   max_open = C.TENG_DEFAULT_MAX_OPEN,

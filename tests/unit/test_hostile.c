@@ -440,9 +440,9 @@ static void test_cookies_under_flood(void **state)
 	(void)state;
 	fx_start(server_plan());
 	/* the threshold is sized from the table */
-	assert_int_equal(F.w->syn_rcvd_max, F.w->ct.size / 8 < SYNCOOKIE_MIN_HALF_OPEN ?
+	assert_int_equal(F.w->syn_rcvd_max, F.w->ct.size / 4 < SYNCOOKIE_MIN_HALF_OPEN ?
 						    SYNCOOKIE_MIN_HALF_OPEN :
-						    F.w->ct.size / 8);
+						    F.w->ct.size / 4);
 	F.w->syn_rcvd_max = 3;
 	uint8_t o[8];
 	uint32_t ol = syn_opts(o, 1460, 7);

@@ -449,6 +449,117 @@ static void test_syn_established(void **state)
 	assert_int_equal(CTR->c_failed, 0);
 }
 
+/* tcp.ack_with_data: the handshake's ACK rides on the client's first
+ * data when its program sends at once; one segment, not two. Lost, the
+ * data (with its ACK) is what the timer sends again. */
+static void test_client_ack_with_data(void **state)
+{
+	(void)state;
+	struct teng_plan *p = plan_new();
+	p->tcp.ack_with_data = 1;
+	uint32_t req = plan_bytes(p, 64, 3);
+	PROG_CLIENT(p, OP(SEND, req), OP(RECV_EOF, 0), OP(CLOSE, 0), OP(END, 0));
+	fx_start(p);
+	uint32_t iss = client_syn();
+	client_synack(IRS, iss, 1460, 7, 1000);
+	struct tcb *t = client_tcb();
+	assert_int_equal(t->state, TCP_ESTABLISHED);
+	struct pkt *d = out1(CSLOT);
+	check_from_client(d);
+	check_seg(d, TH_ACK | TH_PSH, iss + 1, IRS + 1);
+	assert_int_equal(d->len, 64);
+	assert_memory_equal(d->data, payload_of(req), 64);
+	assert_int_equal(CTR->pkts_tx, 2); /* the SYN and this one */
+	assert_false(t->flags & TF_ACK_NOW);
+	/* lost: the retransmission timer sends the data again, ACK set */
+	run_timers_at(F.w->now_ms + 1000);
+	d = out1(CSLOT);
+	check_seg(d, TH_ACK | TH_PSH, iss + 1, IRS + 1);
+	assert_int_equal(d->len, 64);
+	assert_memory_equal(d->data, payload_of(req), 64);
+	assert_int_equal(CTR->rtx_data, 1);
+	/* the server's SYN-ACK again (it never saw our ACK): an ACK */
+	client_synack(IRS, iss, 1460, 7, 1000);
+	check_seg(out1(CSLOT), TH_ACK, iss + 65, IRS + 1);
+	assert_int_equal(CTR->c_failed, 0);
+}
+
+/* ... and goes alone when the program has nothing to send yet, or when
+ * tcp.ack_with_data is off. */
+static void test_client_ack_alone(void **state)
+{
+	(void)state;
+	struct teng_plan *p = plan_new();
+	p->tcp.ack_with_data = 1;
+	PROG_CLIENT(p, OP(RECV_BYTES, 10), OP(CLOSE, 0), OP(END, 0));
+	fx_start(p);
+	uint32_t iss = client_syn();
+	client_synack(IRS, iss, 1460, 7, 1000);
+	struct pkt *a = out1(CSLOT);
+	check_seg(a, TH_ACK, iss + 1, IRS + 1);
+	assert_int_equal(a->len, 0);
+	fx_teardown(NULL);
+
+	p = plan_new();
+	p->tcp.ack_with_data = 0;
+	uint32_t req = plan_bytes(p, 64, 3);
+	PROG_CLIENT(p, OP(SEND, req), OP(RECV_EOF, 0), OP(CLOSE, 0), OP(END, 0));
+	fx_start(p);
+	iss = client_syn();
+	client_synack(IRS, iss, 1460, 7, 1000);
+	assert_int_equal(out(CSLOT), 2);
+	check_seg(&P[0], TH_ACK, iss + 1, IRS + 1);
+	assert_int_equal(P[0].len, 0);
+	check_seg(&P[1], TH_ACK | TH_PSH, iss + 1, IRS + 1);
+	assert_int_equal(P[1].len, 64);
+	assert_memory_equal(P[1].data, payload_of(req), 64);
+}
+
+/* A server in SYN_RCVD takes data on the ACK that completes the
+ * handshake, from a TCB and from a SYN cookie alike. */
+static void test_server_data_on_handshake_ack(void **state)
+{
+	(void)state;
+	for (int cookie = 0; cookie < 2; cookie++) {
+		struct teng_plan *p = plan_new();
+		uint32_t resp = plan_bytes(p, 20, 5);
+		PROG_SERVER(p, OP(RECV_BYTES, 10), OP(SEND, resp), OP(CLOSE, 0),
+			    OP(END, 0));
+		fx_start(p);
+		const uint32_t irs = 0x20000000u;
+		uint32_t iss;
+		if (cookie) {
+			F.w->syn_rcvd_max = 0; /* as if flooded: cookies only */
+			uint8_t o[8];
+			uint32_t ol = syn_opts(o, 1000, 3);
+			TO_SERVER(.seq = irs, .flags = TH_SYN, .wnd = 5000, .opt = o,
+				  .optlen = ol);
+			struct pkt *c = out1(SSLOT);
+			check_seg(c, TH_SYN | TH_ACK, c->seq, irs + 1);
+			assert_null(server_tcb());
+			assert_int_equal(CTR->syn_cookies, 1);
+			iss = c->seq;
+		} else {
+			iss = server_syn(irs, 1000, 3, 5000);
+		}
+		uint8_t rq[10];
+		fill_pattern(rq, 10, 9);
+		TO_SERVER(.seq = irs + 1, .ack = iss + 1, .flags = TH_ACK | TH_PSH,
+			  .wnd = 100, .data = rq, .len = 10);
+		struct tcb *t = server_tcb();
+		assert_non_null(t);
+		assert_int_equal(CTR->s_accepted, 1);
+		assert_int_equal(CTR->s_bytes_rx, 10);
+		struct pkt *r = out1(SSLOT);
+		check_from_server(r);
+		check_seg(r, TH_ACK | TH_PSH | TH_FIN, iss + 1, irs + 11);
+		assert_int_equal(r->len, 20);
+		assert_memory_equal(r->data, payload_of(resp), 20);
+		assert_int_equal(t->state, TCP_FIN_WAIT_1);
+		fx_teardown(NULL);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -467,6 +578,9 @@ int main(void)
 		FSM_TEST(test_server_syn_rcvd_rst),
 		FSM_TEST(test_rst_established),
 		FSM_TEST(test_syn_established),
+		FSM_TEST(test_client_ack_with_data),
+		FSM_TEST(test_client_ack_alone),
+		FSM_TEST(test_server_data_on_handshake_ack),
 	};
 	FSM_MAIN(tests);
 }

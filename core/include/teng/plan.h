@@ -56,6 +56,7 @@ enum {
 	TENG_DEFAULT_DELACK_MS = 40,     /* 0: ACK every segment at once */
 	TENG_DEFAULT_SACK = 1,
 	TENG_DEFAULT_TIMESTAMPS = 1,
+	TENG_DEFAULT_ACK_WITH_DATA = 1,
 	TENG_DEFAULT_KEEPALIVE_MS = 0,   /* 0: no keepalive probes */
 	TENG_DEFAULT_REASM_SEGS = 32,    /* out-of-order segments held per connection */
 	TENG_DEFAULT_ARP_TIMEOUT_MS = 3000,
@@ -314,7 +315,8 @@ struct teng_tcp_params {
 	uint32_t reasm_segs;   /* out-of-order segments held per connection */
 	uint8_t sack;          /* offer and use SACK */
 	uint8_t timestamps;    /* offer and use timestamps */
-	uint8_t pad2[2];
+	uint8_t ack_with_data; /* the handshake's ACK rides on the client's first data */
+	uint8_t pad2;
 };
 
 /* Seeded impairment of what teng transmits (--impair, scenario impair =
