@@ -400,6 +400,30 @@ void tcp_drop(struct worker *w, struct tcb *t, uint8_t reason)
 	tcb_mark_free(t);
 }
 
+/* Both FINs have passed and the program has finished: what the
+ * scenario expected has arrived, only the ACK of our FIN is missing. */
+static inline int close_done(const struct tcb *t)
+{
+	return (t->state == TCP_LAST_ACK || t->state == TCP_CLOSING) &&
+	       (t->flags & TF_PROG_DONE);
+}
+
+void tcp_give_up(struct worker *w, struct tcb *t, uint8_t reason)
+{
+	w->ctr->timeouts++;
+	if (close_done(t)) {
+		/* As Linux gives up an orphaned LAST_ACK socket after its
+		 * retries, without the application ever seeing it: the peer is
+		 * reset, the exchange counts as completed, and close_unacked
+		 * says the close was not confirmed. */
+		w->ctr->close_unacked++;
+		tcp_send_rst(w, t);
+		tcp_finish(w, t, 1);
+		return;
+	}
+	tcp_fail(w, t, reason);
+}
+
 void tcp_fail(struct worker *w, struct tcb *t, uint8_t reason)
 {
 	if (t->state == TCP_TIME_WAIT) {
@@ -486,8 +510,7 @@ static void timer_fired(struct worker *w, struct tcb *t, uint32_t id)
 		t->last_ms = now;
 	}
 	if (now - t->last_ms >= w->idle_ms) {
-		w->ctr->timeouts++;
-		tcp_fail(w, t, TENG_REASON_IDLE_TIMEOUT);
+		tcp_give_up(w, t, TENG_REASON_IDLE_TIMEOUT);
 		return;
 	}
 	uint32_t next = t->last_ms + w->idle_ms;

@@ -78,6 +78,11 @@ void tcp_drop(struct worker *w, struct tcb *t, uint8_t reason);
 /* Send RST (not in SYN_SENT), count as failed for `reason` (enum
  * teng_reason), mark to free. */
 void tcp_fail(struct worker *w, struct tcb *t, uint8_t reason);
+/* A connection's retries or idle time ran out (counted in timeouts):
+ * tcp_fail, except in LAST_ACK or CLOSING once the program has
+ * finished, where both FINs have passed: the peer is reset and the
+ * connection counts as completed, in close_unacked. */
+void tcp_give_up(struct worker *w, struct tcb *t, uint8_t reason);
 /* The same, freed now
  * (for callers outside TCP: the drain's abort). */
 void tcp_abort(struct worker *w, struct tcb *t, uint8_t reason);

@@ -318,8 +318,7 @@ int tcp_rtx_expire(struct worker *w, struct tcb *t)
 {
 	int syn = t->state == TCP_SYN_SENT || t->state == TCP_SYN_RCVD;
 	if (t->retries >= (syn ? w->syn_retries : w->max_retries)) {
-		w->ctr->timeouts++;
-		tcp_fail(w, t, TENG_REASON_RETRIES);
+		tcp_give_up(w, t, TENG_REASON_RETRIES);
 		return -1;
 	}
 	w->ctr->rto_timeouts++;

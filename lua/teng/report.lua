@@ -79,6 +79,7 @@ local TCP = { "retransmits", "rst_rx", "rst_tx", "drops_bad_checksum", "drops_ba
   "drop_ip_hdr", "drop_ip_frag", "drop_ttl0", "drop_src_bcast", "drop_mac", "drop_tcp_hdr",
   "drop_tcp_opt", "drop_bad_flags", "drop_out_of_window", "drop_old_ack", "drop_ack_unsent",
   "drop_rst_window", "drop_syn_window", "tw_evicted", "tw_evicted_acks",
+  "close_unacked",
   "impair_lost", "impair_dup", "impair_reordered", "impair_delayed", "impair_delay_full" }
 -- Counters the model holds elsewhere; the rest go to "extra".
 local REPORTED = { c_attempted = 1, c_completed = 1, c_failed = 1, c_bytes_tx = 1, c_bytes_rx = 1,

@@ -247,6 +247,56 @@ static void test_last_ack_reset(void **state)
 	assert_int_equal(CTR->s_completed, 1);
 }
 
+/* LAST_ACK, the program done, and our FIN never acknowledged: after
+ * max_retries the peer is reset and the connection counts as completed
+ * (close_unacked), as a reset there would; a connection that closed
+ * first (FIN_WAIT_1) and gives up the same way has not seen the peer's
+ * FIN: failed, reason retries. */
+static void test_last_ack_unacked(void **state)
+{
+	(void)state;
+	uint32_t resp, iss = server_to_last_ack(&resp);
+	F.w->max_retries = 2;
+	uint32_t now = F.w->now_ms;
+	for (int i = 1; i <= 2; i++) {
+		now += 10000;
+		run_timers_at(now);
+		struct pkt *r = out1(SSLOT);
+		check_seg(r, TH_ACK | TH_PSH | TH_FIN, iss + 1, LA_IRS + 12);
+		assert_int_equal(r->len, 40);
+		assert_int_equal(CTR->rtx_fin + CTR->rtx_data, (uint64_t)i);
+	}
+	assert_non_null(server_tcb());
+	now += 60000;
+	run_timers_at(now);
+	check_seg(out1(SSLOT), TH_RST | TH_ACK, iss + 42, LA_IRS + 12);
+	assert_null(server_tcb());
+	assert_int_equal(CTR->s_completed, 1);
+	assert_int_equal(CTR->s_failed, 0);
+	assert_int_equal(CTR->close_unacked, 1);
+	assert_int_equal(CTR->timeouts, 1);
+	assert_int_equal(F.w->st->s_active, 0);
+	fx_teardown(NULL);
+
+	struct teng_plan *p = plan_new();
+	uint32_t r20 = plan_bytes(p, 20, 5);
+	PROG_SERVER(p, OP(RECV_BYTES, 10), OP(SEND, r20), OP(CLOSE, 0), OP(END, 0));
+	fx_start(p);
+	iss = server_syn(LA_IRS, 1460, 7, 65535);
+	TO_SERVER(.seq = LA_IRS + 1, .ack = iss + 1, .flags = TH_ACK | TH_PSH, .wnd = 512,
+		  .data = "0123456789", .len = 10);
+	check_seg(out1(SSLOT), TH_ACK | TH_PSH | TH_FIN, iss + 1, LA_IRS + 11);
+	assert_int_equal(server_tcb()->state, TCP_FIN_WAIT_1);
+	F.w->max_retries = 0;
+	run_timers_at(F.w->now_ms + 1000);
+	check_seg(out1(SSLOT), TH_RST | TH_ACK, iss + 22, LA_IRS + 11);
+	assert_null(server_tcb());
+	assert_int_equal(CTR->s_completed, 0);
+	assert_int_equal(CTR->s_failed, 1);
+	assert_int_equal(CTR->s_fail[TENG_REASON_RETRIES], 1);
+	assert_int_equal(CTR->close_unacked, 0);
+}
+
 static void test_fin_before_recv_done(void **state)
 {
 	(void)state;
@@ -375,6 +425,7 @@ int main(void)
 		FSM_TEST(test_passive_close),
 		FSM_TEST(test_server_close_paths),
 		FSM_TEST(test_last_ack_reset),
+		FSM_TEST(test_last_ack_unacked),
 		FSM_TEST(test_fin_before_recv_done),
 		FSM_TEST(test_idle_timeout_established),
 		FSM_TEST(test_idle_timeout_syn_sent),
