@@ -108,10 +108,10 @@ function M.summary(plan, d, info)
     plan.tcp.mss, plan.tcp.wscale, plan.tcp.rcv_wnd, plan.tcp.idle_timeout_ms / 1000,
     plan.tcp.time_wait_ms / 1000, plan.tcp.rto_ms / 1000, plan.tcp.max_retries)
   local tp = plan.tcp
-  add("tcp", "rto %g..%g s, syn_retries %d, init_cwnd %d, delayed_ack %g s, keepalive %s, reasm_segs %d, sack %s, timestamps %s",
+  add("tcp", "rto %g..%g s, syn_retries %d, init_cwnd %d, delayed_ack %g s, keepalive %s, reasm_segs %d, sack %s, timestamps %s, ack_with_data %s",
     tp.rto_min_ms / 1000, tp.rto_max_ms / 1000, tp.syn_retries, tp.init_cwnd, tp.delack_ms / 1000,
     tp.keepalive_ms > 0 and ("%g s"):format(tp.keepalive_ms / 1000) or "off", tp.reasm_segs,
-    tp.sack ~= 0 and "on" or "off", tp.timestamps ~= 0 and "on" or "off")
+    tp.sack ~= 0 and "on" or "off", tp.timestamps ~= 0 and "on" or "off", tp.ack_with_data ~= 0 and "on" or "off")
   local im = plan.impair
   if im.loss_ppm + im.dup_ppm + im.reorder_ppm + im.delay_us + im.jitter_us > 0 then
     add("impair", "loss %g, dup %g, reorder %g, delay %g ms, jitter %g ms, seed %s",

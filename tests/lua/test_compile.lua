@@ -112,6 +112,7 @@ if ok then
   end
   check(plan.max_open == 6667, "max_open per core")
   check(plan.tcp.mss == 1400 and plan.tcp.wscale == 7 and plan.tcp.idle_timeout_ms == 1500, "tcp")
+  check(plan.tcp.ack_with_data == 1, "tcp.ack_with_data: on unless the scenario says false")
   check(plan.drain_s == 0.5 and plan.quiet_eal == 1, "drain, quiet eal")
   check(d.tx_per_conn.client == 5 and d.tx_per_conn.server == 16, "bytes per connection")
 end
@@ -151,6 +152,8 @@ if ok then
   check(plan.core[0].conn_limit == 0, "no conn limit")
   check(plan.arp_timeout_ms == 500 and plan.tcp.rto_ms == 50 and plan.tcp.max_retries == 3, "arp, rto, retries")
 end
+ok, plan = compile_text((SERVER_ONLY:gsub("max_retries = 3", "max_retries = 3, ack_with_data = false")))
+check(ok and plan.tcp.ack_with_data == 0, "tcp.ack_with_data = false: " .. tostring(plan))
 
 local CLIENT_ONLY = [[
 local teng = require "teng"
@@ -296,6 +299,7 @@ local bad = {
   { 9, "tcp.rto: must be >= 0.001, got 0", with { extra = '  tcp = { rto = 0 },' } },
   { 9, "arp_timeout: must be > 0, got 0", with { extra = '  arp_timeout = 0,' } },
   { 9, "tcp.wscale: must be <= 14, got 15", with { extra = '  tcp = { wscale = 15 },' } },
+  { 9, "tcp.ack_with_data: expected true or false, got 1", with { extra = '  tcp = { ack_with_data = 1 },' } },
   { 9, "tcp: unknown field 'mms' %(did you mean 'mss'%?%)", with { extra = '  tcp = { mms = 1 },' } },
   { 9, "conns: expected a number, got string 'many'", with { extra = '  conns = "many",' } },
   { 3, "name: expected a string", with { name = '  name = 42,' } },
