@@ -400,12 +400,13 @@ void tcp_drop(struct worker *w, struct tcb *t, uint8_t reason)
 	tcb_mark_free(t);
 }
 
-/* Both FINs have passed and the program has finished: what the
- * scenario expected has arrived, only the ACK of our FIN is missing. */
+/* Both FINs have passed, the program has finished and all our data is
+ * acknowledged: what the scenario expected has arrived, only the ACK of
+ * our FIN is missing. */
 static inline int close_done(const struct tcb *t)
 {
 	return (t->state == TCP_LAST_ACK || t->state == TCP_CLOSING) &&
-	       (t->flags & TF_PROG_DONE);
+	       (t->flags & TF_PROG_DONE) && SEQ_GEQ(t->snd_una, t->snd_end);
 }
 
 void tcp_give_up(struct worker *w, struct tcb *t, uint8_t reason)

@@ -80,8 +80,9 @@ void tcp_drop(struct worker *w, struct tcb *t, uint8_t reason);
 void tcp_fail(struct worker *w, struct tcb *t, uint8_t reason);
 /* A connection's retries or idle time ran out (counted in timeouts):
  * tcp_fail, except in LAST_ACK or CLOSING once the program has
- * finished, where both FINs have passed: the peer is reset and the
- * connection counts as completed, in close_unacked. */
+ * finished and all our data is acknowledged, where only the ACK of our
+ * FIN is missing: the peer is reset and the connection counts as
+ * completed, in close_unacked. */
 void tcp_give_up(struct worker *w, struct tcb *t, uint8_t reason);
 /* The same, freed now
  * (for callers outside TCP: the drain's abort). */

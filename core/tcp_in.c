@@ -75,16 +75,22 @@ static void syn_sent(struct worker *w, struct tcb *t, const struct seg *s)
 	tcp_rtt_handshake(w, t, s->ack);
 	tcp_established(w, t);
 	/* The handshake's ACK: with tcp.ack_with_data it rides on the
-	 * first data when the program sends at once (tcp_output sends it
-	 * alone when there is none), as dperf does and as Linux does when a
-	 * write waits on the connect; else it goes on its own first, as a
-	 * kernel client with a non-blocking connect sends it. */
+	 * first data when the program sends at once and that fits one
+	 * segment (tcp_output sends it alone when nothing goes), as dperf
+	 * does and as Linux does when a write waits on the connect; else it
+	 * goes on its own first, as a kernel client with a non-blocking
+	 * connect sends it. A longer first flight keeps the lone ACK: a SYN
+	 * cookie server can only take the handshake from the segment at
+	 * ISS + 1, and a later one arriving first (the first lost or
+	 * reordered) would be reset. */
 	if (w->ack_with_data)
 		t->flags |= TF_ACK_NOW;
 	else
 		tcp_send_ack(w, t);
 	if (tcp_prog_result(w, t, prog_step(w, t)) < 0)
 		return;
+	if ((t->flags & TF_ACK_NOW) && t->snd_end - t->snd_nxt > t->mss)
+		tcp_send_ack(w, t);
 	tcp_output(w, t);
 }
 

@@ -203,11 +203,13 @@ local PER_SECOND = { "t", "phase", "phase_index", "cps_asked", "opened", "cps", 
 -- The generator fell behind: over a span in which the schedule asked
 -- for `asked` openings a second, its openings lagged the schedule by
 -- SATURATION_LAG_US or more while it opened fewer than 90% of them, or
--- by SATURATION_FAR_US or more. The one rule of the final warning, the
--- per-second record and the display.
-function M.saturated(asked, opened, lag_us)
+-- (a whole phase: `phase` set) by SATURATION_FAR_US or more. The rule of
+-- the final warning, and without `phase` of the per-second record and
+-- the display: a second's lag_us is the phase's worst so far, so the far
+-- rule there would mark every second after one stall.
+function M.saturated(asked, opened, lag_us, phase)
   return asked ~= nil and asked > 0 and lag_us ~= nil and lag_us >= M.SATURATION_LAG_US
-    and (opened < 0.9 * asked or lag_us >= M.SATURATION_FAR_US)
+    and (opened < 0.9 * asked or (phase == true and lag_us >= M.SATURATION_FAR_US))
 end
 local SEC_PCT = { "p50", "p90", "p99" }
 
@@ -484,7 +486,7 @@ function M.warn(r, plan, d, run)
     local asked = p.cps_asked
     if d.client and asked and asked > 0 and p.duration_s > 0 and not limited then
       local opened = p.client.attempted / p.duration_s
-      if M.saturated(asked, opened, p.lag_us) then
+      if M.saturated(asked, opened, p.lag_us, true) then
         -- A cap the phase set itself (max_open: every phase has it).
         local dp = d.phases and d.phases[i] or {}
         local cap = dp.open and (not d.max_open or dp.open < d.max_open) and dp.open or 0

@@ -484,8 +484,9 @@ static void test_client_ack_with_data(void **state)
 	assert_int_equal(CTR->c_failed, 0);
 }
 
-/* ... and goes alone when the program has nothing to send yet, or when
- * tcp.ack_with_data is off. */
+/* ... and goes alone when the program has nothing to send yet, when
+ * tcp.ack_with_data is off, or when the first flight is more than one
+ * segment. */
 static void test_client_ack_alone(void **state)
 {
 	(void)state;
@@ -513,6 +514,24 @@ static void test_client_ack_alone(void **state)
 	check_seg(&P[1], TH_ACK | TH_PSH, iss + 1, IRS + 1);
 	assert_int_equal(P[1].len, 64);
 	assert_memory_equal(P[1].data, payload_of(req), 64);
+	fx_teardown(NULL);
+
+	/* a first flight of more than one segment: the ACK alone first (a
+	 * SYN cookie server takes the handshake only from ISS + 1) */
+	p = plan_new();
+	p->tcp.ack_with_data = 1;
+	req = plan_bytes(p, 250, 4);
+	PROG_CLIENT(p, OP(SEND, req), OP(RECV_EOF, 0), OP(CLOSE, 0), OP(END, 0));
+	fx_start(p);
+	iss = client_syn();
+	client_synack(IRS, iss, 100, 7, 1000);
+	assert_int_equal(out(CSLOT), 4);
+	check_seg(&P[0], TH_ACK, iss + 1, IRS + 1);
+	assert_int_equal(P[0].len, 0);
+	for (uint32_t i = 1; i < 4; i++) {
+		check_seg(&P[i], i == 3 ? TH_ACK | TH_PSH : TH_ACK, iss + 1 + 100 * (i - 1), IRS + 1);
+		assert_int_equal(P[i].len, i == 3 ? 50 : 100);
+	}
 }
 
 /* A server in SYN_RCVD takes data on the ACK that completes the

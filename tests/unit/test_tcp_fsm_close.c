@@ -247,42 +247,54 @@ static void test_last_ack_reset(void **state)
 	assert_int_equal(CTR->s_completed, 1);
 }
 
-/* LAST_ACK, the program done, and our FIN never acknowledged: after
- * max_retries the peer is reset and the connection counts as completed
- * (close_unacked), as a reset there would; a connection that closed
- * first (FIN_WAIT_1) and gives up the same way has not seen the peer's
- * FIN: failed, reason retries. */
+/* LAST_ACK, the program done, our data acknowledged and our FIN never:
+ * after max_retries the peer is reset and the connection counts as
+ * completed (close_unacked), as a reset there would. With the data
+ * itself unacknowledged it fails (the peer may never have had it); so
+ * does a connection that closed first (FIN_WAIT_1) and gives up the
+ * same way: it has not seen the peer's FIN. */
 static void test_last_ack_unacked(void **state)
 {
 	(void)state;
-	uint32_t resp, iss = server_to_last_ack(&resp);
-	F.w->max_retries = 2;
-	uint32_t now = F.w->now_ms;
-	for (int i = 1; i <= 2; i++) {
-		now += 10000;
+	for (int data_acked = 1; data_acked >= 0; data_acked--) {
+		uint32_t resp, iss = server_to_last_ack(&resp);
+		if (data_acked) {
+			TO_SERVER(.seq = LA_IRS + 12, .ack = iss + 41, .flags = TH_ACK, .wnd = 512);
+			assert_int_equal(out(SSLOT), 0);
+		}
+		F.w->max_retries = 2;
+		uint32_t now = F.w->now_ms;
+		for (int i = 1; i <= 2; i++) {
+			now += 10000;
+			run_timers_at(now);
+			struct pkt *r = out1(SSLOT);
+			if (data_acked) {
+				check_seg(r, TH_ACK | TH_FIN, iss + 41, LA_IRS + 12);
+				assert_int_equal(r->len, 0);
+			} else {
+				check_seg(r, TH_ACK | TH_PSH | TH_FIN, iss + 1, LA_IRS + 12);
+				assert_int_equal(r->len, 40);
+			}
+			assert_int_equal(CTR->rtx_fin + CTR->rtx_data, (uint64_t)i);
+		}
+		assert_non_null(server_tcb());
+		now += 60000;
 		run_timers_at(now);
-		struct pkt *r = out1(SSLOT);
-		check_seg(r, TH_ACK | TH_PSH | TH_FIN, iss + 1, LA_IRS + 12);
-		assert_int_equal(r->len, 40);
-		assert_int_equal(CTR->rtx_fin + CTR->rtx_data, (uint64_t)i);
+		check_seg(out1(SSLOT), TH_RST | TH_ACK, iss + 42, LA_IRS + 12);
+		assert_null(server_tcb());
+		assert_int_equal(CTR->s_completed, (uint64_t)data_acked);
+		assert_int_equal(CTR->s_failed, (uint64_t)!data_acked);
+		assert_int_equal(CTR->close_unacked, (uint64_t)data_acked);
+		assert_int_equal(CTR->timeouts, 1);
+		assert_int_equal(F.w->st->s_active, 0);
+		fx_teardown(NULL);
 	}
-	assert_non_null(server_tcb());
-	now += 60000;
-	run_timers_at(now);
-	check_seg(out1(SSLOT), TH_RST | TH_ACK, iss + 42, LA_IRS + 12);
-	assert_null(server_tcb());
-	assert_int_equal(CTR->s_completed, 1);
-	assert_int_equal(CTR->s_failed, 0);
-	assert_int_equal(CTR->close_unacked, 1);
-	assert_int_equal(CTR->timeouts, 1);
-	assert_int_equal(F.w->st->s_active, 0);
-	fx_teardown(NULL);
 
 	struct teng_plan *p = plan_new();
 	uint32_t r20 = plan_bytes(p, 20, 5);
 	PROG_SERVER(p, OP(RECV_BYTES, 10), OP(SEND, r20), OP(CLOSE, 0), OP(END, 0));
 	fx_start(p);
-	iss = server_syn(LA_IRS, 1460, 7, 65535);
+	uint32_t iss = server_syn(LA_IRS, 1460, 7, 65535);
 	TO_SERVER(.seq = LA_IRS + 1, .ack = iss + 1, .flags = TH_ACK | TH_PSH, .wnd = 512,
 		  .data = "0123456789", .len = 10);
 	check_seg(out1(SSLOT), TH_ACK | TH_PSH | TH_FIN, iss + 1, LA_IRS + 11);

@@ -106,7 +106,7 @@ struct teng_counters {
 	uint64_t drop_syn_window;   /* SYN in a synchronized state: challenged */
 	uint64_t tw_evicted;        /* TIME_WAIT entries let go early: the table was full */
 	uint64_t tw_evicted_acks;   /* FINs after evictions for no connection: ACKed as TIME_WAIT would, not reset */
-	uint64_t close_unacked;     /* LAST_ACK/CLOSING, program done, our FIN never ACKed: given up, completed */
+	uint64_t close_unacked;     /* LAST_ACK/CLOSING, program done, data ACKed, FIN never: given up, completed */
 	/* --impair: what teng did to its own frames on purpose (not drops) */
 	uint64_t impair_lost;       /* frames freed instead of sent */
 	uint64_t impair_dup;        /* frames sent twice (the copies) */
