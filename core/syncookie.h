@@ -33,9 +33,9 @@ struct seg;
  * half-open under loss: a lost SYN-ACK, or a lost first data segment
  * that carries the handshake's ACK (tcp.ack_with_data), keeps its
  * connection there for at least one RTO. crr at full speed with 40,000
- * open under 5% loss holds about a third of its open connections there,
- * so the ceiling is well above that; a flood still takes at most a
- * quarter of the table. */
+ * open under 5% loss held more than an eighth of its table there (and
+ * drew 150,000 cookies at that threshold), so the ceiling is above that;
+ * a flood still takes at most a quarter of the table. */
 #define SYNCOOKIE_MIN_HALF_OPEN 64
 #define SYNCOOKIE_MAX_HALF_OPEN 65536
 

@@ -400,19 +400,11 @@ void tcp_drop(struct worker *w, struct tcb *t, uint8_t reason)
 	tcb_mark_free(t);
 }
 
-/* Both FINs have passed, the program has finished and all our data is
- * acknowledged: what the scenario expected has arrived, only the ACK of
- * our FIN is missing. */
-static inline int close_done(const struct tcb *t)
-{
-	return (t->state == TCP_LAST_ACK || t->state == TCP_CLOSING) &&
-	       (t->flags & TF_PROG_DONE) && SEQ_GEQ(t->snd_una, t->snd_end);
-}
-
 void tcp_give_up(struct worker *w, struct tcb *t, uint8_t reason)
 {
 	w->ctr->timeouts++;
-	if (close_done(t)) {
+	/* all our data acknowledged too: only the FIN's ACK is missing */
+	if (tcp_fins_passed(t) && SEQ_GEQ(t->snd_una, t->snd_end)) {
 		/* As Linux gives up an orphaned LAST_ACK socket after its
 		 * retries, without the application ever seeing it: the peer is
 		 * reset, the exchange counts as completed, and close_unacked

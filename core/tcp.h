@@ -102,6 +102,15 @@ void tcp_synack_options(struct worker *w, struct tcb *t, const struct seg *s);
 /* Enter TIME_WAIT, or finish at once when the plan holds none. */
 void tcp_time_wait(struct worker *w, struct tcb *t);
 
+/* CLOSING or LAST_ACK with the program finished: both FINs have passed,
+ * so what the program expected has arrived; only the ACK of our FIN may
+ * be missing (a reset at RCV.NXT, tcp_give_up). */
+static inline int tcp_fins_passed(const struct tcb *t)
+{
+	return (t->state == TCP_LAST_ACK || t->state == TCP_CLOSING) &&
+	       (t->flags & TF_PROG_DONE);
+}
+
 /* The peer offered a window of raw (unscaled field): keep the largest,
  * as a power of two, for RFC 5961 5.2's MAX.SND.WND. */
 static inline void tcp_wnd_seen(struct tcb *t, uint32_t raw)

@@ -200,8 +200,7 @@ static int seg_check(struct worker *w, struct tcb *t, const struct seg *s)
 			 * what the program expected has arrived (and the peer
 			 * forgot the connection: its TIME_WAIT is over or was
 			 * never kept). Only the ACK of our FIN is missing. */
-			if ((t->state == TCP_LAST_ACK || t->state == TCP_CLOSING) &&
-			    (t->flags & TF_PROG_DONE))
+			if (tcp_fins_passed(t))
 				tcp_finish(w, t, 1);
 			else
 				tcp_drop(w, t, TENG_REASON_RESET);
