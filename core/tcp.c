@@ -400,21 +400,27 @@ void tcp_drop(struct worker *w, struct tcb *t, uint8_t reason)
 	tcb_mark_free(t);
 }
 
+/* CLOSING or LAST_ACK with the program finished and all our data
+ * acknowledged: only the ACK of our FIN is missing. As Linux gives up
+ * an orphaned LAST_ACK socket after its retries, without the
+ * application ever seeing it, the peer is reset, the exchange counts as
+ * completed, and close_unacked says the close was not confirmed.
+ * Returns 1 when that applied. */
+static int close_unconfirmed(struct worker *w, struct tcb *t)
+{
+	if (!tcp_fins_passed(t) || SEQ_LT(t->snd_una, t->snd_end))
+		return 0;
+	w->ctr->close_unacked++;
+	tcp_send_rst(w, t);
+	tcp_finish(w, t, 1);
+	return 1;
+}
+
 void tcp_give_up(struct worker *w, struct tcb *t, uint8_t reason)
 {
 	w->ctr->timeouts++;
-	/* all our data acknowledged too: only the FIN's ACK is missing */
-	if (tcp_fins_passed(t) && SEQ_GEQ(t->snd_una, t->snd_end)) {
-		/* As Linux gives up an orphaned LAST_ACK socket after its
-		 * retries, without the application ever seeing it: the peer is
-		 * reset, the exchange counts as completed, and close_unacked
-		 * says the close was not confirmed. */
-		w->ctr->close_unacked++;
-		tcp_send_rst(w, t);
-		tcp_finish(w, t, 1);
-		return;
-	}
-	tcp_fail(w, t, reason);
+	if (!close_unconfirmed(w, t))
+		tcp_fail(w, t, reason);
 }
 
 void tcp_fail(struct worker *w, struct tcb *t, uint8_t reason)
@@ -429,10 +435,13 @@ void tcp_fail(struct worker *w, struct tcb *t, uint8_t reason)
 	tcb_mark_free(t);
 }
 
-void tcp_abort(struct worker *w, struct tcb *t, uint8_t reason)
+int tcp_abort(struct worker *w, struct tcb *t, uint8_t reason)
 {
-	tcp_fail(w, t, reason);
+	int done = close_unconfirmed(w, t);
+	if (!done)
+		tcp_fail(w, t, reason);
 	tcp_reap(w, t);
+	return done;
 }
 
 int tcp_prog_result(struct worker *w, struct tcb *t, int rc)

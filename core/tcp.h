@@ -84,9 +84,10 @@ void tcp_fail(struct worker *w, struct tcb *t, uint8_t reason);
  * FIN is missing: the peer is reset and the connection counts as
  * completed, in close_unacked. */
 void tcp_give_up(struct worker *w, struct tcb *t, uint8_t reason);
-/* The same, freed now
- * (for callers outside TCP: the drain's abort). */
-void tcp_abort(struct worker *w, struct tcb *t, uint8_t reason);
+/* The same without counting a timeout, and freed now (for callers
+ * outside TCP: the end of the drain). Returns 1 when the connection
+ * counted as completed (close_unacked). */
+int tcp_abort(struct worker *w, struct tcb *t, uint8_t reason);
 /* What a prog_* call returned: fail, reset or go on. Returns 0 while
  * the connection lives, -1 once it is marked to free. */
 int tcp_prog_result(struct worker *w, struct tcb *t, int rc);

@@ -264,9 +264,11 @@ static void abort_all(struct worker *w)
 		struct tcb *t = tcb_of(w, i);
 		if (t->state == TCP_CLOSED)
 			continue;
-		if (t->state != TCP_TIME_WAIT)
+		/* A close waiting only for the ACK of our FIN counts as
+		 * completed, as when its retries run out (tcp_give_up). */
+		int live = t->state != TCP_TIME_WAIT;
+		if (!tcp_abort(w, t, TENG_REASON_ABORTED) && live)
 			w->ctr->aborted++;
-		tcp_abort(w, t, TENG_REASON_ABORTED);
 	}
 	/* Give the device a moment to take the resets, then let go. */
 	uint64_t until = rte_rdtsc() + w->ctl->hz / 100;

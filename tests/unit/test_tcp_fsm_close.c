@@ -247,6 +247,18 @@ static void test_last_ack_reset(void **state)
 	assert_int_equal(CTR->s_completed, 1);
 }
 
+/* server_to_last_ack, then, when data_acked, the peer acknowledges the
+ * response but not the FIN. */
+static uint32_t server_last_ack_fin_out(int data_acked)
+{
+	uint32_t resp, iss = server_to_last_ack(&resp);
+	if (data_acked) {
+		TO_SERVER(.seq = LA_IRS + 12, .ack = iss + 41, .flags = TH_ACK, .wnd = 512);
+		assert_int_equal(out(SSLOT), 0);
+	}
+	return iss;
+}
+
 /* LAST_ACK, the program done, our data acknowledged and our FIN never:
  * after max_retries the peer is reset and the connection counts as
  * completed (close_unacked), as a reset there would. With the data
@@ -257,11 +269,7 @@ static void test_last_ack_unacked(void **state)
 {
 	(void)state;
 	for (int data_acked = 1; data_acked >= 0; data_acked--) {
-		uint32_t resp, iss = server_to_last_ack(&resp);
-		if (data_acked) {
-			TO_SERVER(.seq = LA_IRS + 12, .ack = iss + 41, .flags = TH_ACK, .wnd = 512);
-			assert_int_equal(out(SSLOT), 0);
-		}
+		uint32_t iss = server_last_ack_fin_out(data_acked);
 		F.w->max_retries = 2;
 		uint32_t now = F.w->now_ms;
 		for (int i = 1; i <= 2; i++) {
@@ -307,6 +315,30 @@ static void test_last_ack_unacked(void **state)
 	assert_int_equal(CTR->s_failed, 1);
 	assert_int_equal(CTR->s_fail[TENG_REASON_RETRIES], 1);
 	assert_int_equal(CTR->close_unacked, 0);
+}
+
+/* The drain ends (tcp_abort) with a connection in LAST_ACK, its program
+ * done: with its data acknowledged only the ACK of its FIN is missing,
+ * its FIN's retransmissions backed off past the drain (under loss), so
+ * it is reset and counts as completed (close_unacked, no timeout); with
+ * its data unacknowledged it fails, reason aborted. */
+static void test_drain_end_last_ack(void **state)
+{
+	(void)state;
+	for (int data_acked = 1; data_acked >= 0; data_acked--) {
+		uint32_t iss = server_last_ack_fin_out(data_acked);
+		assert_int_equal(tcp_abort(F.w, server_tcb(), TENG_REASON_ABORTED), data_acked);
+		worker_tx_flush(F.w);
+		check_seg(out1(SSLOT), TH_RST | TH_ACK, iss + 42, LA_IRS + 12);
+		assert_null(server_tcb());
+		assert_int_equal(CTR->s_completed, (uint64_t)data_acked);
+		assert_int_equal(CTR->s_failed, (uint64_t)!data_acked);
+		assert_int_equal(CTR->s_fail[TENG_REASON_ABORTED], (uint64_t)!data_acked);
+		assert_int_equal(CTR->close_unacked, (uint64_t)data_acked);
+		assert_int_equal(CTR->timeouts, 0);
+		assert_int_equal(F.w->st->s_active, 0);
+		fx_teardown(NULL);
+	}
 }
 
 static void test_fin_before_recv_done(void **state)
@@ -438,6 +470,7 @@ int main(void)
 		FSM_TEST(test_server_close_paths),
 		FSM_TEST(test_last_ack_reset),
 		FSM_TEST(test_last_ack_unacked),
+		FSM_TEST(test_drain_end_last_ack),
 		FSM_TEST(test_fin_before_recv_done),
 		FSM_TEST(test_idle_timeout_established),
 		FSM_TEST(test_idle_timeout_syn_sent),
