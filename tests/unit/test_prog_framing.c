@@ -8,6 +8,19 @@
 
 static struct tcb T;
 
+/* The reference for test_http_runs: the same HTTP framer built to take
+ * a byte at a time, without its runs. */
+int proto_http_bytewise(const struct chk *c, struct tcb *t, const uint8_t *p, uint32_t n,
+			uint32_t *used);
+int proto_http_fin_bytewise(const struct tcb *t);
+#define HTTP_HEAD_RUNS 0
+#define proto_http proto_http_bytewise
+#define proto_http_fin proto_http_fin_bytewise
+#include "proto_http.c"
+#undef proto_http
+#undef proto_http_fin
+#undef HTTP_HEAD_RUNS
+
 /* Feed data[0, len): first [0, cut), then the rest in pieces of step
  * bytes (0: at once). Returns the framer's last result; *taken: bytes
  * it consumed. */
@@ -381,6 +394,64 @@ static void test_http_chunked(void **state)
 		  "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nfffffffff\r\n");
 }
 
+/* Random streams of the tokens a response is made of (and of ones that
+ * nearly are), fed at once and in random pieces: the framer's runs
+ * (head_run) must end where the framer taking a byte at a time
+ * (proto_http_bytewise, the reference) does, with the same result, the
+ * same bytes taken and the same state. */
+static void test_http_runs(void **state)
+{
+	(void)state;
+	static const char *const tok[] = {
+		"HTTP/1.1 ", "HTTP/1.0 ", "HTTP/", "HTTX/1.1 ", "200", "204", "100", "101",
+		"304", "2x0", "20", " OK", " Not Found", "\r\n", "\n", "\r", " ", ":",
+		"Content-Length:", "content-length: ", "CONTENT-LENGTH:", "Content-Lengthy: ",
+		"Content-Len", "Transfer-Encoding: ", "transfer-encoding:", "TE: ", "chunked",
+		"CHUNKED", "gzip, ", "5", "12", "0", "a", "fffffffff", "99999999999", "2147483647", "2147483648", "2147483650",
+		";x=1", "X: y", "abc", "hello", "\r\n\r\n",
+	};
+	const uint32_t ntok = sizeof(tok) / sizeof(tok[0]);
+	vm_reset();
+	struct teng_op op = recv_op(TENG_RECV_HTTP);
+	uint64_t rng = 0x9E3779B97F4A7C15ull;
+	for (int iter = 0; iter < 20000; iter++) {
+		char buf[512];
+		uint32_t len = 0;
+		/* mostly well-formed beginnings, so that the later states are reached */
+		const char *head = (iter & 3) ? "HTTP/1.1 200 OK\r\n" : "";
+		memcpy(buf, head, strlen(head));
+		len = (uint32_t)strlen(head);
+		int k = 1 + (int)((rng >> 40) % 24);
+		for (int j = 0; j < k; j++) {
+			rng = rng * 6364136223846793005ull + 1442695040888963407ull;
+			const char *x = tok[(rng >> 33) % ntok];
+			uint32_t xl = (uint32_t)strlen(x);
+			if (len + xl > sizeof(buf))
+				break;
+			memcpy(buf + len, x, xl);
+			len += xl;
+		}
+		struct tcb ref;
+		uint32_t ref_taken;
+		int ref_r = feed(proto_http_bytewise, &op, buf, len, len, 0, &ref_taken);
+		ref = T;
+		for (int way = 0; way < 2; way++) {
+			uint32_t taken;
+			rng = rng * 6364136223846793005ull + 1442695040888963407ull;
+			uint32_t cut = way == 0 ? len : (uint32_t)((rng >> 33) % (len + 1));
+			uint32_t step = way == 0 ? 0 : 1 + (uint32_t)((rng >> 20) % 7);
+			int r = feed(proto_http, &op, buf, len, cut, step, &taken);
+			if (r != ref_r || taken != ref_taken || T.rx_state != ref.rx_state ||
+			    T.match != ref.match || T.rx_left != ref.rx_left ||
+			    T.http_status != ref.http_status || T.rx_count != ref.rx_count ||
+			    T.flags2 != ref.flags2)
+				fail_msg("'%.*s' cut %u step %u: r %d/%d taken %u/%u state %u/%u",
+					 (int)len, buf, cut, step, r, ref_r, taken, ref_taken,
+					 T.rx_state, ref.rx_state);
+		}
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -388,7 +459,7 @@ int main(void)
 		cmocka_unit_test(test_delim_long),   cmocka_unit_test(test_line),
 		cmocka_unit_test(test_expect_field), cmocka_unit_test(test_length),
 		cmocka_unit_test(test_resp),	     cmocka_unit_test(test_http),
-		cmocka_unit_test(test_http_chunked),
+		cmocka_unit_test(test_http_chunked), cmocka_unit_test(test_http_runs),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
