@@ -39,6 +39,7 @@ enum {
 };
 #define HS_CHUNKED 0x80
 
+static const char VERSION[] = "HTTP/";
 static const char CL[] = "content-length:";
 static const char TE[] = "transfer-encoding:";
 static const char CHUNKED[] = "chunked";
@@ -94,9 +95,9 @@ static int head_byte(const struct chk *c, struct tcb *t, uint8_t b)
 	uint8_t lc = b | 0x20;
 	switch (t->rx_state & RX_STAGE) {
 	case HS_VERSION:
-		if (b != (uint8_t)"HTTP/"[t->match])
+		if (b != (uint8_t)VERSION[t->match])
 			return FR_ERROR;
-		if (++t->match == 5)
+		if (++t->match == sizeof(VERSION) - 1)
 			set_stage(t, HS_VERSION_REST);
 		return FR_MORE;
 	case HS_VERSION_REST:
@@ -257,7 +258,8 @@ static inline uint32_t head_run(struct tcb *t, const uint8_t *p, uint32_t n)
 	switch (t->rx_state & RX_STAGE) {
 	case HS_VERSION: {
 		uint32_t m = t->match;
-		while (i < n && m < 4 && p[i] == (uint8_t)"HTTP/"[m]) {
+		/* the last byte is head_byte's: it changes the stage */
+		while (i < n && m < sizeof(VERSION) - 2 && p[i] == (uint8_t)VERSION[m]) {
 			m++;
 			i++;
 		}
