@@ -236,7 +236,9 @@ function M.second(plan, d, snap, t, state)
     state.scratch = ffi.new("struct teng_hist")
     state.reasons = M.reason_names(plan, d)
   end
-  local completed = n(tot.c_completed)
+  -- The role that opens counts; a server-only run counts what it
+  -- completed, and nothing is asked of it.
+  local completed = d.client and n(tot.c_completed) or n(tot.s_completed)
   local span = math.max(t - state.t, 1e-3)
   -- The phase of this second: the one running at its middle.
   local p, name = M.phase_at(plan, (t + state.t) / 2)
@@ -247,7 +249,7 @@ function M.second(plan, d, snap, t, state)
     client_active = d.client and n(snap.c_active) or nil,
     server_active = d.server and n(snap.s_active) or nil,
     completed = completed, failed = n(tot.c_failed + tot.s_failed), failures = obj({}, {}) })
-  sec.cps_asked = M.asked_at(plan, d, p, t)
+  sec.cps_asked = d.client and M.asked_at(plan, d, p, t) or nil
   local opened = n(tot.c_attempted)
   sec.opened = d.client and opened - state.opened or nil
   -- How far behind its schedule this phase's openings fell at worst.
@@ -391,11 +393,12 @@ function M.result(plan, d, snap, run)
     local p = obj({ "name", "duration_s", "kind", "cps_asked", "cps", "lag_us", "client", "server",
       "failures", "latency_us" }, {
       name = ffi.string(ph.name), duration_s = ran, kind = M.phase_kind(ph.kind),
-      cps_asked = M.cps_asked(plan, d, i, ran), lag_us = n(pc.sched_lag_us),
+      cps_asked = d.client and M.cps_asked(plan, d, i, ran) or nil, lag_us = n(pc.sched_lag_us),
       client = client(pc, reasons), server = server(pc, reasons),
       latency_us = obj({ "connect", "transaction" },
         { connect = lat(snap.phase_connect[i]), transaction = lat(snap.phase_txn[i]) }) })
-    p.cps = ran > 0 and p.client.completed / ran or 0
+    -- Achieved by the role that opens; a server-only run's own rate.
+    p.cps = ran > 0 and (d.client and p.client.completed or p.server.completed) / ran or 0
     p.failures = obj({}, {})
     for _, side in ipairs { p.client.failures, p.server.failures } do
       for k, v in pairs(side) do p.failures[k] = (p.failures[k] or 0) + v end
@@ -567,7 +570,7 @@ function M.view(plan, d, snap, sec)
     return l
   end
   local c = plain(client(tot, reasons))
-  c.active, c.cps, c.lag_us = n(snap.c_active), sec.cps, n(tot.sched_lag_us)
+  c.active, c.cps, c.lag_us = n(snap.c_active), d.client and sec.cps or 0, n(tot.sched_lag_us)
   c.latency_us = { connect = lat(snap.lat_connect), transaction = lat(snap.lat_txn) }
   local s = plain(server(tot, reasons))
   s.active = n(snap.s_active)

@@ -75,8 +75,10 @@ local function scope_of(r, phase)
     for _, p in ipairs(r.phases) do if p.name == phase then ph = p end end
   end
   if not ph then return nil end
+  -- min_cps counts client connections, also where ph.cps (a server-only
+  -- run's) counts the server's.
   return { name = ph.name, client = ph.client, server = ph.server, latency = ph.latency_us,
-    cps = ph.cps, duration_s = ph.duration_s }
+    cps = ph.duration_s > 0 and ph.client.completed / ph.duration_s or 0, duration_s = ph.duration_s }
 end
 
 local function roles_of(d, metric)

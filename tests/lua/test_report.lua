@@ -241,6 +241,19 @@ local t4 = report.text(r4)
 check(not r4.verdict.pass and #r4.templates == 0, "server-only: no templates, fails")
 check(t4:match("\nFAIL: completed %(server, run%): 0 < 1 %(the server ran and completed no connection%)\n$"), t4)
 check(not t4:find("\nclient "), "server-only: no client line")
+-- A server-only run that completed connections: its phases and seconds
+-- count the server's completions, and ask for no rate.
+local snap5 = ffi.new("struct teng_snapshot")
+snap5.total.s_accepted, snap5.total.s_completed = 5000, 5000
+snap5.phase_counters[1].s_accepted, snap5.phase_counters[1].s_completed = 4000, 4000
+local r5 = report.result(plan, d4, snap5, { started_at = "x", run_s = 12, per_second = {} })
+check(r5.phases[2].cps == 400 and r5.phases[2].cps_asked == nil, "server-only phase cps " .. r5.phases[2].cps)
+local t5 = report.text(r5)
+check(t5:find("\nphase +steady +10.0 s  cps 400  server completed 4000 failed 0"), t5)
+check(not t5:find("asked"), "server-only: nothing asked")
+local sec5 = report.second(plan, d4, snap5, 3, {})
+check(sec5.cps == 5000 and sec5.cps_asked == nil and sec5.opened == nil, "server-only second cps " .. sec5.cps)
+check(report.view(plan, d4, snap5, sec5).client.cps == 0, "server-only view: the client opened nothing")
 
 -- --check summary ---------------------------------------------------------------
 local sum = report.summary(plan, d)
