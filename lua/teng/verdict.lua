@@ -77,8 +77,10 @@ local function scope_of(r, phase)
   if not ph then return nil end
   -- min_cps counts client connections, also where ph.cps (a server-only
   -- run's) counts the server's.
+  local cps = ph.cps
+  if (ph.duration_s or 0) > 0 then cps = (ph.client.completed or 0) / ph.duration_s end
   return { name = ph.name, client = ph.client, server = ph.server, latency = ph.latency_us,
-    cps = ph.duration_s > 0 and ph.client.completed / ph.duration_s or 0, duration_s = ph.duration_s }
+    cps = cps, duration_s = ph.duration_s }
 end
 
 local function roles_of(d, metric)
