@@ -168,6 +168,9 @@ void impair_tx(struct worker *w, uint8_t slot, struct rte_mbuf *m);
 void impair_flush(struct worker *w);
 /* 1 when the delay queue is filling: openings and timers should wait. */
 int impair_pressed(const struct worker *w);
+/* The frames it holds (delay queue and reordering): mbufs the emulated
+ * network has in flight, not a backlog of the worker's own. */
+uint32_t impair_held(const struct worker *w);
 /* Free every held frame (end of the run). */
 void impair_discard(struct worker *w);
 

@@ -154,7 +154,16 @@ int worker_pressure(struct worker *w)
 	if (w->pool_reserve == 0)
 		return 0;
 	uint32_t free = pool_free(w);
-	return free < w->pool_reserve || w->pool_mbufs - free > w->inflight_limit;
+	/* In flight: what the worker has sent and not seen back, less what
+	 * --impair holds for its delay or reordering (the network's share,
+	 * bounded by its own queue: with those counted, the loopback's
+	 * LOOPBACK_INFLIGHT capped a delayed run at 256 frames a delay). */
+	uint32_t used = w->pool_mbufs - free;
+	if (unlikely(w->imp != NULL)) {
+		uint32_t held = impair_held(w);
+		used = used > held ? used - held : 0;
+	}
+	return free < w->pool_reserve || used > w->inflight_limit;
 }
 
 /* Drop what could not be sent (end of the run), and what impairment

@@ -165,7 +165,7 @@ static void start(double loss, double dup, double reorder, double delay_ms, doub
 	p->impair.delay_us = (uint32_t)(delay_ms * 1000 + 0.5);
 	p->impair.jitter_us = (uint32_t)(jitter_ms * 1000 + 0.5);
 	p->impair.seed = seed;
-	p->tx_queue = 64; /* a delay queue of 128 */
+	p->tx_queue = 64; /* a delay queue of 128, and one per us of delay + jitter */
 	fx_start(p);
 	assert_non_null(F.w->imp);
 }
@@ -371,25 +371,51 @@ static void t_tx_jitter_order(void **state)
 static void t_tx_delay_full(void **state)
 {
 	(void)state;
-	start(0, 0, 0, 1000, 0, 1); /* 1 s: nothing comes due here */
+	/* 64 us, and the clock stands still: nothing comes due here. The
+	 * queue: 2 x 64 (the transmit ring's twice) + 64 (one per us). */
+	start(0, 0, 0, 0.064, 0, 1);
 	uint32_t ids[64];
 	assert_int_equal(worker_pressure(F.w), 0);
-	send_frames(0, 95);
+	send_frames(0, 143);
 	assert_int_equal(worker_pressure(F.w), 0);
-	send_frames(95, 1); /* 96 of 128: three quarters, openings wait */
+	send_frames(143, 1); /* 144 of 192: three quarters, openings wait */
 	assert_int_equal(worker_pressure(F.w), 1);
-	send_frames(96, 32 + 2); /* two more than fit: sent undelayed */
+	send_frames(144, 48 + 2); /* two more than fit: sent undelayed */
 	assert_int_equal(got(ids, 64), 2);
-	assert_int_equal(ids[0], 128);
-	assert_int_equal(ids[1], 129);
+	assert_int_equal(ids[0], 192);
+	assert_int_equal(ids[1], 193);
 	assert_int_equal(CTR->impair_delay_full, 2);
-	assert_int_equal(CTR->impair_delayed, 128);
+	assert_int_equal(CTR->impair_delayed, 192);
 	/* the end of the run frees what is held (the fixture then finds
 	 * every mbuf back) */
 	unsigned before = rte_mempool_avail_count(g_pool);
 	worker_tx_discard(F.w);
-	assert_int_equal(rte_mempool_avail_count(g_pool), before + 128);
+	assert_int_equal(rte_mempool_avail_count(g_pool), before + 192);
 	assert_int_equal(worker_pressure(F.w), 0);
+}
+
+/* The frames the delay holds are the emulated network's, not a backlog
+ * of the worker's: the loopback's limit on mbufs in flight
+ * (LOOPBACK_INFLIGHT) does not count them, or a longer delay would cap
+ * the rate lower. What the worker itself has out still counts. */
+static void t_tx_delay_not_inflight(void **state)
+{
+	(void)state;
+	start(0, 0, 0, 0.064, 0, 1); /* 192 slots, pressure from 144 */
+	F.w->pool_mbufs = g_pool->size;
+	F.w->pool_reserve = 1;
+	uint32_t used = g_pool->size - rte_mempool_avail_count(g_pool);
+	F.w->inflight_limit = used + 16;
+	assert_int_equal(worker_pressure(F.w), 0);
+	send_frames(0, 100); /* held by the delay: 100 mbufs out of the pool */
+	assert_int_equal(rte_mempool_avail_count(g_pool), g_pool->size - used - 100);
+	assert_int_equal(worker_pressure(F.w), 0);
+	struct rte_mbuf *m[17];
+	assert_int_equal(rte_pktmbuf_alloc_bulk(g_pool, m, 17), 0); /* the worker's own */
+	assert_int_equal(worker_pressure(F.w), 1);
+	rte_pktmbuf_free_bulk(m, 17);
+	assert_int_equal(worker_pressure(F.w), 0);
+	worker_tx_discard(F.w);
 }
 
 static void t_tx_teardown_held(void **state)
@@ -436,6 +462,7 @@ int main(void)
 		FSM_TEST(t_tx_delay),
 		FSM_TEST(t_tx_jitter_order),
 		FSM_TEST(t_tx_delay_full),
+		FSM_TEST(t_tx_delay_not_inflight),
 		FSM_TEST(t_tx_teardown_held),
 		FSM_TEST(t_off),
 	};
