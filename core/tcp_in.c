@@ -402,8 +402,14 @@ static int tcp_data(struct worker *w, struct tcb *t, const struct seg *s, int *f
 	if (got) {
 		t->rcv_nxt += got;
 		/* RFC 9293 3.8.6.3 / RFC 5681 4.2: a delayed ACK, but at once
-		 * for every second segment */
-		if (w->delack_ms == 0 || t->delack)
+		 * for every second segment, and for data after a silence as
+		 * long as the RTO floor (as Linux's quickack): the sender has
+		 * likely timed out and resends with a window of one segment,
+		 * whose delayed ACK would stall each such restart by delack_ms
+		 * (bulk.lua bytes=10000000 under --impair loss=0.05: 5.6 s, 22
+		 * timeouts; 2.6 s, 10 with this) */
+		if (w->delack_ms == 0 || t->delack ||
+		    w->now_ms - t->last_ms >= w->rto_min_ms)
 			t->flags |= TF_ACK_NOW;
 		else
 			t->delack = 1;

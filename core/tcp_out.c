@@ -270,6 +270,12 @@ void tcp_output(struct worker *w, struct tcb *t)
 		goto ack;
 	/* at most min(cwnd, the peer's window) beyond snd_una (RFC 5681 2) */
 	uint32_t cw = tcp_cwnd_bytes(t);
+	/* Limited transmit (RFC 3042): on each of the first two duplicate
+	 * ACKs a new segment beyond cwnd, so that a window of a few segments
+	 * still draws the duplicates that start fast retransmit rather than
+	 * waiting out the RTO. cwnd itself is unchanged. */
+	if (unlikely(t->dupacks != 0) && t->dupacks < DUPACKS_RECOVERY)
+		cw += (uint32_t)t->dupacks * t->mss;
 	/* Resending after an RTO with SACK: SACKed ranges are skipped and
 	 * take no room in the congestion window (tcp_rtx.h). */
 	int skip = t->sack_ok && t->sb_used && SEQ_LT(t->snd_nxt, t->snd_max);

@@ -260,6 +260,10 @@ void tcp_cc_ack(struct worker *w, struct tcb *t, uint32_t acked, uint32_t tsecr)
 			uint32_t segs = acked / t->mss;
 			t->cwnd = (uint16_t)(t->cwnd > segs + 1 ? t->cwnd - segs : 1);
 			cwnd_add(t, 1);
+			/* the new snd_una's segment, resent now or before:
+			 * lost again only once what follows this is SACKed */
+			if (t->sack_ok && t->sb_used)
+				w->sack_sb[tcb_id(w, t)].fence = t->snd_max;
 			if (!(t->sack_ok && sack_partial(w, t)))
 				tcp_send_una(w, t);
 		}
@@ -276,6 +280,17 @@ void tcp_cc_dupack(struct worker *w, struct tcb *t)
 {
 	w->ctr->dupacks_rx++;
 	if (t->dupacks == DUPACKS_RECOVERY) {
+		/* snd_una's resend was lost too: what was sent after it is
+		 * SACKed (tcp_rtx.h) */
+		if (t->sack_ok && t->sb_used) {
+			struct sack_sb *sb = &w->sack_sb[tcb_id(w, t)];
+			if (sb->n && SEQ_GEQ(sb->hi[sb->n - 1], sb->fence + 3u * t->mss)) {
+				sb->fence = t->snd_max;
+				tcp_send_una(w, t);
+				w->ctr->fast_retransmits++;
+				return;
+			}
+		}
 		/* With SACK, the segment that left the network makes room
 		 * for the next hole first; else for new data (RFC 5681 3.2 (4)). */
 		if (t->sack_ok && sack_rtx_hole(w, t)) {
@@ -289,23 +304,29 @@ void tcp_cc_dupack(struct worker *w, struct tcb *t)
 	 * say nothing new. */
 	if (t->snd_nxt != t->snd_max)
 		return;
-	if (t->dupacks < 2) {
+	/* The third, or with SACK more than DupThresh - 1 segments SACKed
+	 * above snd_una (RFC 6675 IsLost): a lost duplicate ACK, or too few
+	 * segments in flight to draw three, no longer waits for the RTO. */
+	if (t->dupacks < 2 &&
+	    !(t->sack_ok && t->sb_used && tcp_sack_bytes(w, t) > 2u * t->mss)) {
 		t->dupacks++;
 		return;
 	}
-	/* the third: fast retransmit, then recovery until recover (snd_max
-	 * now) is acknowledged (RFC 5681 3.2 (2), (3); RFC 6582 3.2 (2)) */
+	/* fast retransmit, then recovery until recover (snd_max now) is
+	 * acknowledged (RFC 5681 3.2 (2), (3); RFC 6582 3.2 (2)) */
 	halve(t);
 	t->timing = 0;
 	t->rtt_seq = t->snd_max; /* recover */
 	t->dupacks = DUPACKS_RECOVERY;
 	w->ctr->fast_retransmits++;
 	if (t->sack_ok) {
-		sb_set_high(tcp_sack_sb_mut(w, t), t->snd_una);
+		struct sack_sb *sb = tcp_sack_sb_mut(w, t);
+		sb_set_high(sb, t->snd_una);
+		sb->fence = t->snd_max;
 		if (!sack_rtx_hole(w, t)) { /* no blocks yet: snd_una's segment */
 			tcp_send_una(w, t);
 			uint32_t end = t->snd_una + t->mss;
-			sb_set_high(tcp_sack_sb_mut(w, t), SEQ_GT(end, t->snd_end) ? t->snd_end : end);
+			sb_set_high(sb, SEQ_GT(end, t->snd_end) ? t->snd_end : end);
 		}
 	} else {
 		tcp_send_una(w, t);

@@ -59,11 +59,23 @@ int tcp_rtx_expire(struct worker *w, struct tcb *t);
  * first. After an RTO, the go-back-N resend (tcp_output) skips the
  * SACKed ranges and does not count them against the window (the
  * receiver is assumed not to renege: teng's own never does).
+ *
+ * Recovery starts on the third duplicate ACK or, with SACK, as soon as
+ * more than two segments above snd_una are SACKed (RFC 6675 IsLost: one
+ * of the duplicates was lost, or too few segments were in flight to draw
+ * three); limited transmit (RFC 3042, tcp_output) sends a new segment on
+ * each of the first two. A resend of snd_una's segment that is lost too
+ * is found, as RACK finds it (RFC 8985), by what was sent after it: once
+ * three segments' worth above the fence (snd_max at that resend) is
+ * SACKed and snd_una has not moved, it goes again, rather than waiting
+ * out the RTO.
  */
 #define SACK_SB_MAX 6
 struct sack_sb {
 	uint32_t lo[SACK_SB_MAX], hi[SACK_SB_MAX]; /* SACKed [lo, hi), ascending, disjoint */
 	uint32_t high_rxt; /* holes below it were resent in this recovery (valid) */
+	uint32_t fence;    /* snd_max when snd_una's segment was last resent in
+			    * this recovery (tcp_cc_dupack) */
 	uint8_t n;
 	uint8_t valid;     /* high_rxt set; 0: as if snd_una */
 	uint8_t pad[2];

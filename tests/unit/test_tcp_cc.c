@@ -306,6 +306,78 @@ static void test_delayed_ack(void **state)
 	assert_int_equal(CTR->c_bytes_rx, 30);
 }
 
+/* Data after a silence as long as the RTO floor is acknowledged at
+ * once: its sender has likely timed out and resends with a window of one
+ * segment, which a delayed ACK would hold up by delack_ms. */
+static void test_delayed_ack_after_silence(void **state)
+{
+	(void)state;
+	struct teng_plan *p = plan_new();
+	p->tcp.delack_ms = 40;
+	PROG_CLIENT(p, OP(RECV_BYTES, 100), OP(CLOSE, 0), OP(END, 0));
+	fx_start(p);
+	uint32_t iss = client_syn();
+	client_synack(IRS, iss, 1460, -1, 1000);
+	check_seg(out1(CSLOT), TH_ACK, iss + 1, IRS + 1);
+	struct tcb *t = client_tcb();
+	set_ms(5); /* soon after the handshake: delayed */
+	TO_CLIENT(.seq = IRS + 1, .ack = iss + 1, .flags = TH_ACK, .wnd = 1000, .data = RESP, .len = 10);
+	assert_int_equal(out(CSLOT), 0);
+	FIRES_AT(CSLOT, 45);
+	check_seg(out1(CSLOT), TH_ACK, iss + 1, IRS + 11);
+	/* one ms short of the floor since the last data: still delayed */
+	uint32_t quiet = t->last_ms + F.w->rto_min_ms;
+	set_ms(quiet - 1);
+	TO_CLIENT(.seq = IRS + 11, .ack = iss + 1, .flags = TH_ACK, .wnd = 1000, .data = RESP, .len = 10);
+	assert_int_equal(out(CSLOT), 0);
+	assert_int_equal(t->delack, 1);
+	FIRES_AT(CSLOT, quiet - 1 + 40);
+	check_seg(out1(CSLOT), TH_ACK, iss + 1, IRS + 21);
+	/* the floor itself: at once */
+	set_ms(t->last_ms + F.w->rto_min_ms);
+	TO_CLIENT(.seq = IRS + 21, .ack = iss + 1, .flags = TH_ACK, .wnd = 1000, .data = RESP, .len = 10);
+	check_seg(out1(CSLOT), TH_ACK, iss + 1, IRS + 31);
+	assert_int_equal(t->delack, 0);
+	assert_int_equal(CTR->c_bytes_rx, 30);
+}
+
+/* Limited transmit (RFC 3042): with four segments in flight and the
+ * first lost, each of the first two duplicate ACKs sends one new
+ * segment (cwnd unchanged), so the third duplicate comes and fast
+ * retransmit repairs the loss without an RTO. */
+static void test_limited_transmit(void **state)
+{
+	(void)state;
+	uint32_t req, n;
+	uint32_t iss = client_bulk(3000, 4, &req, &n);
+	struct tcb *t = client_tcb();
+	assert_int_equal(n, 5); /* the ACK and four segments */
+	check_run(1, 4, iss + 1);
+	ACK_CLIENT(iss + 1, 60000);
+	assert_int_equal(out(CSLOT), 1);
+	check_run(0, 1, iss + 401);
+	assert_int_equal(t->cwnd, 4);
+	ACK_CLIENT(iss + 1, 60000);
+	assert_int_equal(out(CSLOT), 1);
+	check_run(0, 1, iss + 501);
+	assert_int_equal(t->cwnd, 4);
+	assert_int_equal(t->dupacks, 2);
+	ACK_CLIENT(iss + 1, 60000); /* the third: fast retransmit */
+	struct pkt *r = out1(CSLOT);
+	check_seg(r, TH_ACK, iss + 1, IRS + 1);
+	assert_int_equal(r->len, 100);
+	assert_memory_equal(r->data, payload_of(req), 100);
+	assert_int_equal(t->dupacks, DUPACKS_RECOVERY);
+	assert_int_equal(t->ssthresh, 3); /* flight 6 / 2 */
+	assert_int_equal(CTR->fast_retransmits, 1);
+	ACK_CLIENT(iss + 601, 60000); /* full ACK: recovery ends */
+	assert_int_equal(t->dupacks, 0);
+	assert_int_equal(t->cwnd, 3);
+	assert_int_equal(out(CSLOT), 3); /* cwnd 3 of new data */
+	check_run(0, 3, iss + 601);
+	assert_int_equal(CTR->rto_timeouts, 0);
+}
+
 /* The request/response path: the response carries the ACK, and no
  * ACK of its own follows. */
 static void test_delayed_ack_piggyback(void **state)
@@ -438,6 +510,8 @@ int main(void)
 		FSM_TEST(test_fast_retransmit_newreno),
 		FSM_TEST(test_delayed_ack),
 		FSM_TEST(test_delayed_ack_piggyback),
+		FSM_TEST(test_delayed_ack_after_silence),
+		FSM_TEST(test_limited_transmit),
 		FSM_TEST(test_timestamps),
 		FSM_TEST(test_timestamps_refused),
 	};

@@ -376,30 +376,124 @@ static void test_sack_recovery_holes(void **state)
 #undef B
 }
 
-/* The RTO's go-back-N resend skips what is SACKed: with 100..500 and
- * 600..1000 SACKed, it sends 0..100 and 500..600 only. */
+/* The RTO's go-back-N resend skips what is SACKed: with 100..200 and
+ * 600..700 SACKed (two segments: not yet a loss, RFC 6675 IsLost), the
+ * timeout sends 0..100 and 200..300, a window of one segment plus what
+ * is SACKed in it. */
 static void test_sack_rto_holes(void **state)
 {
 	(void)state;
 	uint32_t req, iss = sack_bulk(&req);
 	struct tcb *t = client_tcb();
 	const uint32_t s = iss + 1;
-	uint32_t lo[2] = { s + 600, s + 100 }, hi[2] = { s + 1000, s + 500 };
+	uint32_t lo[2] = { s + 600, s + 100 }, hi[2] = { s + 700, s + 200 };
 	sack_client(s, lo, hi, 2);
-	assert_int_equal(out(CSLOT), 0);
+	assert_int_equal(out(CSLOT), 0); /* all sent: limited transmit has nothing */
 	assert_int_equal(t->dupacks, 1);
 	run_timers_at(t->rtx_ms + tcp_rto(F.w, t) - 1);
 	assert_int_equal(out(CSLOT), 0);
 	run_timers_at(t->rtx_ms + tcp_rto(F.w, t));
 	assert_int_equal(out(CSLOT), 2);
 	check_rtx(&P[0], iss, 0, req);
-	check_rtx(&P[1], iss, 500, req);
+	check_rtx(&P[1], iss, 200, req);
 	assert_int_equal(CTR->rto_timeouts, 1);
 	assert_int_equal(CTR->rtx_data, 2);
-	/* the ACK of both: everything; nothing more goes */
+	/* the ACK of everything; nothing more goes */
 	ACK_CLIENT(s + 1000, 60000);
 	assert_int_equal(out(CSLOT), 0);
 	assert_int_equal(tcp_sack_sb(F.w, t)->n, 0);
+	assert_int_equal(CTR->rtx_data, 2);
+}
+
+/* RFC 6675 IsLost: one duplicate ACK whose blocks SACK more than two
+ * segments above snd_una (the ones before it were lost) starts recovery
+ * at once, with snd_una's segment, not the RTO. Two segments do not. */
+static void test_sack_islost(void **state)
+{
+	(void)state;
+	uint32_t req, iss = sack_bulk(&req);
+	struct tcb *t = client_tcb();
+	const uint32_t s = iss + 1;
+	uint32_t lo[1] = { s + 100 }, hi[1] = { s + 300 };
+	sack_client(s, lo, hi, 1);
+	assert_int_equal(out(CSLOT), 0);
+	assert_int_equal(t->dupacks, 1);
+	hi[0] = s + 400;
+	sack_client(s, lo, hi, 1);
+	check_rtx(out1(CSLOT), iss, 0, req);
+	assert_int_equal(t->dupacks, DUPACKS_RECOVERY);
+	assert_int_equal(CTR->fast_retransmits, 1);
+	assert_int_equal(CTR->dupacks_rx, 2);
+	ACK_CLIENT(s + 1000, 60000);
+	assert_int_equal(t->dupacks, 0);
+	assert_int_equal(CTR->rto_timeouts, 0);
+	assert_int_equal(CTR->rtx_data, 1);
+}
+
+/* A resend that is lost too: snd_una's segment, resent on entering
+ * recovery, goes again once three segments sent after it are SACKed
+ * while snd_una stays, as RACK would find it (RFC 8985), not at the RTO.
+ * Segments sent before the resend being SACKed say nothing. */
+static void test_sack_lost_retransmit(void **state)
+{
+	(void)state;
+	struct teng_plan *p = plan_new();
+	p->tcp.sack = 1;
+	p->tcp.init_cwnd = 4;
+	uint32_t req = plan_bytes(p, 3000, 9);
+	PROG_CLIENT(p, OP(SEND, req), OP(RECV_BYTES, 10), OP(CLOSE, 0), OP(END, 0));
+	fx_start(p);
+	assert_int_equal(tcp_connect(F.w, F.w->now_us), 0);
+	worker_tx_flush(F.w);
+	uint32_t iss = out1(CSLOT)->seq;
+	uint8_t o[8];
+	o[0] = TCPOPT_MSS, o[1] = 4, o[2] = 0, o[3] = 100;
+	o[4] = TCPOPT_NOP, o[5] = TCPOPT_NOP, o[6] = TCPOPT_SACK_OK, o[7] = 2;
+	TO_CLIENT(.seq = IRS, .ack = iss + 1, .flags = TH_SYN | TH_ACK, .wnd = 60000, .opt = o,
+		  .optlen = 8);
+	assert_int_equal(out(CSLOT), 5); /* the ACK, four segments */
+	struct tcb *t = client_tcb();
+	const uint32_t s = iss + 1;
+	uint32_t lo[1] = { s + 100 }, hi[1];
+	/* 0..100 lost: two duplicates, each with a new segment (limited
+	 * transmit), then the third, fast retransmit */
+	for (uint32_t k = 2; k <= 4; k++) {
+		hi[0] = s + 100 * k;
+		sack_client(s, lo, hi, 1);
+		if (k < 4) {
+			assert_int_equal(out(CSLOT), 1);
+			assert_int_equal(P[0].seq, s + 200 + 100 * k);
+		}
+	}
+	check_rtx(out1(CSLOT), iss, 0, req);
+	uint32_t fence = t->snd_max;
+	assert_int_equal(fence, s + 600);
+	assert_int_equal(CTR->fast_retransmits, 1);
+	/* the resend is lost too. What was in flight before it arrives
+	 * (400..600), then what recovery sends after it: each duplicate
+	 * sends new data; the resend of 0..100 waits until 600..900 is
+	 * SACKed */
+	uint32_t resent = 0, rtx_at = 0;
+	for (uint32_t k = 5; k <= 12 && !resent; k++) {
+		hi[0] = s + 100 * k;
+		sack_client(s, lo, hi, 1);
+		uint32_t n = out(CSLOT);
+		for (uint32_t i = 0; i < n; i++)
+			if (P[i].seq == s) {
+				check_rtx(&P[i], iss, 0, req);
+				resent = 1;
+				rtx_at = hi[0];
+			}
+	}
+	assert_true(resent);
+	assert_int_equal(rtx_at, fence + 300);
+	assert_int_equal(CTR->fast_retransmits, 2);
+	assert_int_equal(CTR->rto_timeouts, 0);
+	assert_int_equal(t->dupacks, DUPACKS_RECOVERY);
+	/* it arrives: the ACK covers all that was SACKed, recovery ends */
+	ACK_CLIENT(t->snd_max, 60000);
+	out(CSLOT);
+	assert_int_equal(t->dupacks, 0);
 	assert_int_equal(CTR->rtx_data, 2);
 }
 
@@ -480,6 +574,8 @@ int main(void)
 		FSM_TEST(test_sack_blocks_generated),
 		FSM_TEST(test_sack_recovery_holes),
 		FSM_TEST(test_sack_rto_holes),
+		FSM_TEST(test_sack_islost),
+		FSM_TEST(test_sack_lost_retransmit),
 		FSM_TEST(test_sack_bad_blocks),
 	};
 	FSM_MAIN(tests);
