@@ -287,12 +287,14 @@ static void test_sack_blocks_generated(void **state)
 }
 
 /* A client sending 1000 bytes as ten 100-byte segments, SACK agreed. */
-static uint32_t sack_bulk(uint32_t *req)
+/* A SACK client sending len bytes at MSS 100 with an initial window of
+ * cwnd segments, established; returns its ISS. */
+static uint32_t sack_bulk_n(uint32_t len, uint32_t cwnd, uint32_t *req)
 {
 	struct teng_plan *p = plan_new();
 	p->tcp.sack = 1;
-	p->tcp.init_cwnd = 10;
-	*req = plan_bytes(p, 1000, 9);
+	p->tcp.init_cwnd = cwnd;
+	*req = plan_bytes(p, len, 9);
 	PROG_CLIENT(p, OP(SEND, *req), OP(RECV_BYTES, 10), OP(CLOSE, 0), OP(END, 0));
 	fx_start(p);
 	assert_int_equal(tcp_connect(F.w, F.w->now_us), 0);
@@ -303,9 +305,15 @@ static uint32_t sack_bulk(uint32_t *req)
 	o[4] = TCPOPT_NOP, o[5] = TCPOPT_NOP, o[6] = TCPOPT_SACK_OK, o[7] = 2;
 	TO_CLIENT(.seq = IRS, .ack = iss + 1, .flags = TH_SYN | TH_ACK, .wnd = 60000, .opt = o,
 		  .optlen = 8);
-	assert_int_equal(out(CSLOT), 11); /* the ACK, ten segments */
+	assert_int_equal(out(CSLOT), 1 + cwnd); /* the ACK, the initial window */
 	assert_true(client_tcb()->sack_ok);
 	return iss;
+}
+
+/* 1000 bytes, all in the initial window of ten. */
+static uint32_t sack_bulk(uint32_t *req)
+{
+	return sack_bulk_n(1000, 10, req);
 }
 
 static void check_rtx(const struct pkt *r, uint32_t iss, uint32_t off, uint32_t req)
@@ -437,21 +445,7 @@ static void test_sack_islost(void **state)
 static void test_sack_lost_retransmit(void **state)
 {
 	(void)state;
-	struct teng_plan *p = plan_new();
-	p->tcp.sack = 1;
-	p->tcp.init_cwnd = 4;
-	uint32_t req = plan_bytes(p, 3000, 9);
-	PROG_CLIENT(p, OP(SEND, req), OP(RECV_BYTES, 10), OP(CLOSE, 0), OP(END, 0));
-	fx_start(p);
-	assert_int_equal(tcp_connect(F.w, F.w->now_us), 0);
-	worker_tx_flush(F.w);
-	uint32_t iss = out1(CSLOT)->seq;
-	uint8_t o[8];
-	o[0] = TCPOPT_MSS, o[1] = 4, o[2] = 0, o[3] = 100;
-	o[4] = TCPOPT_NOP, o[5] = TCPOPT_NOP, o[6] = TCPOPT_SACK_OK, o[7] = 2;
-	TO_CLIENT(.seq = IRS, .ack = iss + 1, .flags = TH_SYN | TH_ACK, .wnd = 60000, .opt = o,
-		  .optlen = 8);
-	assert_int_equal(out(CSLOT), 5); /* the ACK, four segments */
+	uint32_t req, iss = sack_bulk_n(3000, 4, &req); /* four of 30 segments out */
 	struct tcb *t = client_tcb();
 	const uint32_t s = iss + 1;
 	uint32_t lo[1] = { s + 100 }, hi[1];
