@@ -218,6 +218,14 @@ static void test_slow_start_and_avoidance(void **state)
 	assert_int_equal(CTR->c_bytes_tx, 1200);
 }
 
+/* r resends the 100 bytes at off of the client's request req. */
+static void check_resent(const struct pkt *r, uint32_t iss, uint32_t off, uint32_t req)
+{
+	check_seg(r, TH_ACK, iss + 1 + off, IRS + 1);
+	assert_int_equal(r->len, 100);
+	assert_memory_equal(r->data, payload_of(req) + off, 100);
+}
+
 static void test_fast_retransmit_newreno(void **state)
 {
 	(void)state;
@@ -232,10 +240,7 @@ static void test_fast_retransmit_newreno(void **state)
 	assert_int_equal(out(CSLOT), 0);
 	assert_int_equal(t->dupacks, 2);
 	ACK_CLIENT(iss + 1, 60000);
-	struct pkt *r = out1(CSLOT); /* the third: fast retransmit */
-	check_seg(r, TH_ACK, iss + 1, IRS + 1);
-	assert_int_equal(r->len, 100);
-	assert_memory_equal(r->data, payload_of(req), 100);
+	check_resent(out1(CSLOT), iss, 0, req); /* the third: fast retransmit */
 	assert_int_equal(t->dupacks, DUPACKS_RECOVERY);
 	assert_int_equal(t->ssthresh, 5); /* flight 10 / 2 */
 	assert_int_equal(t->cwnd, 5 + 3);
@@ -249,10 +254,7 @@ static void test_fast_retransmit_newreno(void **state)
 	/* a partial ACK (the fourth segment was lost too): it goes at
 	 * once, recovery goes on (RFC 6582 3.2 (5)) */
 	ACK_CLIENT(iss + 301, 60000);
-	r = out1(CSLOT);
-	check_seg(r, TH_ACK, iss + 301, IRS + 1);
-	assert_int_equal(r->len, 100);
-	assert_memory_equal(r->data, payload_of(req) + 300, 100);
+	check_resent(out1(CSLOT), iss, 300, req);
 	assert_int_equal(t->dupacks, DUPACKS_RECOVERY);
 	assert_int_equal(t->cwnd, 9 - 3 + 1);
 	/* the full ACK ends recovery: cwnd = ssthresh */
@@ -363,10 +365,7 @@ static void test_limited_transmit(void **state)
 	assert_int_equal(t->cwnd, 4);
 	assert_int_equal(t->dupacks, 2);
 	ACK_CLIENT(iss + 1, 60000); /* the third: fast retransmit */
-	struct pkt *r = out1(CSLOT);
-	check_seg(r, TH_ACK, iss + 1, IRS + 1);
-	assert_int_equal(r->len, 100);
-	assert_memory_equal(r->data, payload_of(req), 100);
+	check_resent(out1(CSLOT), iss, 0, req);
 	assert_int_equal(t->dupacks, DUPACKS_RECOVERY);
 	assert_int_equal(t->ssthresh, 3); /* flight 6 / 2 */
 	assert_int_equal(CTR->fast_retransmits, 1);
